@@ -1,0 +1,1 @@
+"""Club settings per guild (channels, moderator role, time zone, language, threshold) and the moderators' audit log."""

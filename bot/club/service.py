@@ -1,0 +1,110 @@
+"""Use-cases of the club settings: read with defaults, change with validation and audit."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from bot.club import store
+from bot.club.rules import (
+    CHANNEL_FIELDS,
+    ClubSettings,
+    is_moderator,
+    validate_locale,
+    validate_threshold,
+    validate_timezone,
+)
+from bot.clock import Clock, to_ts
+from bot.db import Database
+from bot.errors import Forbidden, InvalidInput
+from bot.ports import DiscordPort
+
+AUDIT_PAGE = 20
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One moderator action: who (``actor_id``), ``action`` key, ``detail`` text, when (Unix s)."""
+
+    actor_id: int
+    action: str
+    detail: str
+    created_at: int
+
+
+class ClubService:
+    """Reads and changes club settings. ``default_timezone``/``default_locale`` apply to
+    guilds that never set theirs."""
+
+    def __init__(
+        self, db: Database, clock: Clock, port: DiscordPort, *, default_timezone: str, default_locale: str
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.port = port
+        self.default_timezone = default_timezone
+        self.default_locale = default_locale
+        self._cache: dict[int, ClubSettings] = {}
+
+    async def get(self, guild_id: int) -> ClubSettings:
+        """The guild's settings, defaults filled in (cached; the cache follows every change)."""
+        cached = self._cache.get(guild_id)
+        if cached is not None:
+            return cached
+        row = await store.load(self.db, guild_id)
+        values = {k: v for k, v in (row or {}).items() if v is not None}
+        values.setdefault("timezone", self.default_timezone)
+        values.setdefault("locale", self.default_locale)
+        settings = ClubSettings(guild_id=guild_id, **values)
+        self._cache[guild_id] = settings
+        return settings
+
+    async def require_moderator(self, guild_id: int, *, manage_guild: bool, role_ids: list[int]) -> ClubSettings:
+        """Return the settings, or raise ``Forbidden`` unless Manage Server or the moderator role."""
+        settings = await self.get(guild_id)
+        if not is_moderator(manage_guild=manage_guild, role_ids=role_ids, moderator_role_id=settings.moderator_role_id):
+            raise Forbidden("error.not_moderator")
+        return settings
+
+    async def update(self, guild_id: int, actor_id: int, **changes: object) -> tuple[ClubSettings, list[str]]:
+        """Validate and store ``changes`` (field → value); returns the new settings and the
+        changed field names. Raises ``InvalidInput`` naming the first bad field; nothing
+        is stored then.
+        """
+        current = await self.get(guild_id)
+        clean: dict[str, object] = {}
+        for name, value in changes.items():
+            if value is None:
+                continue
+            if name == "timezone":
+                clean[name] = validate_timezone(str(value))
+            elif name == "locale":
+                clean[name] = validate_locale(str(value))
+            elif name == "anonymity_threshold":
+                clean[name] = validate_threshold(int(value))  # type: ignore[call-overload]
+            elif name in CHANNEL_FIELDS:
+                channel_id = int(value)  # type: ignore[call-overload]
+                if not await self.port.can_post(channel_id):
+                    raise InvalidInput("club.error.cannot_post", field=name, channel=f"<#{channel_id}>")
+                clean[name] = channel_id
+            elif name == "moderator_role_id":
+                clean[name] = int(value)  # type: ignore[call-overload]
+            else:
+                raise ValueError(f"unknown club setting {name!r}")
+        if not clean:
+            raise InvalidInput("club.error.nothing_to_set", field="settings")
+        updated = dataclasses.replace(current, **clean)  # type: ignore[arg-type]
+        now = to_ts(self.clock.now())
+        await store.save(self.db, updated, now)
+        self._cache[guild_id] = updated
+        detail = ", ".join(f"{k}={v}" for k, v in clean.items())
+        await store.add_audit(self.db, guild_id, actor_id, "club.config.set", detail, now)
+        return updated, list(clean)
+
+    async def audit(self, guild_id: int, actor_id: int, action: str, detail: str = "") -> None:
+        """Record a moderator action (never an anonymous member's action: DESIGN.md §3)."""
+        await store.add_audit(self.db, guild_id, actor_id, action, detail[:500], to_ts(self.clock.now()))
+
+    async def recent_audit(self, guild_id: int, limit: int = AUDIT_PAGE) -> list[AuditEntry]:
+        """The last actions of the guild, newest first."""
+        return [AuditEntry(*row) for row in await store.recent_audit(self.db, guild_id, limit)]

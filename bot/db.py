@@ -1,0 +1,132 @@
+"""The SQLite connection Cercle writes through (aiosqlite, one writer connection).
+
+Pragmas follow DESIGN.md §4: WAL, ``synchronous=FULL``, ``foreign_keys=ON``,
+``busy_timeout`` and ``secure_delete=ON`` on every connection. The connection runs in
+autocommit mode; :meth:`Database.transaction` opens an explicit ``BEGIN IMMEDIATE`` so
+several statements commit or roll back together. A lock serialises transactions on the
+one connection, so two coroutines never interleave inside one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA secure_delete=ON",
+)
+
+
+class Database:
+    """One aiosqlite connection with Cercle's pragmas.
+
+    ``path`` is a file path (its directory is created). Rows come back as ``sqlite3.Row``.
+    Methods raise ``sqlite3.Error`` subclasses as aiosqlite does.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> Database:
+        """Open the connection and apply the pragmas; returns ``self``."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        for pragma in PRAGMAS:
+            await self._conn.execute(pragma)
+        return self
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        """The open connection; raises ``RuntimeError`` before :meth:`connect`."""
+        if self._conn is None:
+            raise RuntimeError("database is not connected")
+        return self._conn
+
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """``async with db.transaction() as conn:`` — BEGIN IMMEDIATE … COMMIT, ROLLBACK on error."""
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one write statement in its own transaction; returns ``lastrowid``."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
+            rowid = cursor.lastrowid
+            await cursor.close()
+            return rowid or 0
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one write statement; returns how many rows it changed."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for many parameter rows inside one transaction."""
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        """First row of a query, or ``None``."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
+            row = await cursor.fetchone()
+            await cursor.close()
+            return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """All rows of a query."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
+            rows = await cursor.fetchall()
+            await cursor.close()
+            return list(rows)
+
+    async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = (), default: Any = None) -> Any:
+        """First column of the first row, or ``default``."""
+        row = await self.fetchone(sql, params)
+        return default if row is None else row[0]
+
+    async def backup_to(self, target: Path | str) -> Path:
+        """Write a consistent copy with ``VACUUM INTO`` (safe while the bot runs; DESIGN.md §4).
+
+        Raises ``FileExistsError`` if ``target`` exists (SQLite refuses to overwrite).
+        """
+        target = Path(target)
+        if target.exists():
+            raise FileExistsError(str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with self._lock:
+            await self.conn.execute("VACUUM INTO ?", (str(target),))
+        return target

@@ -1,0 +1,106 @@
+"""Schema migrations from ``migrations/NNNN_name.sql``, applied in order.
+
+The schema version lives in the database (``PRAGMA user_version``), set inside the same
+transaction as the change, so a failing migration leaves the schema as it was
+(DESIGN.md §4). Statements run one by one inside one explicit transaction because
+``executescript`` would commit on its own.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from bot.db import Database
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class MigrationError(Exception):
+    """A migration could not be applied; the message names the file and SQLite's reason."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file: ``version`` (its number), ``name`` and the SQL ``statements``."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script into complete statements with ``sqlite3.complete_statement``."""
+    statements: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            text = buffer.strip()
+            if text and text != ";":
+                statements.append(text)
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise MigrationError("incomplete SQL statement at the end of the file")
+    return statements
+
+
+def discover(directory: Path | None = None) -> list[Migration]:
+    """Read every migration of ``directory`` (default: the packaged ``migrations``).
+
+    Raises :class:`MigrationError` when numbers are not contiguous from 1.
+    """
+    if directory is None:
+        files = [(f.name, f.read_text(encoding="utf-8")) for f in resources.files("migrations").iterdir()]
+    else:
+        files = [(f.name, f.read_text(encoding="utf-8")) for f in Path(directory).iterdir()]
+    found: list[Migration] = []
+    for name, text in files:
+        match = _NAME.match(name)
+        if not match:
+            continue
+        try:
+            statements = tuple(split_statements(text))
+        except MigrationError as exc:
+            raise MigrationError(f"{name}: {exc}") from None
+        found.append(Migration(int(match.group(1)), match.group(2), statements))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise MigrationError(f"migration numbers must be contiguous: expected {expected:04d}, found {migration.version:04d}")
+    return found
+
+
+async def current_version(db: Database) -> int:
+    """The schema version stored in the database file."""
+    return int(await db.fetchval("PRAGMA user_version", default=0))
+
+
+async def migrate(db: Database, directory: Path | None = None) -> list[int]:
+    """Apply every pending migration; returns the versions applied.
+
+    Raises :class:`MigrationError` (the failing migration rolled back, earlier ones kept)
+    or when the database is newer than this code.
+    """
+    migrations = discover(directory)
+    version = await current_version(db)
+    if version > len(migrations):
+        raise MigrationError(
+            f"the database is at schema version {version} but this Cercle only knows {len(migrations)}: upgrade Cercle"
+        )
+    applied = []
+    for migration in migrations[version:]:
+        try:
+            async with db.transaction() as conn:
+                for statement in migration.statements:
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {migration.version:d}")
+        except sqlite3.Error as exc:
+            raise MigrationError(f"{migration.version:04d}_{migration.name}.sql failed: {exc}") from None
+        applied.append(migration.version)
+    return applied

@@ -1,0 +1,173 @@
+"""Database-driven scheduling (DESIGN.md §4).
+
+The database is the source of truth. Each feature registers a *kind* with a handler
+``handler(ref)`` (``ref`` is a string such as a poll id) and a loader that returns the
+``(ref, when)`` pairs to arm from the database at start. APScheduler 3.11 with its
+in-memory job store wakes the process at each instant; with a :class:`~bot.clock.FakeClock`
+nothing real is armed and :meth:`Scheduler.run_due` runs whenever the clock moves.
+Handlers must re-read their row and claim an idempotency key (:meth:`Scheduler.claim`)
+before any side effect, so a reconnect, a restart or a second process never acts twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.clock import Clock, to_ts
+from bot.db import Database
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str], Awaitable[None]]
+Loader = Callable[[], Awaitable[list[tuple[str, datetime]]]]
+
+
+@dataclass(frozen=True, order=True)
+class Armed:
+    """One armed job: due ``when`` (UTC-aware), of ``kind``, about ``ref``."""
+
+    when: datetime
+    kind: str
+    ref: str
+
+
+class Scheduler:
+    """Arms jobs from the database and runs them at their instant.
+
+    ``db`` is used for idempotency claims; ``clock`` decides whether APScheduler is used
+    (real clock) or due work runs when a fake clock moves.
+    """
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._handlers: dict[str, Handler] = {}
+        self._loaders: dict[str, Loader] = {}
+        self._armed: dict[tuple[str, str], datetime] = {}
+        self._aps: AsyncIOScheduler | None = None
+        self._running = False
+        self._run_lock = asyncio.Lock()
+
+    def register(self, kind: str, handler: Handler, loader: Loader | None = None) -> None:
+        """Declare a kind of job. Raises ``ValueError`` if ``kind`` is already registered."""
+        if kind in self._handlers:
+            raise ValueError(f"job kind {kind!r} registered twice")
+        self._handlers[kind] = handler
+        if loader is not None:
+            self._loaders[kind] = loader
+
+    def arm(self, kind: str, ref: str, when: datetime) -> None:
+        """Run ``handler(ref)`` of ``kind`` at ``when`` (UTC-aware); replaces an earlier arming."""
+        if kind not in self._handlers:
+            raise KeyError(f"unknown job kind {kind!r}")
+        self._armed[(kind, ref)] = when
+        if self._aps is not None:
+            self._aps.add_job(
+                self._fire,
+                DateTrigger(run_date=when),
+                args=(kind, ref),
+                id=f"{kind}:{ref}",
+                replace_existing=True,
+                misfire_grace_time=None,
+                coalesce=True,
+            )
+
+    def disarm(self, kind: str, ref: str) -> None:
+        """Forget a job if it is armed (no error otherwise)."""
+        self._armed.pop((kind, ref), None)
+        if self._aps is not None:
+            job = self._aps.get_job(f"{kind}:{ref}")
+            if job is not None:
+                job.remove()
+
+    def pending(self, kind: str | None = None) -> list[Armed]:
+        """The armed jobs, soonest first (optionally of one ``kind``)."""
+        return sorted(
+            Armed(when, k, ref) for (k, ref), when in self._armed.items() if kind is None or k == kind
+        )
+
+    async def start(self) -> None:
+        """Arm every job from the loaders, start waking, and run what is already overdue."""
+        for kind, loader in self._loaders.items():
+            for ref, when in await loader():
+                self._armed[(kind, ref)] = when
+        if self.clock.is_real:
+            self._aps = AsyncIOScheduler(timezone="UTC")
+            self._aps.start()
+            now = self.clock.now()
+            for (kind, ref), when in list(self._armed.items()):
+                if when > now:
+                    self.arm(kind, ref, when)
+        else:
+            self.clock.on_advance(self.run_due)  # type: ignore[attr-defined]
+        self._running = True
+        await self.run_due()
+
+    async def stop(self) -> None:
+        """Stop waking; armed jobs are re-armed from the database at the next start."""
+        self._running = False
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        if not self.clock.is_real:
+            self.clock.remove_listener(self.run_due)  # type: ignore[attr-defined]
+
+    async def run_due(self) -> int:
+        """Run every armed job whose instant has come, in time order; returns how many ran.
+
+        A handler that raises is logged and does not stop the others. Jobs armed by a
+        handler for an instant already past run in the same call.
+        """
+        if not self._running:
+            return 0
+        ran = 0
+        async with self._run_lock:
+            while True:
+                now = self.clock.now()
+                due = [a for a in self.pending() if a.when <= now]
+                if not due:
+                    return ran
+                for job in due:
+                    if self._armed.get((job.kind, job.ref)) != job.when:
+                        continue
+                    del self._armed[(job.kind, job.ref)]
+                    await self._call(job.kind, job.ref)
+                    ran += 1
+
+    async def _fire(self, kind: str, ref: str) -> None:
+        # No lock here: a slow fan-out must not hold back other jobs; the pop makes the
+        # in-process run unique and the handler's claim makes it unique across processes.
+        if not self._running or self._armed.pop((kind, ref), None) is None:
+            return
+        await self._call(kind, ref)
+
+    async def _call(self, kind: str, ref: str) -> None:
+        try:
+            await self._handlers[kind](ref)
+        except Exception:
+            log.exception("scheduled job %s:%s failed", kind, ref)
+
+    async def claim(self, key: str, guild_id: int | None = None) -> bool:
+        """Claim an idempotency key; ``True`` only for the first caller ever (any process).
+
+        Keys look like ``prompt:{guild}:{iso-week}`` or ``meeting:{id}:reminder:{offset}``.
+        """
+        changed = await self.db.execute_rowcount(
+            "INSERT INTO claims (key, guild_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (key, guild_id, to_ts(self.clock.now())),
+        )
+        return changed == 1
+
+    async def complete(self, key: str, discord_id: int | None = None) -> None:
+        """Record that the side effect of ``key`` happened (and the Discord id it made)."""
+        await self.db.execute(
+            "UPDATE claims SET done_at = ?, discord_id = ? WHERE key = ?",
+            (to_ts(self.clock.now()), discord_id, key),
+        )

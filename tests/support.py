@@ -1,0 +1,101 @@
+"""Test helpers shared by the service-level tests: an in-memory recording port."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from bot.ports import DeliveryError, EventSpec, OutMessage
+
+
+@dataclass
+class Sent:
+    """One recorded call of the port."""
+
+    kind: str
+    target: int
+    message: OutMessage | None = None
+    message_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class RecordingPort:
+    """A :class:`bot.ports.DiscordPort` that records every call in ``calls``.
+
+    ``closed_dms`` (user ids) fail DMs with ``dm_closed``; ``unpostable`` (channel ids)
+    fail posts with ``forbidden``; ``members`` maps ``(guild_id, role_id|None)`` to ids;
+    ``archived`` holds thread ids currently archived (posting unarchives them);
+    ``events_forbidden`` makes scheduled-event creation fail with ``forbidden``.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[Sent] = []
+        self._ids = itertools.count(10_000)
+        self.closed_dms: set[int] = set()
+        self.unpostable: set[int] = set()
+        self.members: dict[tuple[int, int | None], list[int]] = {}
+        self.archived: set[int] = set()
+        self.events_forbidden = False
+        self.messages: dict[int, OutMessage] = {}
+        self.events: dict[int, EventSpec] = {}
+
+    def of(self, kind: str) -> list[Sent]:
+        """Recorded calls of one kind (``send_message``, ``send_dm``, …)."""
+        return [c for c in self.calls if c.kind == kind]
+
+    async def send_message(self, channel_id: int, message: OutMessage) -> int:
+        if channel_id in self.unpostable:
+            raise DeliveryError("forbidden", 50013)
+        self.archived.discard(channel_id)
+        mid = next(self._ids)
+        self.messages[mid] = message
+        self.calls.append(Sent("send_message", channel_id, message, mid))
+        return mid
+
+    async def edit_message(self, channel_id: int, message_id: int, message: OutMessage) -> None:
+        self.messages[message_id] = message
+        self.calls.append(Sent("edit_message", channel_id, message, message_id))
+
+    async def delete_message(self, channel_id: int, message_id: int) -> None:
+        self.messages.pop(message_id, None)
+        self.calls.append(Sent("delete_message", channel_id, None, message_id))
+
+    async def create_thread(self, channel_id: int, message_id: int | None, name: str, auto_archive_minutes: int = 10080) -> int:
+        if channel_id in self.unpostable:
+            raise DeliveryError("forbidden", 50013)
+        tid = next(self._ids)
+        self.calls.append(Sent("create_thread", channel_id, None, message_id, {"name": name, "thread_id": tid}))
+        return tid
+
+    async def archive_thread(self, thread_id: int) -> None:
+        self.archived.add(thread_id)
+        self.calls.append(Sent("archive_thread", thread_id))
+
+    async def send_dm(self, user_id: int, message: OutMessage) -> int:
+        if user_id in self.closed_dms:
+            raise DeliveryError("dm_closed", 50007)
+        mid = next(self._ids)
+        self.calls.append(Sent("send_dm", user_id, message, mid))
+        return mid
+
+    async def role_members(self, guild_id: int, role_id: int | None) -> list[int]:
+        return list(self.members.get((guild_id, role_id), []))
+
+    async def create_scheduled_event(self, guild_id: int, event: EventSpec) -> int:
+        if self.events_forbidden:
+            raise DeliveryError("forbidden", 50013)
+        eid = next(self._ids)
+        self.events[eid] = event
+        self.calls.append(Sent("create_scheduled_event", guild_id, None, eid, {"event": event}))
+        return eid
+
+    async def edit_scheduled_event(self, guild_id: int, event_id: int, event: EventSpec) -> None:
+        self.events[event_id] = event
+        self.calls.append(Sent("edit_scheduled_event", guild_id, None, event_id, {"event": event}))
+
+    async def delete_scheduled_event(self, guild_id: int, event_id: int) -> None:
+        self.events.pop(event_id, None)
+        self.calls.append(Sent("delete_scheduled_event", guild_id, None, event_id))
+
+    async def can_post(self, channel_id: int) -> bool:
+        return channel_id not in self.unpostable
