@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.club.service import ClubService
 from bot.clock import Clock
+from bot.club.service import ClubService
 from bot.db import Database
 from bot.fanout import DEFAULT_RATE
 from bot.ports import DiscordPort

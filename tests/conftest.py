@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.club.service import ClubService
 from bot.clock import FakeClock
+from bot.club.service import ClubService
 from bot.context import AppContext
 from bot.db import Database
 from bot.migrate import migrate

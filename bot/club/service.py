@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from bot.clock import Clock, to_ts
 from bot.club import store
 from bot.club.rules import (
     CHANNEL_FIELDS,
@@ -14,7 +15,6 @@ from bot.club.rules import (
     validate_threshold,
     validate_timezone,
 )
-from bot.clock import Clock, to_ts
 from bot.db import Database
 from bot.errors import Forbidden, InvalidInput
 from bot.ports import DiscordPort
