@@ -1,0 +1,326 @@
+"""Pure rules of meetings: recurrence in local wall-clock time, limits, reminders, ranking.
+
+No I/O here. A series is a local wall-clock start (``datetime`` without tzinfo) in an IANA
+zone plus an RFC 5545 rule (``dateutil.rrule``); each occurrence is expanded in local
+time and only then turned into a UTC instant, so a quarterly meeting at 18:00
+Europe/Paris stays at 18:00 Paris time across daylight-saving changes (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+from bot.errors import InvalidInput, check_length
+
+Repeat = Literal["none", "weekly", "monthly", "quarterly", "semiannual", "yearly"]
+RsvpStatus = Literal["going", "maybe", "no"]
+OccurrenceStatus = Literal["scheduled", "started", "ended", "cancelled"]
+
+REPEATS: tuple[Repeat, ...] = ("none", "weekly", "monthly", "quarterly", "semiannual", "yearly")
+RSVP_STATUSES: tuple[RsvpStatus, ...] = ("going", "maybe", "no")
+
+#: RFC 5545 rule of each ``repeat`` choice. Discord's own recurring events cannot express
+#: quarterly or semiannual rules (DISCORD-FACTS.md), so every occurrence is mirrored as a
+#: one-off scheduled event instead.
+RRULES: dict[Repeat, str | None] = {
+    "none": None,
+    "weekly": "FREQ=WEEKLY;INTERVAL=1",
+    "monthly": "FREQ=MONTHLY;INTERVAL=1",
+    "quarterly": "FREQ=MONTHLY;INTERVAL=3",
+    "semiannual": "FREQ=MONTHLY;INTERVAL=6",
+    "yearly": "FREQ=YEARLY;INTERVAL=1",
+}
+
+# Limits (characters). Discord: thread name 100, scheduled event name 100 / description
+# 1000 / external location 100, embed title 256, embed description 4096 (the agenda shares
+# the 6000 total with the other fields). The database keeps the whole text; screens shorten.
+TITLE_MAX = 200
+AGENDA_MAX = 3000
+LOCATION_MAX = 100
+TOPIC_MAX = 500
+THREAD_NAME_MAX = 100
+EVENT_NAME_MAX = 100
+EVENT_DESCRIPTION_MAX = 1000
+CHOICE_NAME_MAX = 100
+
+# Design decisions: a meeting lasts 5 minutes to 3 days; at most 5 reminders, each at most
+# 30 days before the start; the thread is archived one day after the end.
+MIN_DURATION = timedelta(minutes=5)
+MAX_DURATION = timedelta(days=3)
+DEFAULT_DURATION = timedelta(hours=1)
+MAX_REMINDERS = 5
+MAX_REMINDER_OFFSET = timedelta(days=30)
+DEFAULT_REMINDERS = "24h,1h"
+ARCHIVE_AFTER = timedelta(days=1)
+NO_REMINDERS = {"none", "no", "0", "aucun", "aucune", "non", "-"}
+
+_CHANNEL = re.compile(r"^\s*<#(\d{15,22})>\s*$|^\s*(\d{15,22})\s*$")
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a meeting happens: free ``text`` (URL or address) or a voice ``channel_id``."""
+
+    text: str = ""
+    channel_id: int | None = None
+
+    def display(self) -> str:
+        """How members see it: ``<#id>`` for a channel, else the text (may be empty)."""
+        return f"<#{self.channel_id}>" if self.channel_id else self.text
+
+
+def parse_location(value: str | None) -> Location:
+    """``"<#123…>"`` or a bare snowflake → a channel; other text → free text (≤ 100 chars,
+    Discord's external event location limit). Raises ``InvalidInput`` (field ``location``)."""
+    text = " ".join((value or "").split())
+    if not text:
+        return Location()
+    match = _CHANNEL.match(text)
+    if match:
+        return Location(channel_id=int(match.group(1) or match.group(2)))
+    return Location(text=check_length("meetings.location", text, LOCATION_MAX))
+
+
+def validate_title(value: str | None) -> str:
+    """The title stripped, 1–200 chars; raises ``InvalidInput`` (field ``title``)."""
+    return check_length("meetings.title", value or "", TITLE_MAX)
+
+
+def validate_agenda(value: str | None) -> str:
+    """The agenda stripped, 0–3000 chars; raises ``InvalidInput`` (field ``agenda``)."""
+    return check_length("meetings.agenda", value or "", AGENDA_MAX, minimum=0)
+
+
+def validate_topic(value: str | None) -> str:
+    """A proposed topic, 1–500 chars; raises ``InvalidInput`` (field ``topic``)."""
+    return check_length("meetings.topic", value or "", TOPIC_MAX)
+
+
+def validate_repeat(value: str | None) -> Repeat:
+    """One of :data:`REPEATS` (default ``none``); raises ``InvalidInput`` (field ``repeat``)."""
+    name = (value or "none").strip().lower()
+    if name not in REPEATS:
+        raise InvalidInput("meetings.error.repeat", field="meetings.repeat", choices=", ".join(REPEATS))
+    return name  # type: ignore[return-value]
+
+
+def validate_duration(delta: timedelta) -> timedelta:
+    """A duration between 5 minutes and 3 days; raises ``InvalidInput`` (field ``duration``)."""
+    if delta < MIN_DURATION or delta > MAX_DURATION:
+        raise InvalidInput("meetings.error.duration", field="meetings.duration", minimum=5, maximum=3)
+    return delta
+
+
+def validate_reminder_offsets(offsets: Iterable[timedelta]) -> tuple[int, ...]:
+    """Offsets → distinct seconds, largest first; at most 5, each 1 minute–30 days.
+
+    Raises ``InvalidInput`` (field ``reminders``).
+    """
+    seconds = sorted({int(o.total_seconds()) for o in offsets}, reverse=True)
+    if len(seconds) > MAX_REMINDERS:
+        raise InvalidInput("meetings.error.too_many_reminders", field="meetings.reminders", limit=MAX_REMINDERS)
+    for value in seconds:
+        if value < 60 or value > MAX_REMINDER_OFFSET.total_seconds():
+            raise InvalidInput("meetings.error.reminder_range", field="meetings.reminders", max_days=MAX_REMINDER_OFFSET.days)
+    return tuple(seconds)
+
+
+def split_reminders(value: str | None) -> list[str] | None:
+    """``"24h, 1h"`` → ``["24h", "1h"]``; ``None`` for the default; ``[]`` for "none"/"aucun"."""
+    if value is None or not value.strip():
+        return None
+    if value.strip().lower() in NO_REMINDERS:
+        return []
+    return [part.strip() for part in re.split(r"[,;]", value) if part.strip()]
+
+
+def format_offset(seconds: int, locale: str = "en") -> str:
+    """``86400`` → ``24h``; ``5400`` → ``1h30``; ``900`` → ``15 min``; ``172800`` → ``2 days``/``2 jours``."""
+    if seconds % 86400 == 0 and seconds >= 172800:
+        days = seconds // 86400
+        return f"{days} {'jours' if locale == 'fr' else 'days'}"
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours and minutes:
+        return f"{hours}h{minutes:02d}"
+    if hours:
+        return f"{hours}h"
+    return f"{minutes} min"
+
+
+# --- time -------------------------------------------------------------------------------
+
+
+def to_local(instant: datetime, zone: str) -> datetime:
+    """A UTC-aware instant → naive local wall-clock time in ``zone`` (to the minute)."""
+    return instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def local_to_utc(local: datetime, zone: str) -> datetime:
+    """Naive local wall-clock time in ``zone`` → UTC-aware instant.
+
+    An ambiguous time (autumn change) takes the first (summer) instant (``fold=0``); a
+    time that does not exist (spring gap) is pushed forward by the gap, as clocks are.
+    """
+    # PEP 495: with fold=0 a time in the gap uses the offset before the change, which
+    # lands on the instant the clocks show one gap later (02:30 → 03:30 in Paris).
+    return local.replace(tzinfo=ZoneInfo(zone), fold=0).astimezone(UTC)
+
+
+def format_local(local: datetime) -> str:
+    """Naive local time → ``YYYY-MM-DDTHH:MM`` (the stored form)."""
+    return local.strftime(LOCAL_FORMAT)
+
+
+def parse_local(text: str) -> datetime:
+    """``YYYY-MM-DDTHH:MM`` → naive local datetime."""
+    return datetime.strptime(text, LOCAL_FORMAT)
+
+
+@dataclass(frozen=True)
+class SeriesRule:
+    """A series' recurrence: local wall-clock ``start`` (naive), IANA ``zone``, RFC 5545 ``rrule``
+    (``None`` for a one-off)."""
+
+    start: datetime
+    zone: str
+    rrule: str | None = None
+
+    def local_starts(self, after: datetime | None = None) -> Iterator[datetime]:
+        """Naive local starts, in order; only those strictly after local ``after`` if given."""
+        if self.rrule is None:
+            if after is None or self.start > after:
+                yield self.start
+            return
+        rule = rrulestr(self.rrule, dtstart=self.start)
+        current = rule.after(after, inc=False) if after is not None else self.start
+        while current is not None:
+            yield current
+            current = rule.after(current, inc=False)
+
+    def occurrences(self, after: datetime | None = None, limit: int = 10) -> list[tuple[datetime, datetime]]:
+        """Up to ``limit`` pairs ``(local start, UTC start)`` after local ``after``."""
+        found = []
+        for local in self.local_starts(after):
+            found.append((local, local_to_utc(local, self.zone)))
+            if len(found) >= limit:
+                break
+        return found
+
+    def next_after(self, local: datetime) -> tuple[datetime, datetime] | None:
+        """The next ``(local start, UTC start)`` strictly after local ``local``, or ``None``."""
+        found = self.occurrences(after=local, limit=1)
+        return found[0] if found else None
+
+
+# --- RSVP and topics ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RsvpCounts:
+    """How many members answered each way."""
+
+    going: int = 0
+    maybe: int = 0
+    no: int = 0
+
+
+def count_rsvps(statuses: Iterable[str]) -> RsvpCounts:
+    """Count ``going``/``maybe``/``no`` statuses."""
+    values = list(statuses)
+    return RsvpCounts(values.count("going"), values.count("maybe"), values.count("no"))
+
+
+@dataclass(frozen=True)
+class RankedTopic:
+    """A proposed topic with its ``votes``; ``rank`` starts at 1."""
+
+    rank: int
+    topic_id: int
+    text: str
+    author_id: int
+    votes: int
+    created_at: int
+
+
+def rank_topics(topics: Iterable[tuple[int, str, int, int, int]]) -> list[RankedTopic]:
+    """``(topic_id, text, author_id, votes, created_at)`` → ranked by votes, then oldest first.
+
+    Equal votes share a rank (1, 2, 2, 4).
+    """
+    ordered = sorted(topics, key=lambda t: (-t[3], t[4], t[0]))
+    ranked: list[RankedTopic] = []
+    for index, (tid, text, author, votes, created) in enumerate(ordered):
+        rank = ranked[-1].rank if ranked and ranked[-1].votes == votes else index + 1
+        ranked.append(RankedTopic(rank, tid, text, author, votes, created))
+    return ranked
+
+
+@dataclass(frozen=True)
+class ReminderDecision:
+    """What to do with a due reminder: ``send`` it (``late`` with a note) or drop it."""
+
+    send: bool
+    late: bool = False
+
+
+#: A reminder counts as on time up to this long after its instant (scheduler jitter).
+ON_TIME_GRACE = timedelta(minutes=2)
+
+
+def reminder_decision(now: datetime, due: datetime, starts_at: datetime) -> ReminderDecision:
+    """Catch-up policy (DESIGN.md §4, issue 5): a reminder missed during downtime is sent late
+    with a note if the meeting has not started yet, and dropped otherwise."""
+    if now >= starts_at:
+        return ReminderDecision(send=False)
+    return ReminderDecision(send=True, late=now - due > ON_TIME_GRACE)
+
+
+@dataclass(frozen=True)
+class OccurrenceTimes:
+    """UTC start and end of one occurrence."""
+
+    starts_at: datetime
+    ends_at: datetime
+    reminders: tuple[int, ...] = field(default=())
+
+    def reminder_due(self, offset_s: int) -> datetime:
+        """When the reminder ``offset_s`` seconds before the start is due."""
+        return self.starts_at - timedelta(seconds=offset_s)
+
+
+def reminder_key(occurrence_id: int, starts_at: datetime, offset_s: int) -> str:
+    """Idempotency key of one reminder: ``meetings:{occurrence}:reminder:{offset}``.
+
+    The occurrence part includes its start instant, so a meeting moved to another time
+    gets its reminders again (issue 5: "reminders re-armed"), while one time sends once.
+    """
+    return f"meetings:{occurrence_id}@{int(starts_at.timestamp())}:reminder:{offset_s}"
+
+
+def start_key(occurrence_id: int, starts_at: datetime) -> str:
+    """Idempotency key of the "starting now" message."""
+    return f"meetings:{occurrence_id}@{int(starts_at.timestamp())}:start"
+
+
+def end_key(occurrence_id: int) -> str:
+    """Idempotency key of the closing message and post-meeting survey."""
+    return f"meetings:{occurrence_id}:end"
+
+
+def archive_key(occurrence_id: int) -> str:
+    """Idempotency key of the thread's archiving."""
+    return f"meetings:{occurrence_id}:archive"
+
+
+def announce_key(series_id: int, recurrence_local: str) -> str:
+    """Idempotency key of the announcement of one occurrence of a series."""
+    return f"meetings:series:{series_id}:announce:{recurrence_local}"

@@ -1,0 +1,856 @@
+"""Use-cases of meetings: create, RSVP, remind, start, end, edit, cancel, agenda, calendar.
+
+The service speaks ids and dataclasses (never discord objects). Scheduled work goes
+scheduler → service → port: each handler re-reads its row, checks the instant and claims
+an idempotency key (``meetings:{occurrence}:reminder:{offset}`` …) before any side effect,
+so reconnects, restarts and a second process never act twice (DESIGN.md §4).
+
+Occurrences of a recurring series are announced one at a time: the next one is announced
+when the current one ends or is cancelled. Every occurrence is mirrored as a one-off
+Discord scheduled event (Discord cannot express quarterly/semiannual rules).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.clock import to_ts
+from bot.context import AppContext
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.fanout import FanOutResult, fan_out
+from bot.i18n import t
+from bot.meetings import render, store
+from bot.meetings.rules import (
+    ARCHIVE_AFTER,
+    DEFAULT_DURATION,
+    DEFAULT_REMINDERS,
+    RRULES,
+    RSVP_STATUSES,
+    Location,
+    RankedTopic,
+    RsvpCounts,
+    archive_key,
+    count_rsvps,
+    end_key,
+    format_local,
+    parse_local,
+    parse_location,
+    rank_topics,
+    reminder_decision,
+    reminder_key,
+    split_reminders,
+    start_key,
+    to_local,
+    validate_agenda,
+    validate_duration,
+    validate_reminder_offsets,
+    validate_repeat,
+    validate_title,
+    validate_topic,
+)
+from bot.meetings.store import Occurrence, Series, Topic
+from bot.ports import DeliveryError, File, OutMessage
+from bot.text import plain, shorten
+from bot.timeparse import parse_duration, parse_future_instant
+
+log = logging.getLogger(__name__)
+
+KIND_REMINDER = "meetings.reminder"
+KIND_START = "meetings.start"
+KIND_END = "meetings.end"
+KIND_ARCHIVE = "meetings.archive"
+CALENDAR_HORIZON = timedelta(days=366)
+CALENDAR_MAX_EVENTS = 200
+
+EndedHook = Callable[[int, Occurrence, list[int]], Awaitable[None]]
+
+
+async def _no_hook(guild_id: int, occurrence: Occurrence, attendee_ids: list[int]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: ``user_id``, and what makes a moderator (Manage Server, their role ids)."""
+
+    user_id: int
+    manage_guild: bool = False
+    role_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Validated options of ``/meeting create`` (before the title/agenda modal).
+
+    ``starts_at`` is UTC-aware; ``local_start`` is its naive wall-clock time in ``timezone``.
+    """
+
+    guild_id: int
+    channel_id: int
+    starts_at: datetime
+    local_start: datetime
+    timezone: str
+    duration_s: int
+    location: Location
+    repeat: str
+    reminders: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """A created meeting: its first ``occurrence`` and whether the scheduled event exists
+    (``event_note`` says why not: ``forbidden``, ...)."""
+
+    occurrence: Occurrence
+    event_created: bool
+    event_note: str | None
+
+
+@dataclass(frozen=True)
+class RsvpResult:
+    """A member's state after a click: ``status`` (or ``None``), ``remind``, live ``counts``."""
+
+    occurrence: Occurrence
+    status: str | None
+    remind: bool
+    counts: RsvpCounts
+
+
+@dataclass(frozen=True)
+class Attendees:
+    """Who answered what, and the same as a CSV ``file``."""
+
+    occurrence: Occurrence
+    going: list[int]
+    maybe: list[int]
+    no: list[int]
+    file: File
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What an edit changed (field names), whether the time moved, how the DMs went."""
+
+    occurrence: Occurrence
+    changed: list[str]
+    time_changed: bool
+    notified: FanOutResult
+    updated: int = 1
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """Cancelled occurrences, how the DMs went, the next announced occurrence (if any)."""
+
+    cancelled: list[Occurrence]
+    notified: FanOutResult
+    series: bool
+    next_occurrence: Occurrence | None = None
+
+
+@dataclass
+class MeetingsService:
+    """Meetings for every guild of one process. ``on_meeting_ended(guild_id, occurrence,
+    going_ids)`` is awaited after each meeting ends (the post-meeting survey hook; default
+    no-op; its errors are logged, never fatal)."""
+
+    ctx: AppContext
+    on_meeting_ended: EndedHook = field(default=_no_hook)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    @property
+    def db(self):  # noqa: D401 - shortcut
+        """The database."""
+        return self.ctx.db
+
+    async def _locale(self, guild_id: int) -> str:
+        return (await self.ctx.club.get(guild_id)).locale
+
+    async def _require_moderator(self, guild_id: int, actor: Actor) -> None:
+        await self.ctx.club.require_moderator(
+            guild_id, manage_guild=actor.manage_guild, role_ids=list(actor.role_ids)
+        )
+
+    async def _occurrence(self, guild_id: int | None, occurrence_id: int | str) -> Occurrence:
+        try:
+            oid = int(occurrence_id)
+        except (TypeError, ValueError):
+            raise NotFound("meetings.error.not_found") from None
+        occ = await store.get_occurrence(self.db, oid)
+        if occ is None or (guild_id is not None and occ.guild_id != guild_id):
+            raise NotFound("meetings.error.not_found")
+        return occ
+
+    async def _counts(self, occurrence_id: int) -> RsvpCounts:
+        return count_rsvps(r.status for r in await store.rsvps(self.db, occurrence_id))
+
+    async def _refresh_announcement(self, occ: Occurrence) -> None:
+        if occ.message_id is None:
+            return
+        locale = await self._locale(occ.guild_id)
+        message = render.announcement(locale, occ, await self._counts(occ.id))
+        try:
+            await self.ctx.port.edit_message(occ.channel_id, occ.message_id, message)
+        except DeliveryError as exc:
+            log.warning("meeting %s: announcement not updated (%s)", occ.id, exc.reason)
+
+    async def _post_thread(self, occ: Occurrence, message: OutMessage) -> int | None:
+        """Post in the meeting's thread (the port unarchives it), else in its channel."""
+        target = occ.thread_id or occ.channel_id
+        try:
+            return await self.ctx.port.send_message(target, message)
+        except DeliveryError as exc:
+            log.warning("meeting %s: thread post failed (%s)", occ.id, exc.reason)
+            return None
+
+    async def _notify(self, occ: Occurrence, message: OutMessage, statuses: tuple[str, ...]) -> FanOutResult:
+        """DM members who answered with one of ``statuses``, paced; failures counted."""
+        recipients = [r.user_id for r in await store.rsvps(self.db, occ.id) if r.status in statuses]
+
+        async def send(user_id: int) -> None:
+            await self.ctx.port.send_dm(user_id, message)
+
+        return await fan_out(recipients, send, rate=self.ctx.fanout_rate, sleep=self.ctx.sleep)
+
+    # --- create --------------------------------------------------------------------------
+
+    async def prepare(
+        self,
+        guild_id: int,
+        actor: Actor,
+        *,
+        starts: str,
+        duration: str | None = None,
+        location: str | None = None,
+        channel_id: int | None = None,
+        repeat: str | None = None,
+        reminders: str | None = None,
+    ) -> Draft:
+        """Validate the options of ``/meeting create`` (moderators only) before the modal.
+
+        ``starts`` is typed in the club's zone and language; ``duration`` like ``90m``
+        (default 1 h, 5 min–3 days); ``reminders`` like ``24h,1h`` (default; ``none`` for
+        none; ≤ 5, each ≤ 30 days). Raises ``Forbidden``, or ``InvalidInput`` naming the field.
+        """
+        await self._require_moderator(guild_id, actor)
+        club = await self.ctx.club.get(guild_id)
+        now = self.ctx.clock.now()
+        starts_at = parse_future_instant(starts, field="meetings.starts", zone=club.timezone, locale=club.locale, now=now)
+        starts_at = starts_at.replace(second=0)
+        if duration and duration.strip():
+            delta = validate_duration(parse_duration(duration, field="meetings.duration", locale=club.locale))
+        else:
+            delta = DEFAULT_DURATION
+        place = parse_location(location)
+        chosen = validate_repeat(repeat)
+        parts = split_reminders(reminders)
+        if parts is None:
+            parts = split_reminders(DEFAULT_REMINDERS) or []
+        offsets = validate_reminder_offsets(
+            [parse_duration(p, field="meetings.reminders", locale=club.locale) for p in parts]
+        )
+        target = channel_id or club.meetings_channel_id
+        if target is None:
+            raise InvalidInput("meetings.error.no_channel", field="meetings.channel")
+        if not await self.ctx.port.can_post(target):
+            raise InvalidInput("meetings.error.cannot_post", field="meetings.channel", channel=f"<#{target}>")
+        return Draft(
+            guild_id=guild_id,
+            channel_id=target,
+            starts_at=starts_at,
+            local_start=to_local(starts_at, club.timezone),
+            timezone=club.timezone,
+            duration_s=int(delta.total_seconds()),
+            location=place,
+            repeat=chosen,
+            reminders=offsets,
+        )
+
+    async def create(self, draft: Draft, actor: Actor, *, title: str, agenda: str | None = None) -> CreateResult:
+        """Store the series and its first occurrence, post the announcement, open its thread,
+        mirror it as a scheduled event (``DeliveryError('forbidden')`` → noted, not fatal) and
+        arm its reminders. Raises ``Forbidden``, ``InvalidInput`` (title ≤ 200, agenda ≤ 3000)."""
+        await self._require_moderator(draft.guild_id, actor)
+        title = validate_title(title)
+        agenda_text = validate_agenda(agenda)
+        now = self.ctx.clock.now()
+        if draft.starts_at <= now:
+            raise InvalidInput("error.time_in_past", field="meetings.starts")
+        series_id = await store.insert_series(
+            self.db,
+            guild_id=draft.guild_id,
+            channel_id=draft.channel_id,
+            organiser_id=actor.user_id,
+            title=title,
+            agenda=agenda_text,
+            location=draft.location,
+            local_start=format_local(draft.local_start),
+            timezone=draft.timezone,
+            repeat=draft.repeat,
+            rrule=RRULES[draft.repeat],  # type: ignore[index]
+            duration_s=draft.duration_s,
+            reminders=draft.reminders,
+            now=now,
+        )
+        series = await store.get_series(self.db, series_id)
+        assert series is not None
+        occ = await self._materialise(series, draft.local_start, draft.starts_at)
+        if occ is None:  # pragma: no cover - a brand-new series has no rows
+            raise Conflict("meetings.error.not_found")
+        try:
+            occ = await self._publish(occ)
+        except DeliveryError:
+            await self.db.execute("DELETE FROM meeting_series WHERE id = ?", (series_id,))
+            raise InvalidInput("meetings.error.cannot_post", field="meetings.channel", channel=f"<#{draft.channel_id}>") from None
+        await self.ctx.club.audit(draft.guild_id, actor.user_id, "meetings.create", f"occurrence={occ.id} {title[:200]}")
+        return CreateResult(occ, occ.event_id is not None, occ.event_note)
+
+    async def _materialise(self, series: Series, local: datetime, starts_at: datetime) -> Occurrence | None:
+        oid = await store.insert_occurrence(
+            self.db,
+            series=series,
+            recurrence_local=format_local(local),
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(seconds=series.duration_s),
+            now=self.ctx.clock.now(),
+        )
+        return None if oid is None else await store.get_occurrence(self.db, oid)
+
+    async def _publish(self, occ: Occurrence) -> Occurrence:
+        """Post the announcement, open the thread, create the event, arm the jobs.
+
+        Raises ``DeliveryError`` when the announcement cannot be posted.
+        """
+        locale = await self._locale(occ.guild_id)
+        message_id = await self.ctx.port.send_message(occ.channel_id, render.announcement(locale, occ, RsvpCounts()))
+        await store.update_occurrence(self.db, occ.id, message_id=message_id)
+        try:
+            thread_id = await self.ctx.port.create_thread(occ.channel_id, message_id, render.thread_name(occ.title))
+            await store.update_occurrence(self.db, occ.id, thread_id=thread_id)
+        except DeliveryError as exc:
+            log.warning("meeting %s: no thread (%s)", occ.id, exc.reason)
+        try:
+            event_id = await self.ctx.port.create_scheduled_event(occ.guild_id, render.event_spec(occ))
+            await store.update_occurrence(self.db, occ.id, event_id=event_id, event_note=None)
+        except DeliveryError as exc:
+            await store.update_occurrence(self.db, occ.id, event_note=exc.reason)
+        fresh = await store.get_occurrence(self.db, occ.id)
+        assert fresh is not None
+        await self._arm(fresh)
+        return fresh
+
+    async def _arm(self, occ: Occurrence) -> None:
+        scheduler = self.ctx.scheduler
+        for offset in await store.reminder_offsets(self.db, occ.id):
+            row = await store.get_reminder(self.db, occ.id, offset)
+            if row is not None and row["sent_at"] is None:
+                scheduler.arm(KIND_REMINDER, f"{occ.id}:{offset}", occ.starts_at - timedelta(seconds=offset))
+        scheduler.arm(KIND_START, str(occ.id), occ.starts_at)
+        scheduler.arm(KIND_END, str(occ.id), occ.ends_at)
+
+    def _disarm(self, occ: Occurrence, offsets: list[int]) -> None:
+        for offset in offsets:
+            self.ctx.scheduler.disarm(KIND_REMINDER, f"{occ.id}:{offset}")
+        self.ctx.scheduler.disarm(KIND_START, str(occ.id))
+        self.ctx.scheduler.disarm(KIND_END, str(occ.id))
+
+    async def _announce_next(self, series: Series, after_local: str) -> Occurrence | None:
+        """Announce the first occurrence of ``series`` after local ``after_local`` that is
+        still to come and has no row yet (moved or cancelled ones keep their rows)."""
+        if series.rrule is None or series.cancelled_at is not None:
+            return None
+        now = self.ctx.clock.now()
+        local = parse_local(after_local)
+        for _ in range(1000):
+            found = series.rule.next_after(local)
+            if found is None:
+                return None
+            local, starts_at = found
+            if starts_at <= now:
+                continue
+            if not await self.ctx.scheduler.claim(
+                f"meetings:series:{series.id}:announce:{format_local(local)}", series.guild_id
+            ):
+                continue
+            occ = await self._materialise(series, local, starts_at)
+            if occ is None:
+                continue
+            try:
+                return await self._publish(occ)
+            except DeliveryError as exc:
+                log.warning("series %s: next occurrence not announced (%s)", series.id, exc.reason)
+                await self._arm(occ)
+                return occ
+        return None
+
+    # --- members -------------------------------------------------------------------------
+
+    async def rsvp(self, occurrence_id: int | str, user_id: int, status: str) -> RsvpResult:
+        """Record a member's answer (``going``/``maybe``/``no``), refresh the live counts.
+
+        Raises ``NotFound``, or ``Conflict`` once the meeting has started/ended/been cancelled.
+        """
+        if status not in RSVP_STATUSES:
+            raise InvalidInput("meetings.error.rsvp_status", field="meetings.status")
+        occ = await self._occurrence(None, occurrence_id)
+        if occ.status != "scheduled" or self.ctx.clock.now() >= occ.starts_at:
+            raise Conflict(f"meetings.error.closed_{occ.status}" if occ.status != "scheduled" else "meetings.error.closed_started")
+        await store.set_rsvp(self.db, occ.id, user_id, status, self.ctx.clock.now())
+        await self._refresh_announcement(occ)
+        mine = await store.get_rsvp(self.db, occ.id, user_id)
+        return RsvpResult(occ, status, bool(mine and mine.remind), await self._counts(occ.id))
+
+    async def toggle_remind(self, occurrence_id: int | str, user_id: int) -> RsvpResult:
+        """Switch the member's Remind me (DM at each reminder). Needs an RSVP first
+        (``Conflict`` otherwise); ``Conflict`` once the meeting is no longer scheduled."""
+        occ = await self._occurrence(None, occurrence_id)
+        if occ.status != "scheduled":
+            raise Conflict(f"meetings.error.closed_{occ.status}")
+        mine = await store.get_rsvp(self.db, occ.id, user_id)
+        if mine is None:
+            raise Conflict("meetings.error.rsvp_first")
+        await store.set_remind(self.db, occ.id, user_id, not mine.remind, self.ctx.clock.now())
+        return RsvpResult(occ, mine.status, not mine.remind, await self._counts(occ.id))
+
+    async def member_upcoming(self, guild_id: int, user_id: int, limit: int = 25) -> list[tuple[Occurrence, str | None]]:
+        """Upcoming (or running) meetings with the member's answer (``None`` if none)."""
+        occs = await store.upcoming(self.db, guild_id, self.ctx.clock.now(), limit)
+        mine = await store.rsvps_of_user(self.db, user_id, [o.id for o in occs])
+        return [(o, mine[o.id].status if o.id in mine else None) for o in occs]
+
+    async def suggest(self, guild_id: int, query: str = "", limit: int = 25) -> list[tuple[str, str]]:
+        """Autocomplete choices ``(name, value)`` for upcoming meetings matching ``query``
+        (name ≤ 100 chars, Discord; the date is shown in the club's zone)."""
+        club = await self.ctx.club.get(guild_id)
+        needle = (query or "").strip().lower()
+        found = []
+        for occ in await store.upcoming(self.db, guild_id, self.ctx.clock.now(), 100):
+            local = to_local(occ.starts_at, occ.timezone or club.timezone)
+            when = local.strftime("%Y-%m-%d %H:%M")
+            name = f"{when} · {' '.join(occ.title.split())}"
+            if needle and needle not in name.lower() and needle != str(occ.id):
+                continue
+            found.append((shorten(name, 100), str(occ.id)))
+            if len(found) >= limit:
+                break
+        return found
+
+    async def calendar(self, guild_id: int) -> File:
+        """An ``.ics`` file of the coming year's meetings: announced occurrences (with their
+        overrides) and the further occurrences of live series (cancelled ones left out)."""
+        from bot.meetings.ical import build_calendar
+
+        now = self.ctx.clock.now()
+        occs = await store.upcoming(self.db, guild_id, now, CALENDAR_MAX_EVENTS)
+        events = list(occs)
+        stored_keys = {(o.series_id, o.recurrence_local) for o in occs}
+        for series in await store.active_series(self.db, guild_id):
+            for stored in await store.occurrences_of_series(self.db, series.id):
+                stored_keys.add((series.id, stored.recurrence_local))
+            for local, starts_at in series.rule.occurrences(after=to_local(now, series.timezone), limit=60):
+                if starts_at > now + CALENDAR_HORIZON or len(events) >= CALENDAR_MAX_EVENTS:
+                    break
+                if (series.id, format_local(local)) in stored_keys:
+                    continue
+                events.append(
+                    Occurrence(
+                        id=0, series_id=series.id, guild_id=guild_id, recurrence_local=format_local(local),
+                        starts_at=starts_at, ends_at=starts_at + timedelta(seconds=series.duration_s),
+                        title=series.title, agenda=series.agenda, location=series.location, status="scheduled",
+                        channel_id=series.channel_id, message_id=None, thread_id=None, event_id=None,
+                        event_note=None, archived=False, created_at=now, repeat=series.repeat, timezone=series.timezone,
+                    )
+                )
+        events.sort(key=lambda o: o.starts_at)
+        data = build_calendar(events, now=now)
+        return File("cercle-meetings.ics", data, "iCalendar")
+
+    async def propose(self, guild_id: int, occurrence_id: int | str, user_id: int, text: str) -> Topic:
+        """Post a member's agenda topic in the meeting's thread with an upvote button.
+
+        Raises ``InvalidInput`` (topic 1–500 chars), ``NotFound``, ``Conflict`` after the start.
+        """
+        text = validate_topic(text)
+        occ = await self._occurrence(guild_id, occurrence_id)
+        if occ.status not in ("scheduled", "started"):
+            raise Conflict(f"meetings.error.closed_{occ.status}")
+        topic_id = await store.insert_topic(self.db, occ.id, user_id, text, self.ctx.clock.now())
+        topic = await store.get_topic(self.db, topic_id)
+        assert topic is not None
+        locale = await self._locale(guild_id)
+        message_id = await self._post_thread(occ, render.topic_message(locale, topic))
+        if message_id is None:
+            await store.delete_topic(self.db, topic_id)
+            raise Conflict("meetings.error.thread_unavailable")
+        await store.set_topic_message(self.db, topic_id, message_id)
+        return await store.get_topic(self.db, topic_id)  # type: ignore[return-value]
+
+    async def vote(self, topic_id: int | str, user_id: int) -> tuple[Topic, bool]:
+        """Upvote a topic, or take the vote back on a second click; refreshes the button count.
+
+        Returns the topic and whether the member's vote now counts. Raises ``NotFound``.
+        """
+        try:
+            tid = int(topic_id)
+        except (TypeError, ValueError):
+            raise NotFound("meetings.error.topic_not_found") from None
+        topic = await store.get_topic(self.db, tid)
+        if topic is None:
+            raise NotFound("meetings.error.topic_not_found")
+        occ = await self._occurrence(None, topic.occurrence_id)
+        if occ.status in ("ended", "cancelled"):
+            raise Conflict(f"meetings.error.closed_{occ.status}")
+        voted = await store.toggle_vote(self.db, tid, user_id)
+        topic = await store.get_topic(self.db, tid)
+        assert topic is not None
+        if topic.message_id is not None:
+            locale = await self._locale(occ.guild_id)
+            try:
+                await self.ctx.port.edit_message(occ.thread_id or occ.channel_id, topic.message_id, render.topic_message(locale, topic))
+            except DeliveryError as exc:
+                log.warning("topic %s: count not updated (%s)", tid, exc.reason)
+        return topic, voted
+
+    # --- moderators ------------------------------------------------------------------------
+
+    async def list_upcoming(self, guild_id: int, actor: Actor) -> list[tuple[Occurrence, RsvpCounts]]:
+        """Upcoming meetings with their counts (moderators). Raises ``Forbidden``."""
+        await self._require_moderator(guild_id, actor)
+        occs = await store.upcoming(self.db, guild_id, self.ctx.clock.now(), 25)
+        return [(o, await self._counts(o.id)) for o in occs]
+
+    async def agenda(self, guild_id: int, occurrence_id: int | str, actor: Actor) -> tuple[Occurrence, list[RankedTopic]]:
+        """The proposed topics ranked by votes (moderators). Raises ``Forbidden``, ``NotFound``."""
+        await self._require_moderator(guild_id, actor)
+        occ = await self._occurrence(guild_id, occurrence_id)
+        topics = await store.topics(self.db, occ.id)
+        return occ, rank_topics((t.id, t.text, t.author_id, t.votes, t.created_at) for t in topics)
+
+    async def attendees(self, guild_id: int, occurrence_id: int | str, actor: Actor) -> Attendees:
+        """Who answered what, with a CSV (``user_id,status,remind``). Raises ``Forbidden``, ``NotFound``."""
+        await self._require_moderator(guild_id, actor)
+        occ = await self._occurrence(guild_id, occurrence_id)
+        answers = await store.rsvps(self.db, occ.id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["user_id", "status", "remind"])
+        for r in answers:
+            writer.writerow([str(r.user_id), r.status, "yes" if r.remind else "no"])
+        return Attendees(
+            occ,
+            [r.user_id for r in answers if r.status == "going"],
+            [r.user_id for r in answers if r.status == "maybe"],
+            [r.user_id for r in answers if r.status == "no"],
+            File(f"meeting-{occ.id}-attendees.csv", buffer.getvalue().encode("utf-8")),
+        )
+
+    async def edit(
+        self,
+        guild_id: int,
+        occurrence_id: int | str,
+        actor: Actor,
+        *,
+        starts: str | None = None,
+        duration: str | None = None,
+        location: str | None = None,
+        title: str | None = None,
+        agenda: str | None = None,
+        scope: str = "occurrence",
+    ) -> EditResult:
+        """Change a scheduled occurrence; announcement, thread, event and reminders follow.
+
+        A new time moves this occurrence only (the rest of the series stays); members who
+        answered Going/Maybe get a DM. With ``scope="series"`` the title, agenda, location and
+        duration also become the series' own for later occurrences. Raises ``Forbidden``,
+        ``NotFound``, ``Conflict`` (not scheduled), ``InvalidInput`` naming the field.
+        """
+        await self._require_moderator(guild_id, actor)
+        if scope not in ("occurrence", "series"):
+            raise InvalidInput("meetings.error.scope", field="meetings.scope")
+        occ = await self._occurrence(guild_id, occurrence_id)
+        if occ.status != "scheduled":
+            raise Conflict(f"meetings.error.closed_{occ.status}")
+        club = await self.ctx.club.get(guild_id)
+        now = self.ctx.clock.now()
+        changes: dict[str, object] = {}
+        series_changes: dict[str, object] = {}
+        starts_at = occ.starts_at
+        length = occ.duration_s
+        if starts is not None and starts.strip():
+            starts_at = parse_future_instant(
+                starts, field="meetings.starts", zone=club.timezone, locale=club.locale, now=now
+            ).replace(second=0)
+        if duration is not None and duration.strip():
+            length = int(validate_duration(parse_duration(duration, field="meetings.duration", locale=club.locale)).total_seconds())
+            series_changes["duration_s"] = length
+        if location is not None and location.strip():
+            place = parse_location(location)
+            changes.update(location=place.text, location_channel_id=place.channel_id)
+            series_changes.update(location=place.text, location_channel_id=place.channel_id)
+        if title is not None and title.strip():
+            changes["title"] = series_changes["title"] = validate_title(title)
+        if agenda is not None:
+            changes["agenda"] = series_changes["agenda"] = validate_agenda(agenda)
+        time_changed = starts_at != occ.starts_at
+        if time_changed or length != occ.duration_s:
+            changes.update(starts_at=to_ts(starts_at), ends_at=to_ts(starts_at + timedelta(seconds=length)))
+        if not changes and not (scope == "series" and series_changes):
+            raise InvalidInput("meetings.error.nothing_to_edit", field="meetings.meeting")
+        targets = [occ]
+        if scope == "series":
+            if series_changes:
+                await store.update_series(self.db, occ.series_id, **series_changes)
+            targets += [
+                o for o in await store.occurrences_of_series(self.db, occ.series_id)
+                if o.id != occ.id and o.status == "scheduled"
+            ]
+        for target in targets:
+            own = dict(changes) if target.id == occ.id else {
+                k: v for k, v in series_changes.items() if k != "duration_s"
+            }
+            if target.id != occ.id and "duration_s" in series_changes:
+                own["ends_at"] = to_ts(target.starts_at + timedelta(seconds=length))
+            if own:
+                await store.update_occurrence(self.db, target.id, **own)
+            fresh = await store.get_occurrence(self.db, target.id)
+            assert fresh is not None
+            if fresh.starts_at != target.starts_at or fresh.ends_at != target.ends_at:
+                if fresh.starts_at != target.starts_at:
+                    await store.reset_reminders(self.db, fresh.id)
+                self._disarm(target, await store.reminder_offsets(self.db, target.id))
+                await self._arm(fresh)
+            await self._refresh_announcement(fresh)
+            if fresh.event_id is not None:
+                try:
+                    await self.ctx.port.edit_scheduled_event(guild_id, fresh.event_id, render.event_spec(fresh))
+                except DeliveryError as exc:
+                    log.warning("meeting %s: event not updated (%s)", fresh.id, exc.reason)
+        fresh = await store.get_occurrence(self.db, occ.id)
+        assert fresh is not None
+        names = []
+        if time_changed:
+            names.append("starts")
+        if length != occ.duration_s:
+            names.append("duration")
+        names += [n for n in ("location", "title", "agenda") if n in changes]
+        notified = FanOutResult()
+        locale = club.locale
+        if time_changed:
+            text = t(
+                locale, "meetings.moved", title=plain(shorten(fresh.title, 200)),
+                old=f"<t:{int(occ.starts_at.timestamp())}:F>", new=render.when_text(fresh),
+            )
+            await self._post_thread(fresh, OutMessage(content=text))
+            notified = await self._notify(fresh, OutMessage(content=text), ("going", "maybe"))
+        elif changes:
+            fields = ", ".join(t(locale, f"field.meetings.{n}") for n in names)
+            await self._post_thread(fresh, OutMessage(content=t(locale, "meetings.updated", fields=fields)))
+        await self.ctx.club.audit(guild_id, actor.user_id, "meetings.edit", f"occurrence={occ.id} {','.join(names)}")
+        return EditResult(fresh, names, time_changed, notified, len(targets))
+
+    async def cancel(self, guild_id: int, occurrence_id: int | str, actor: Actor, scope: str = "occurrence") -> CancelResult:
+        """Cancel one occurrence (``scope="occurrence"``; the series goes on and its next
+        occurrence is announced) or the whole series (``"series"``). Members who answered
+        Going/Maybe get a DM; the announcement shows "Cancelled", the scheduled event is
+        deleted. Raises ``Forbidden``, ``NotFound``, ``Conflict`` (already started/ended/cancelled).
+        """
+        await self._require_moderator(guild_id, actor)
+        if scope not in ("occurrence", "series"):
+            raise InvalidInput("meetings.error.scope", field="meetings.scope")
+        occ = await self._occurrence(guild_id, occurrence_id)
+        series = await store.get_series(self.db, occ.series_id)
+        assert series is not None
+        if scope == "occurrence" and occ.status != "scheduled":
+            raise Conflict(f"meetings.error.closed_{occ.status}")
+        if scope == "series" and series.cancelled_at is not None:
+            raise Conflict("meetings.error.closed_cancelled")
+        now = self.ctx.clock.now()
+        targets = [occ] if scope == "occurrence" else [
+            o for o in await store.occurrences_of_series(self.db, series.id) if o.status == "scheduled"
+        ]
+        if scope == "series":
+            await store.update_series(self.db, series.id, cancelled_at=to_ts(now))
+        locale = await self._locale(guild_id)
+        notified = FanOutResult()
+        cancelled = []
+        for target in targets:
+            if not await store.set_status(self.db, target.id, "cancelled", only_from=("scheduled",)):
+                continue
+            self._disarm(target, await store.reminder_offsets(self.db, target.id))
+            fresh = await store.get_occurrence(self.db, target.id)
+            assert fresh is not None
+            cancelled.append(fresh)
+            await self._refresh_announcement(fresh)
+            if fresh.event_id is not None:
+                try:
+                    await self.ctx.port.delete_scheduled_event(guild_id, fresh.event_id)
+                except DeliveryError as exc:
+                    log.warning("meeting %s: event not deleted (%s)", fresh.id, exc.reason)
+            text = t(locale, "meetings.cancelled", title=plain(shorten(fresh.title, 200)), when=render.when_text(fresh))
+            await self._post_thread(fresh, OutMessage(content=text))
+            result = await self._notify(fresh, OutMessage(content=text), ("going", "maybe"))
+            notified.sent += result.sent
+            notified.failures.update(result.failures)
+            if fresh.thread_id is not None:
+                try:
+                    await self.ctx.port.archive_thread(fresh.thread_id)
+                    await store.update_occurrence(self.db, fresh.id, archived=1)
+                except DeliveryError as exc:
+                    log.warning("meeting %s: thread not archived (%s)", fresh.id, exc.reason)
+        if scope == "occurrence" and not cancelled:
+            raise Conflict("meetings.error.closed_cancelled")
+        next_occ = None
+        if scope == "occurrence" and series.rrule is not None:
+            later = [o for o in await store.occurrences_of_series(self.db, series.id)
+                     if o.status == "scheduled" and o.starts_at > occ.starts_at]
+            if not later:
+                next_occ = await self._announce_next(series, occ.recurrence_local)
+        await self.ctx.club.audit(guild_id, actor.user_id, "meetings.cancel", f"occurrence={occ.id} scope={scope}")
+        return CancelResult(cancelled, notified, scope == "series", next_occ)
+
+    # --- scheduled work --------------------------------------------------------------------
+
+    def register_jobs(self) -> None:
+        """Register ``meetings.reminder`` / ``.start`` / ``.end`` / ``.archive`` with loaders
+        that re-arm everything pending from the database (call before ``scheduler.start()``)."""
+        scheduler = self.ctx.scheduler
+        scheduler.register(KIND_REMINDER, self._on_reminder, self._load_reminders)
+        scheduler.register(KIND_START, self._on_start, self._load_starts)
+        scheduler.register(KIND_END, self._on_end, self._load_ends)
+        scheduler.register(KIND_ARCHIVE, self._on_archive, self._load_archives)
+
+    async def _load_reminders(self) -> list[tuple[str, datetime]]:
+        return [
+            (f"{oid}:{offset}", starts_at - timedelta(seconds=offset))
+            for oid, offset, starts_at in await store.pending_reminders(self.db)
+        ]
+
+    async def _load_starts(self) -> list[tuple[str, datetime]]:
+        return [(str(o.id), o.starts_at) for o in await store.occurrences_with_status(self.db, ("scheduled",))]
+
+    async def _load_ends(self) -> list[tuple[str, datetime]]:
+        return [(str(o.id), o.ends_at) for o in await store.occurrences_with_status(self.db, ("scheduled", "started"))]
+
+    async def _load_archives(self) -> list[tuple[str, datetime]]:
+        return [(str(o.id), o.ends_at + ARCHIVE_AFTER) for o in await store.unarchived_ended(self.db)]
+
+    async def _on_reminder(self, ref: str) -> None:
+        oid, offset = (int(p) for p in ref.split(":"))
+        occ = await store.get_occurrence(self.db, oid)
+        if occ is None or occ.status != "scheduled":
+            return
+        row = await store.get_reminder(self.db, oid, offset)
+        if row is None or row["sent_at"] is not None:
+            return
+        now = self.ctx.clock.now()
+        due = occ.starts_at - timedelta(seconds=offset)
+        if due > now:  # the meeting moved after this job was armed
+            self.ctx.scheduler.arm(KIND_REMINDER, ref, due)
+            return
+        key = reminder_key(oid, occ.starts_at, offset)
+        if not await self.ctx.scheduler.claim(key, occ.guild_id):
+            return
+        decision = reminder_decision(now, due, occ.starts_at)
+        if not decision.send:
+            log.info("meeting %s: reminder %ss dropped, the meeting has started", oid, offset)
+            await store.mark_reminder(self.db, oid, offset, sent_at=now, late=False, dm_sent=0, dm_failed=0)
+            await self.ctx.scheduler.complete(key)
+            return
+        locale = await self._locale(occ.guild_id)
+        message_id = await self._post_thread(occ, OutMessage(content=render.reminder_text(locale, occ, late=decision.late)))
+        recipients = [r.user_id for r in await store.rsvps(self.db, oid) if r.remind and r.status in ("going", "maybe")]
+        dm = render.reminder_dm(locale, occ, late=decision.late)
+
+        async def send(user_id: int) -> None:
+            await self.ctx.port.send_dm(user_id, dm)
+
+        result = await fan_out(recipients, send, rate=self.ctx.fanout_rate, sleep=self.ctx.sleep)
+        if result.failed:
+            log.info("meeting %s: reminder DMs %s sent, %s failed %s", oid, result.sent, result.failed, dict(result.failures))
+        await store.mark_reminder(
+            self.db, oid, offset, sent_at=now, late=decision.late, dm_sent=result.sent, dm_failed=result.failed
+        )
+        await self.ctx.scheduler.complete(key, message_id)
+
+    async def _on_start(self, ref: str) -> None:
+        occ = await store.get_occurrence(self.db, int(ref))
+        if occ is None or occ.status != "scheduled":
+            return
+        now = self.ctx.clock.now()
+        if occ.starts_at > now:
+            self.ctx.scheduler.arm(KIND_START, ref, occ.starts_at)
+            return
+        key = start_key(occ.id, occ.starts_at)
+        if not await self.ctx.scheduler.claim(key, occ.guild_id):
+            return
+        message_id = None
+        if now < occ.ends_at:
+            locale = await self._locale(occ.guild_id)
+            text = t(locale, "meetings.starting", title=plain(shorten(occ.title, 200)))
+            where = render.location_text(occ)
+            if where:
+                text += "\n" + t(locale, "meetings.reminder_where", location=where)
+            message_id = await self._post_thread(occ, OutMessage(content=text))
+        await store.set_status(self.db, occ.id, "started", only_from=("scheduled",))
+        fresh = await store.get_occurrence(self.db, occ.id)
+        assert fresh is not None
+        await self._refresh_announcement(fresh)
+        await self.ctx.scheduler.complete(key, message_id)
+
+    async def _on_end(self, ref: str) -> None:
+        occ = await store.get_occurrence(self.db, int(ref))
+        if occ is None or occ.status not in ("scheduled", "started"):
+            return
+        now = self.ctx.clock.now()
+        if occ.ends_at > now:
+            self.ctx.scheduler.arm(KIND_END, ref, occ.ends_at)
+            return
+        key = end_key(occ.id)
+        if not await self.ctx.scheduler.claim(key, occ.guild_id):
+            return
+        self.ctx.scheduler.disarm(KIND_START, ref)
+        await store.set_status(self.db, occ.id, "ended", only_from=("scheduled", "started"))
+        locale = await self._locale(occ.guild_id)
+        going = [r.user_id for r in await store.rsvps(self.db, occ.id) if r.status == "going"]
+        text = t(locale, "meetings.ended", title=plain(shorten(occ.title, 200)), going=len(going))
+        message_id = await self._post_thread(occ, OutMessage(content=text))
+        fresh = await store.get_occurrence(self.db, occ.id)
+        assert fresh is not None
+        await self._refresh_announcement(fresh)
+        await self.ctx.scheduler.complete(key, message_id)
+        try:
+            await self.on_meeting_ended(occ.guild_id, fresh, going)
+        except Exception:
+            log.exception("meeting %s: post-meeting hook failed", occ.id)
+        if fresh.thread_id is not None:
+            self.ctx.scheduler.arm(KIND_ARCHIVE, ref, fresh.ends_at + ARCHIVE_AFTER)
+        series = await store.get_series(self.db, occ.series_id)
+        if series is not None:
+            await self._announce_next(series, occ.recurrence_local)
+
+    async def _on_archive(self, ref: str) -> None:
+        occ = await store.get_occurrence(self.db, int(ref))
+        if occ is None or occ.archived or occ.thread_id is None:
+            return
+        due = occ.ends_at + ARCHIVE_AFTER
+        if due > self.ctx.clock.now():
+            self.ctx.scheduler.arm(KIND_ARCHIVE, ref, due)
+            return
+        if not await self.ctx.scheduler.claim(archive_key(occ.id), occ.guild_id):
+            return
+        try:
+            await self.ctx.port.archive_thread(occ.thread_id)
+        except DeliveryError as exc:
+            log.warning("meeting %s: thread not archived (%s)", occ.id, exc.reason)
+        await store.update_occurrence(self.db, occ.id, archived=1)
+        await self.ctx.scheduler.complete(archive_key(occ.id))
+
+
+Service = MeetingsService
+"""The feature's service class under the name every feature offers: ``Service(ctx)``."""

@@ -1,0 +1,127 @@
+"""Pure rules of meetings: recurrence in local time, limits, reminders, ranking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.errors import InvalidInput
+from bot.meetings import rules
+from bot.meetings.rules import RRULES, SeriesRule
+
+
+def test_quarterly_series_keeps_local_time_across_dst():
+    """A quarterly 18:00 Paris series created in January stays at 18:00 Paris after both DST changes."""
+    rule = SeriesRule(datetime(2027, 1, 19, 18, 0), "Europe/Paris", RRULES["quarterly"])
+    starts = rule.occurrences(limit=5)
+    assert [local.strftime("%m-%d %H:%M") for local, _ in starts] == [
+        "01-19 18:00", "04-19 18:00", "07-19 18:00", "10-19 18:00", "01-19 18:00",
+    ]
+    assert [utc.hour for _, utc in starts] == [17, 16, 16, 16, 17]
+
+
+def test_weekly_series_across_autumn_change():
+    """A weekly meeting keeps its wall-clock hour the week the clocks go back (UTC hour shifts)."""
+    rule = SeriesRule(datetime(2027, 10, 25, 18, 0), "Europe/Paris", RRULES["weekly"])
+    (_, first), (_, second) = rule.occurrences(limit=2)
+    assert (first.hour, second.hour) == (16, 17)
+    assert second - first == timedelta(days=7, hours=1)
+
+
+def test_semiannual_and_yearly_rules():
+    """Semiannual adds six months, yearly a year, both in local time."""
+    semi = SeriesRule(datetime(2027, 3, 1, 9, 0), "Europe/Paris", RRULES["semiannual"])
+    assert [loc.month for loc, _ in semi.occurrences(limit=3)] == [3, 9, 3]
+    yearly = SeriesRule(datetime(2027, 6, 1, 9, 0), "Europe/Paris", RRULES["yearly"])
+    assert [loc.year for loc, _ in yearly.occurrences(limit=2)] == [2027, 2028]
+
+
+def test_one_off_has_one_occurrence_and_next_after_skips():
+    """A one-off series yields its start only; next_after finds the following recurrence."""
+    one = SeriesRule(datetime(2027, 1, 5, 18, 0), "Europe/Paris", None)
+    assert len(one.occurrences(limit=5)) == 1
+    assert one.next_after(datetime(2027, 1, 5, 18, 0)) is None
+    weekly = SeriesRule(datetime(2027, 1, 5, 18, 0), "Europe/Paris", RRULES["weekly"])
+    assert weekly.next_after(datetime(2027, 1, 5, 18, 0))[0] == datetime(2027, 1, 12, 18, 0)
+
+
+def test_local_time_in_spring_gap_moves_forward():
+    """02:30 on the spring-forward night in Paris does not exist: it becomes 03:30 local."""
+    utc = rules.local_to_utc(datetime(2027, 3, 28, 2, 30), "Europe/Paris")
+    assert utc == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    assert rules.to_local(utc, "Europe/Paris") == datetime(2027, 3, 28, 3, 30)
+
+
+def test_parse_location_channel_text_and_limit():
+    """A channel mention becomes a channel; text stays text; over 100 chars is refused."""
+    assert rules.parse_location("<#123456789012345678>").channel_id == 123456789012345678
+    assert rules.parse_location("https://meet.example/abc").text == "https://meet.example/abc"
+    assert rules.parse_location("").display() == ""
+    with pytest.raises(InvalidInput) as err:
+        rules.parse_location("x" * 101)
+    assert err.value.params["limit"] == 100
+
+
+def test_reminder_offsets_validation():
+    """Reminders are deduplicated, sorted, at most 5, each between 1 minute and 30 days."""
+    assert rules.validate_reminder_offsets([timedelta(hours=1), timedelta(hours=24), timedelta(hours=1)]) == (86400, 3600)
+    with pytest.raises(InvalidInput):
+        rules.validate_reminder_offsets([timedelta(minutes=m) for m in range(1, 7)])
+    with pytest.raises(InvalidInput):
+        rules.validate_reminder_offsets([timedelta(days=31)])
+    assert rules.split_reminders("aucun") == []
+    assert rules.split_reminders(None) is None
+    assert rules.split_reminders("24h, 1h") == ["24h", "1h"]
+
+
+def test_duration_and_repeat_limits():
+    """Duration must be 5 minutes to 3 days; repeat must be a known choice."""
+    with pytest.raises(InvalidInput):
+        rules.validate_duration(timedelta(minutes=4))
+    with pytest.raises(InvalidInput):
+        rules.validate_duration(timedelta(days=3, minutes=1))
+    assert rules.validate_repeat("Quarterly") == "quarterly"
+    with pytest.raises(InvalidInput):
+        rules.validate_repeat("daily")
+
+
+def test_reminder_catch_up_policy():
+    """On time → sent; missed but before the start → sent late; after the start → dropped."""
+    start = datetime(2027, 1, 5, 18, 0, tzinfo=UTC)
+    due = start - timedelta(hours=1)
+    assert rules.reminder_decision(due, due, start) == rules.ReminderDecision(True, False)
+    assert rules.reminder_decision(due + timedelta(minutes=30), due, start) == rules.ReminderDecision(True, True)
+    assert rules.reminder_decision(start, due, start).send is False
+
+
+def test_rank_topics_by_votes_then_age():
+    """Topics rank by votes, ties share a rank and keep the oldest first."""
+    ranked = rules.rank_topics([(1, "a", 9, 1, 100), (2, "b", 9, 3, 200), (3, "c", 9, 1, 50), (4, "d", 9, 0, 10)])
+    assert [(r.topic_id, r.rank) for r in ranked] == [(2, 1), (3, 2), (1, 2), (4, 4)]
+
+
+def test_reminder_key_changes_when_meeting_moves():
+    """The reminder key names occurrence and offset, and changes with the start instant."""
+    a = rules.reminder_key(7, datetime(2027, 1, 5, 17, tzinfo=UTC), 3600)
+    b = rules.reminder_key(7, datetime(2027, 1, 6, 17, tzinfo=UTC), 3600)
+    assert a.startswith("meetings:7") and a.endswith(":reminder:3600") and a != b
+
+
+def test_format_offset():
+    """Offsets read as people write them."""
+    assert rules.format_offset(86400) == "24h"
+    assert rules.format_offset(5400) == "1h30"
+    assert rules.format_offset(900) == "15 min"
+    assert rules.format_offset(172800, "fr") == "2 jours"
+
+
+def test_meetings_package_never_imports_discord():
+    """No module of bot/meetings imports discord; rules.py does not touch SQLite either."""
+    from pathlib import Path
+
+    package = Path(rules.__file__).parent
+    for path in package.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert "import discord" not in source and "from discord" not in source, path.name
+    assert "aiosqlite" not in (package / "rules.py").read_text(encoding="utf-8")

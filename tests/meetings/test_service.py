@@ -1,0 +1,420 @@
+"""Use-cases of meetings against a real SQLite file, a fake clock and a recording port."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import pytest
+
+from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.meetings import store
+from bot.meetings.service import KIND_REMINDER, KIND_START, Actor
+from tests.meetings.conftest import CHANNEL, GUILD, MEMBER, MOD, create, restart
+
+# 2026-12-03 18:00 Europe/Paris (CET, UTC+1)
+START = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+
+
+def thread_posts(port, thread_id):
+    """Contents posted in one thread, in order."""
+    return [c.message.content for c in port.of("send_message") if c.target == thread_id]
+
+
+async def test_create_posts_announcement_thread_event_and_arms_jobs(svc, port):
+    """Create posts the announcement with RSVP buttons, opens a thread, mirrors an event, arms jobs."""
+    result = await create(svc, location="https://meet.example/club", duration="90m")
+    occ = result.occurrence
+    assert occ.starts_at == START and occ.ends_at == START + timedelta(minutes=90)
+    assert result.event_created and occ.event_id in port.events
+    post = port.of("send_message")[0]
+    assert post.target == CHANNEL and post.message_id == occ.message_id
+    labels = [b.label for b in post.message.components]
+    assert labels == ["Going (0)", "Maybe (0)", "Can't go (0)"]
+    assert f"<t:{int(START.timestamp())}:F>" in post.message.embeds[0].fields[0].value
+    assert port.of("create_thread")[0].extra["thread_id"] == occ.thread_id
+    armed = {(a.kind, a.ref): a.when for a in svc.ctx.scheduler.pending()}
+    assert armed[(KIND_REMINDER, f"{occ.id}:86400")] == START - timedelta(hours=24)
+    assert armed[(KIND_REMINDER, f"{occ.id}:3600")] == START - timedelta(hours=1)
+    assert armed[(KIND_START, str(occ.id))] == START
+    series = await store.get_series(svc.ctx.db, occ.series_id)
+    assert (series.local_start, series.timezone) == ("2026-12-03T18:00", "Europe/Paris")
+
+
+async def test_create_without_event_permission_carries_on(svc, port):
+    """Without the event permission the meeting is created and the reason is noted."""
+    port.events_forbidden = True
+    result = await create(svc)
+    assert not result.event_created and result.event_note == "forbidden"
+    assert result.occurrence.message_id is not None and result.occurrence.thread_id is not None
+
+
+async def test_create_with_voice_channel_location_and_french_time(svc, port):
+    """A voice channel mention becomes the event's channel; French time text is understood."""
+    await svc.ctx.club.update(GUILD, MOD.user_id, locale="fr")
+    result = await create(svc, starts="jeudi 3 décembre 18h", location="<#333333333333333333>")
+    assert result.occurrence.starts_at == START
+    event = port.events[result.occurrence.event_id]
+    assert event.channel_id == 333333333333333333 and event.location is None
+    assert port.of("send_message")[0].message.components[0].label == "Présent (0)"
+
+
+async def test_member_cannot_create(svc):
+    """A member without Manage Server or the moderator role is refused, in both languages."""
+    with pytest.raises(Forbidden) as err:
+        await svc.prepare(GUILD, MEMBER, starts="2026-12-03 18:00")
+    assert "moderators" in err.value.render("en") and "modérateurs" in err.value.render("fr")
+
+
+async def test_moderator_role_can_create(svc):
+    """A member holding the club's moderator role may create meetings."""
+    await svc.ctx.club.update(GUILD, MOD.user_id, moderator_role_id=42)
+    draft = await svc.prepare(GUILD, Actor(700, role_ids=(42,)), starts="2026-12-03 18:00")
+    assert draft.channel_id == CHANNEL
+
+
+@pytest.mark.parametrize(
+    ("options", "en", "fr"),
+    [
+        ({"starts": "blorp"}, "**starts**: I could not read", "**début** : je n'ai pas compris"),
+        ({"starts": "2026-11-01 18:00"}, "**starts** is in the past", "**début** est dans le passé"),
+        ({"duration": "2m"}, "between 5 minutes and 3 days", "entre 5 minutes et 3 jours"),
+        ({"duration": "soon"}, "**duration**: I could not read", "**durée** : je n'ai pas compris"),
+        ({"reminders": "1m,2m,3m,4m,5m,6m"}, "**reminders**: at most 5", "**rappels** : 5 rappels au plus"),
+        ({"reminders": "40 days"}, "1 minute and 30 days", "1 minute et 30 jours"),
+        ({"repeat": "daily"}, "**repeat** must be one of", "**répétition** doit être l'un de"),
+        ({"location": "x" * 101}, "**location** is too long: 101 characters, the limit is 100",
+         "**lieu** est trop long : 101 caractères, la limite est de 100"),
+    ],
+)
+async def test_bad_options_are_refused_naming_field_and_limit(svc, options, en, fr):
+    """Each bad option is refused with a message naming the field and the limit, in English and French."""
+    options.setdefault("starts", "2026-12-03 18:00")
+    with pytest.raises(InvalidInput) as err:
+        await svc.prepare(GUILD, MOD, **options)
+    assert en in err.value.render("en")
+    assert fr in err.value.render("fr")
+
+
+async def test_title_and_agenda_limits(svc):
+    """Title over 200 and agenda over 3000 characters are refused; an empty title is required."""
+    draft = await svc.prepare(GUILD, MOD, starts="2026-12-03 18:00")
+    with pytest.raises(InvalidInput) as err:
+        await svc.create(draft, MOD, title="t" * 201)
+    assert "**title** is too long: 201 characters, the limit is 200" in err.value.render("en")
+    assert "**titre** est trop long : 201 caractères, la limite est de 200" in err.value.render("fr")
+    with pytest.raises(InvalidInput) as err:
+        await svc.create(draft, MOD, title="ok", agenda="a" * 3001)
+    assert "the limit is 3000" in err.value.render("en") and "la limite est de 3000" in err.value.render("fr")
+    with pytest.raises(InvalidInput) as err:
+        await svc.create(draft, MOD, title="  ")
+    assert err.value.render("en") == "**title** is required." and err.value.render("fr") == "**titre** est obligatoire."
+
+
+async def test_no_meetings_channel_and_unpostable_channel(ctx, port):
+    """Without a meetings channel, or with a channel the bot cannot post in, creation is refused."""
+    from bot.meetings.service import MeetingsService
+
+    service = MeetingsService(ctx)
+    with pytest.raises(InvalidInput) as err:
+        await service.prepare(GUILD, MOD, starts="2026-12-03 18:00")
+    assert "**channel**: no meetings channel" in err.value.render("en")
+    assert "**salon** : aucun salon" in err.value.render("fr")
+    port.unpostable.add(999)
+    with pytest.raises(InvalidInput) as err:
+        await service.prepare(GUILD, MOD, starts="2026-12-03 18:00", channel_id=999)
+    assert "<#999>" in err.value.render("en") and "<#999>" in err.value.render("fr")
+
+
+async def test_long_title_shortened_on_screen_kept_whole(svc, port):
+    """A 200-character title is cut to 100 with … for the thread and event, and kept whole in the DB."""
+    title = "Roadmap " + "x" * 192
+    occ = (await create(svc, title=title)).occurrence
+    name = port.of("create_thread")[0].extra["name"]
+    assert len(name) == 100 and name.endswith("…")
+    assert len(port.events[occ.event_id].name) == 100
+    assert (await store.get_occurrence(svc.ctx.db, occ.id)).title == title
+
+
+async def test_member_text_cannot_ping(svc, port):
+    """A title or topic containing @everyone or a role mention is neutralised where it is re-posted."""
+    occ = (await create(svc, title="@everyone <@&123> meeting")).occurrence
+    assert "@everyone" not in port.of("create_thread")[0].extra["name"]
+    topic = await svc.propose(GUILD, occ.id, 601, "talk about @here and <@&77>")
+    content = port.messages[topic.message_id].content
+    assert "@here" not in content and "<@&77>" not in content
+
+
+async def test_rsvp_change_counts_and_remind(svc, port):
+    """RSVPs update the live counts on the announcement; changing answer moves the count."""
+    occ = (await create(svc)).occurrence
+    result = await svc.rsvp(occ.id, 601, "going")
+    assert (result.status, result.remind, result.counts.going) == ("going", False, 1)
+    await svc.rsvp(occ.id, 602, "maybe")
+    result = await svc.rsvp(occ.id, 601, "no")
+    assert (result.counts.going, result.counts.maybe, result.counts.no) == (0, 1, 1)
+    labels = [b.label for b in port.messages[occ.message_id].components]
+    assert labels == ["Going (0)", "Maybe (1)", "Can't go (1)"]
+    assert (await svc.toggle_remind(occ.id, 602)).remind is True
+    assert (await svc.toggle_remind(occ.id, 602)).remind is False
+
+
+async def test_remind_needs_rsvp_and_unknown_meeting(svc):
+    """Remind me before answering is refused; an unknown meeting is NotFound; both in FR and EN."""
+    occ = (await create(svc)).occurrence
+    with pytest.raises(Conflict) as err:
+        await svc.toggle_remind(occ.id, 601)
+    assert "Answer Going" in err.value.render("en") and "Répondez d'abord" in err.value.render("fr")
+    with pytest.raises(NotFound) as err:
+        await svc.rsvp(999_999, 601, "going")
+    assert "does not exist" in err.value.render("en") and "n'existe pas" in err.value.render("fr")
+
+
+async def test_reminders_thread_archived_and_closed_dms(svc, port, clock):
+    """Reminders post in the (archived) thread and DM members who asked; closed DMs are counted."""
+    occ = (await create(svc)).occurrence
+    for user in (601, 602, 603, 604):
+        await svc.rsvp(occ.id, user, "going" if user != 604 else "no")
+    for user in (601, 602, 604):
+        await svc.toggle_remind(occ.id, user)
+    port.closed_dms.add(602)
+    port.archived.add(occ.thread_id)
+    await clock.set(START - timedelta(hours=24))
+    assert occ.thread_id not in port.archived
+    assert len([p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]) == 1
+    assert [c.target for c in port.of("send_dm")] == [601]
+    row = await store.get_reminder(svc.ctx.db, occ.id, 86400)
+    assert (row["dm_sent"], row["dm_failed"], row["late"]) == (1, 1, 0)
+    await clock.set(START - timedelta(hours=1))
+    assert len([p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]) == 2
+    assert len(port.of("send_dm")) == 2
+
+
+async def test_start_end_hook_and_archive(svc, port, clock):
+    """At the start a 'starting now' message; at the end a closing message, the hook with Going members, archive a day later."""
+    calls = []
+
+    async def hook(guild_id, occurrence, attendees):
+        calls.append((guild_id, occurrence.id, sorted(attendees)))
+
+    svc.on_meeting_ended = hook
+    occ = (await create(svc, duration="2h", reminders="none")).occurrence
+    await svc.rsvp(occ.id, 601, "going")
+    await svc.rsvp(occ.id, 602, "maybe")
+    await svc.rsvp(occ.id, 603, "going")
+    await clock.set(START)
+    assert any("starting now" in p for p in thread_posts(port, occ.thread_id))
+    assert port.messages[occ.message_id].components == ()
+    with pytest.raises(Conflict) as err:
+        await svc.rsvp(occ.id, 604, "going")
+    assert "already started" in err.value.render("en") and "déjà commencé" in err.value.render("fr")
+    await clock.set(START + timedelta(hours=2))
+    assert any("is over" in p for p in thread_posts(port, occ.thread_id))
+    assert calls == [(GUILD, occ.id, [601, 603])]
+    assert not port.of("archive_thread")
+    await clock.set(START + timedelta(hours=26))
+    assert [c.target for c in port.of("archive_thread")] == [occ.thread_id]
+
+
+async def test_hook_failure_is_not_fatal(svc, port, clock):
+    """A failing post-meeting hook is logged; the thread is still archived later."""
+
+    async def broken(*_args):
+        raise RuntimeError("feedback down")
+
+    svc.on_meeting_ended = broken
+    occ = (await create(svc, reminders="none")).occurrence
+    await clock.set(START + timedelta(days=2))
+    assert (await store.get_occurrence(svc.ctx.db, occ.id)).status == "ended"
+    assert [c.target for c in port.of("archive_thread")] == [occ.thread_id]
+
+
+async def test_restart_between_creation_and_reminder(svc, port, clock):
+    """After a restart the reminders are re-armed from the database and sent once."""
+    occ = (await create(svc)).occurrence
+    fresh = await restart(svc)
+    assert (KIND_REMINDER, f"{occ.id}:86400") in {(a.kind, a.ref) for a in fresh.ctx.scheduler.pending()}
+    await clock.set(START - timedelta(hours=24))
+    assert len([p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]) == 1
+    await fresh.ctx.scheduler.stop()
+
+
+async def test_restart_right_after_reminder_sends_no_second(svc, port, clock):
+    """Two quick restarts right after a reminder do not send it again."""
+    occ = (await create(svc)).occurrence
+    await clock.set(START - timedelta(hours=24))
+    fresh = await restart(await restart(svc))
+    await clock.advance(minutes=1)
+    assert len([p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]) == 1
+    await fresh.ctx.scheduler.stop()
+
+
+async def test_claim_prevents_double_send_from_second_process(svc, port, clock):
+    """If another process already claimed the reminder, this one does not post it."""
+    occ = (await create(svc)).occurrence
+    from bot.meetings.rules import reminder_key
+
+    assert await svc.ctx.scheduler.claim(reminder_key(occ.id, occ.starts_at, 86400))
+    await clock.set(START - timedelta(hours=24))
+    assert not [p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]
+
+
+async def test_missed_reminder_sent_late_or_dropped(svc, port, clock):
+    """Downtime: a missed reminder before the start goes out late with a note; after the start it is dropped."""
+    occ = (await create(svc)).occurrence
+    await svc.ctx.scheduler.stop()
+    await clock.set(START - timedelta(minutes=30))
+    fresh = await restart(svc)
+    reminders = [p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]
+    assert len(reminders) == 2 and all("Sent late" in p for p in reminders)
+    await fresh.ctx.scheduler.stop()
+
+    other = (await create(fresh, starts="2026-12-10 18:00")).occurrence
+    await fresh.ctx.scheduler.stop()
+    await clock.set(datetime(2026, 12, 10, 17, 30, tzinfo=UTC))
+    third = await restart(fresh)
+    assert not [p for p in thread_posts(port, other.thread_id) if "Reminder" in p]
+    assert any("starting now" in p for p in thread_posts(port, other.thread_id))
+    assert (await store.get_reminder(third.ctx.db, other.id, 3600))["sent_at"] is not None
+    await third.ctx.scheduler.stop()
+
+
+async def test_edit_time_tells_members_and_rearms(svc, port, clock):
+    """Moving a meeting DMs Going/Maybe members, edits the event and re-arms reminders (sent again)."""
+    occ = (await create(svc)).occurrence
+    await svc.rsvp(occ.id, 601, "going")
+    await svc.rsvp(occ.id, 602, "maybe")
+    await svc.rsvp(occ.id, 603, "no")
+    await svc.toggle_remind(occ.id, 601)
+    await clock.set(START - timedelta(hours=23))
+    assert len(port.of("send_dm")) == 1
+    result = await svc.edit(GUILD, occ.id, MOD, starts="2026-12-05 18:00")
+    new_start = datetime(2026, 12, 5, 17, 0, tzinfo=UTC)
+    assert result.time_changed and result.occurrence.starts_at == new_start
+    assert result.notified.sent == 2
+    assert sorted(c.target for c in port.of("send_dm")[1:]) == [601, 602]
+    assert port.events[occ.event_id].start == new_start
+    assert any("has moved" in p for p in thread_posts(port, occ.thread_id))
+    await clock.set(START)
+    assert not any("starting now" in p for p in thread_posts(port, occ.thread_id))
+    await clock.set(new_start - timedelta(hours=24))
+    assert len([p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]) == 2
+    await clock.set(new_start)
+    assert any("starting now" in p for p in thread_posts(port, occ.thread_id))
+
+
+async def test_edit_title_agenda_location_and_refusals(svc, port):
+    """Editing text fields updates the announcement; member and empty edits are refused in FR and EN."""
+    occ = (await create(svc)).occurrence
+    result = await svc.edit(GUILD, occ.id, MOD, title="New title", agenda="1. hello", location="Paris office")
+    assert result.changed == ["location", "title", "agenda"] and not result.time_changed
+    embed = port.messages[occ.message_id].embeds[0]
+    assert embed.title == "New title" and embed.description == "1. hello"
+    assert port.events[occ.event_id].location == "Paris office"
+    with pytest.raises(Forbidden):
+        await svc.edit(GUILD, occ.id, MEMBER, title="x")
+    with pytest.raises(InvalidInput) as err:
+        await svc.edit(GUILD, occ.id, MOD)
+    assert "**meeting**: give at least one" in err.value.render("en")
+    assert "**réunion** : indiquez au moins" in err.value.render("fr")
+    with pytest.raises(NotFound):
+        await svc.edit(GUILD + 1, occ.id, MOD, title="x")
+
+
+async def test_cancel_one_occurrence_announces_next(svc, port, clock):
+    """Cancelling one weekly occurrence tells members, deletes its event, and announces the next one."""
+    occ = (await create(svc, repeat="weekly")).occurrence
+    await svc.rsvp(occ.id, 601, "going")
+    result = await svc.cancel(GUILD, occ.id, MOD, scope="occurrence")
+    assert [o.id for o in result.cancelled] == [occ.id] and result.notified.sent == 1
+    assert occ.event_id not in port.events
+    assert port.messages[occ.message_id].components == ()
+    assert result.next_occurrence.starts_at == START + timedelta(days=7)
+    await clock.set(START)
+    assert not any("starting now" in p for p in thread_posts(port, occ.thread_id))
+    with pytest.raises(Conflict) as err:
+        await svc.cancel(GUILD, occ.id, MOD)
+    assert "was cancelled" in err.value.render("en") and "a été annulée" in err.value.render("fr")
+
+
+async def test_cancel_series(svc, port, clock):
+    """Cancelling the series cancels the announced occurrence and announces nothing more."""
+    occ = (await create(svc, repeat="monthly")).occurrence
+    result = await svc.cancel(GUILD, occ.id, MOD, scope="series")
+    assert result.series and [o.id for o in result.cancelled] == [occ.id]
+    await clock.set(START + timedelta(days=40))
+    assert (await svc.member_upcoming(GUILD, 601)) == []
+    assert len(port.of("send_message")) == 2  # announcement + cancellation notice
+
+
+async def test_quarterly_series_follows_paris_time_across_dst(svc, port, clock):
+    """A quarterly series at 18:00 Paris is announced at 18:00 Paris before and after both DST changes."""
+    await clock.set(datetime(2027, 1, 10, 9, tzinfo=UTC))
+    occ = (await create(svc, starts="2027-01-19 18:00", repeat="quarterly", reminders="none")).occurrence
+    seen = [occ.starts_at]
+    for _ in range(4):
+        await clock.set(seen[-1] + timedelta(hours=2))
+        upcoming = await svc.member_upcoming(GUILD, 601)
+        seen.append(upcoming[0][0].starts_at)
+    assert [(s.month, s.hour) for s in seen] == [(1, 17), (4, 16), (7, 16), (10, 16), (1, 17)]
+
+
+async def test_topics_votes_and_agenda(svc, port):
+    """Members propose topics; votes toggle and show on the button; the agenda ranks by votes."""
+    occ = (await create(svc)).occurrence
+    first = await svc.propose(GUILD, occ.id, 601, "Export to Excel")
+    second = await svc.propose(GUILD, occ.id, 602, "Dark mode")
+    assert port.of("send_message")[-1].target == occ.thread_id
+    _, voted = await svc.vote(second.id, 601)
+    _, voted2 = await svc.vote(second.id, 603)
+    topic, unvoted = await svc.vote(first.id, 601)
+    topic, again = await svc.vote(first.id, 601)
+    assert (voted, voted2, unvoted, again) == (True, True, True, False)
+    assert port.messages[second.message_id].components[0].label == "Upvote (2)"
+    _, ranked = await svc.agenda(GUILD, occ.id, MOD)
+    assert [(r.text, r.votes, r.rank) for r in ranked] == [("Dark mode", 2, 1), ("Export to Excel", 0, 2)]
+    with pytest.raises(InvalidInput) as err:
+        await svc.propose(GUILD, occ.id, 601, "x" * 501)
+    assert "the limit is 500" in err.value.render("en") and "la limite est de 500" in err.value.render("fr")
+    with pytest.raises(Forbidden):
+        await svc.agenda(GUILD, occ.id, MEMBER)
+
+
+async def test_attendees_lists_and_csv(svc):
+    """Moderators get the answers by status and a CSV with one row per member."""
+    occ = (await create(svc)).occurrence
+    await svc.rsvp(occ.id, 601, "going")
+    await svc.rsvp(occ.id, 602, "no")
+    await svc.toggle_remind(occ.id, 601)
+    result = await svc.attendees(GUILD, occ.id, MOD)
+    assert (result.going, result.maybe, result.no) == ([601], [], [602])
+    rows = list(csv.DictReader(io.StringIO(result.file.data.decode())))
+    assert rows == [{"user_id": "601", "status": "going", "remind": "yes"}, {"user_id": "602", "status": "no", "remind": "no"}]
+
+
+async def test_calendar_ics_parses_back(svc, clock):
+    """The .ics file parses back with icalendar: announced and future series occurrences, cancelled left out."""
+    one = (await create(svc, title="One-off")).occurrence
+    weekly = (await create(svc, title="Weekly", starts="2026-12-04 18:00", repeat="weekly")).occurrence
+    await svc.cancel(GUILD, one.id, MOD)
+    data = (await svc.calendar(GUILD)).data
+    cal = icalendar.Calendar.from_ical(data)
+    events = [c for c in cal.walk("VEVENT")]
+    assert {str(e["SUMMARY"]) for e in events} == {"Weekly"}
+    starts = sorted(e.decoded("DTSTART") for e in events)
+    assert starts[0] == weekly.starts_at and starts[1] == weekly.starts_at + timedelta(days=7)
+    assert len({str(e["UID"]) for e in events}) == len(events)
+    assert all(s < clock.now() + timedelta(days=367) for s in starts)
+
+
+async def test_suggest_and_member_list(svc):
+    """Autocomplete lists upcoming meetings by local date and title; members see their answer."""
+    occ = (await create(svc, title="Roadmap day")).occurrence
+    await svc.rsvp(occ.id, 601, "maybe")
+    assert await svc.suggest(GUILD, "road") == [("2026-12-03 18:00 · Roadmap day", str(occ.id))]
+    assert await svc.suggest(GUILD, "zzz") == []
+    mine = await svc.member_upcoming(GUILD, 601)
+    assert [(o.id, s) for o, s in mine] == [(occ.id, "maybe")]
+
