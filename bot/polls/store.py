@@ -1,0 +1,338 @@
+"""SQL of polls: rows in, :mod:`bot.polls.rules` dataclasses out.
+
+Votes are written by :func:`apply_clicks`: one ``BEGIN IMMEDIATE`` transaction for a batch
+of clicks, each click re-reading the poll and the voter's current choices inside it, the
+``(poll_id, voter, position)`` primary key making a double click or a race harmless
+(issue 3: "one atomic write per click with a uniqueness constraint").
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import from_ts, to_ts
+from bot.db import Database
+from bot.errors import CercleError, Conflict, NotFound
+from bot.polls.rules import ClickResult, Poll, PollSpec, Tally, apply_click, dump_choices
+
+_POLL_COLUMNS = (
+    "id, guild_id, channel_id, message_id, creator_id, question, description, anonymous, max_choices, "
+    "show_results, status, opens_at, closes_at, opened_at, closed_at, finalized_at, series_id, "
+    "votes_version, rendered_version, created_at"
+)
+
+
+def _opt(ts: int | None) -> datetime | None:
+    return None if ts is None else from_ts(ts)
+
+
+def _poll(row: sqlite3.Row, choices: tuple[str, ...]) -> Poll:
+    return Poll(
+        id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], message_id=row["message_id"],
+        creator_id=row["creator_id"], question=row["question"], description=row["description"],
+        anonymous=bool(row["anonymous"]), max_choices=row["max_choices"], show_results=row["show_results"],
+        status=row["status"], opens_at=from_ts(row["opens_at"]), closes_at=from_ts(row["closes_at"]),
+        opened_at=_opt(row["opened_at"]), closed_at=_opt(row["closed_at"]), finalized_at=_opt(row["finalized_at"]),
+        series_id=row["series_id"], votes_version=row["votes_version"], rendered_version=row["rendered_version"],
+        created_at=from_ts(row["created_at"]), choices=choices,
+    )
+
+
+async def insert_poll(
+    db: Database, spec: PollSpec, *, status: str, series_id: int | None, now: datetime
+) -> int | None:
+    """Store a poll and its choices in one transaction; returns its id.
+
+    For a series occurrence that already exists (same ``series_id`` and ``opens_at``)
+    nothing is written and ``None`` is returned (idempotent next-occurrence creation).
+    """
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO polls (guild_id, channel_id, creator_id, question, description, anonymous, max_choices, "
+            "show_results, status, opens_at, closes_at, series_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, opens_at) DO NOTHING",
+            (
+                spec.guild_id, spec.channel_id, spec.creator_id, spec.question, spec.description,
+                int(spec.anonymous), spec.max_choices, spec.show_results, status, to_ts(spec.opens_at),
+                to_ts(spec.closes_at), series_id, to_ts(now),
+            ),
+        )
+        if cursor.rowcount != 1:
+            return None
+        poll_id = cursor.lastrowid
+        await conn.executemany(
+            "INSERT INTO poll_choices (poll_id, position, label) VALUES (?, ?, ?)",
+            [(poll_id, i, label) for i, label in enumerate(spec.choices, start=1)],
+        )
+        return poll_id
+
+
+async def insert_series(
+    db: Database, spec: PollSpec, *, rule: str, local_opens: datetime, local_closes: datetime, now: datetime
+) -> int:
+    """Store a recurring series (local wall-clock times as naive ISO text); returns its id."""
+    return await db.execute(
+        "INSERT INTO poll_series (guild_id, channel_id, creator_id, question, description, choices, anonymous, "
+        "max_choices, show_results, repeat, rrule, timezone, local_opens, local_closes, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            spec.guild_id, spec.channel_id, spec.creator_id, spec.question, spec.description,
+            dump_choices(spec.choices), int(spec.anonymous), spec.max_choices, spec.show_results, spec.repeat,
+            rule, spec.timezone, local_opens.isoformat(), local_closes.isoformat(), to_ts(now),
+        ),
+    )
+
+
+async def get_series(db: Database, series_id: int) -> sqlite3.Row | None:
+    """The raw series row (``rrule``, ``timezone``, ``local_opens``, ``choices``… ) or ``None``."""
+    return await db.fetchone("SELECT * FROM poll_series WHERE id = ?", (series_id,))
+
+
+async def deactivate_series(db: Database, series_id: int) -> None:
+    """Stop a series: no further occurrence is created."""
+    await db.execute("UPDATE poll_series SET active = 0 WHERE id = ?", (series_id,))
+
+
+async def choices_of(db: Database, poll_id: int) -> tuple[str, ...]:
+    """The choice texts of a poll, position 1 first."""
+    rows = await db.fetchall("SELECT label FROM poll_choices WHERE poll_id = ? ORDER BY position", (poll_id,))
+    return tuple(r[0] for r in rows)
+
+
+async def get_poll(db: Database, poll_id: int) -> Poll | None:
+    """A poll with its choices, or ``None``."""
+    row = await db.fetchone(f"SELECT {_POLL_COLUMNS} FROM polls WHERE id = ?", (poll_id,))
+    if row is None:
+        return None
+    return _poll(row, await choices_of(db, poll_id))
+
+
+async def list_polls(
+    db: Database, guild_id: int, statuses: tuple[str, ...], *, closed_since: datetime | None = None, limit: int = 25
+) -> list[Poll]:
+    """Polls of a guild in ``statuses`` (closed ones only since ``closed_since`` when given),
+    soonest deadline first for scheduled/open, latest first for closed; choices not loaded."""
+    marks = ", ".join("?" for _ in statuses)
+    params: list[object] = [guild_id, *statuses]
+    extra = ""
+    if closed_since is not None:
+        extra = " AND (status != 'closed' OR closed_at >= ?)"
+        params.append(to_ts(closed_since))
+    rows = await db.fetchall(
+        f"SELECT {_POLL_COLUMNS} FROM polls WHERE guild_id = ? AND status IN ({marks}){extra} "
+        "ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'scheduled' THEN 1 ELSE 2 END, "
+        "CASE WHEN status = 'closed' THEN -closed_at ELSE closes_at END, id DESC LIMIT ?",
+        (*params, limit),
+    )
+    return [_poll(r, ()) for r in rows]
+
+
+async def search_polls(db: Database, guild_id: int, statuses: tuple[str, ...], query: str, limit: int = 25) -> list[Poll]:
+    """Polls of a guild in ``statuses`` whose question contains ``query`` (or whose id is it), newest first."""
+    marks = ", ".join("?" for _ in statuses)
+    needle = (query or "").strip()
+    rows = await db.fetchall(
+        f"SELECT {_POLL_COLUMNS} FROM polls WHERE guild_id = ? AND status IN ({marks}) "
+        "AND (? = '' OR instr(lower(question), lower(?)) > 0 OR CAST(id AS TEXT) = ?) ORDER BY id DESC LIMIT ?",
+        (guild_id, *statuses, needle, needle, needle.lstrip("#"), limit),
+    )
+    return [_poll(r, ()) for r in rows]
+
+
+async def set_message(db: Database, poll_id: int, message_id: int) -> None:
+    """Record the Discord message that shows the poll."""
+    await db.execute("UPDATE polls SET message_id = ? WHERE id = ?", (message_id, poll_id))
+
+
+async def mark_open(db: Database, poll_id: int, now: datetime) -> bool:
+    """``scheduled`` → ``open``; ``True`` only for the caller that made the change."""
+    changed = await db.execute_rowcount(
+        "UPDATE polls SET status = 'open', opened_at = ? WHERE id = ? AND status = 'scheduled'", (to_ts(now), poll_id)
+    )
+    return changed == 1
+
+
+async def mark_closed(db: Database, poll_id: int, now: datetime) -> bool:
+    """``open`` → ``closed`` (votes kept: nothing is deleted at close); ``True`` for the one caller that changed it."""
+    changed = await db.execute_rowcount(
+        "UPDATE polls SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'", (to_ts(now), poll_id)
+    )
+    return changed == 1
+
+
+async def mark_cancelled(db: Database, poll_id: int) -> bool:
+    """``scheduled`` → ``cancelled``; ``True`` when it changed."""
+    changed = await db.execute_rowcount(
+        "UPDATE polls SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'", (poll_id,)
+    )
+    return changed == 1
+
+
+async def mark_finalized(db: Database, poll_id: int, now: datetime) -> None:
+    """The after-close work is done."""
+    await db.execute("UPDATE polls SET finalized_at = ? WHERE id = ?", (to_ts(now), poll_id))
+
+
+async def set_rendered(db: Database, poll_id: int, version: int) -> None:
+    """The poll message now shows votes up to ``version``."""
+    await db.execute(
+        "UPDATE polls SET rendered_version = max(rendered_version, ?) WHERE id = ?", (version, poll_id)
+    )
+
+
+async def tally(db: Database, poll_id: int, n_choices: int) -> Tally:
+    """Counts per choice and distinct voters, straight from the votes table."""
+    rows = await db.fetchall(
+        "SELECT position, count(*) FROM poll_votes WHERE poll_id = ? GROUP BY position", (poll_id,)
+    )
+    counts = [0] * n_choices
+    for position, count in rows:
+        if 1 <= position <= n_choices:
+            counts[position - 1] = count
+    voters = await db.fetchval("SELECT count(DISTINCT voter) FROM poll_votes WHERE poll_id = ?", (poll_id,), 0)
+    return Tally(tuple(counts), int(voters))
+
+
+async def voter_choices(db: Database, poll_id: int, voter: str) -> tuple[int, ...]:
+    """The positions ``voter`` (an id or an HMAC key) has chosen."""
+    rows = await db.fetchall(
+        "SELECT position FROM poll_votes WHERE poll_id = ? AND voter = ? ORDER BY position", (poll_id, voter)
+    )
+    return tuple(r[0] for r in rows)
+
+
+async def public_votes(db: Database, poll_id: int) -> list[tuple[str, int, int | None]]:
+    """``(voter, position, voted_at)`` rows of a poll (export of a public poll)."""
+    rows = await db.fetchall(
+        "SELECT voter, position, voted_at FROM poll_votes WHERE poll_id = ? ORDER BY voted_at, voter, position",
+        (poll_id,),
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Click:
+    """One click to apply: on ``poll_id`` choice ``position`` by ``voter`` (user id as text
+    for a public poll, HMAC key for an anonymous one); ``public`` stores the vote instant."""
+
+    poll_id: int
+    voter: str
+    position: int
+    public: bool
+
+
+@dataclass(frozen=True)
+class ClickOutcome:
+    """The result of one applied click: the voter's choices now, and the poll's deadline."""
+
+    poll_id: int
+    result: ClickResult
+    closes_at: datetime
+    choices: tuple[str, ...]
+    changed: bool
+    max_choices: int
+
+
+async def apply_clicks(db: Database, clicks: list[Click], now: datetime) -> list[ClickOutcome | CercleError]:
+    """Apply a batch of clicks in one transaction, in order; one result per click.
+
+    Each click re-reads the poll's state and the voter's choices inside the transaction,
+    so concurrent clicks never lose or double a vote. Refusals come back as errors (not
+    raised): ``polls.error.gone`` (poll or choice missing), ``polls.error.not_open`` /
+    ``polls.error.closed`` / ``polls.error.cancelled``, ``polls.error.max_reached``.
+    ``votes_version`` of each changed poll is bumped once.
+    """
+    results: list[ClickOutcome | CercleError] = []
+    polls: dict[int, sqlite3.Row | None] = {}
+    labels: dict[int, tuple[str, ...]] = {}
+    changed_polls: set[int] = set()
+    now_ts = to_ts(now)
+    async with db.transaction() as conn:
+        for click in clicks:
+            if click.poll_id not in polls:
+                cursor = await conn.execute(
+                    "SELECT status, max_choices, opens_at, closes_at, anonymous FROM polls WHERE id = ?",
+                    (click.poll_id,),
+                )
+                polls[click.poll_id] = await cursor.fetchone()
+                cursor = await conn.execute(
+                    "SELECT label FROM poll_choices WHERE poll_id = ? ORDER BY position", (click.poll_id,)
+                )
+                labels[click.poll_id] = tuple(r[0] for r in await cursor.fetchall())
+            row = polls[click.poll_id]
+            choices = labels[click.poll_id]
+            if row is None or not 1 <= click.position <= len(choices):
+                results.append(NotFound("polls.error.gone"))
+                continue
+            status = row["status"]
+            if status == "cancelled":
+                results.append(Conflict("polls.error.cancelled"))
+                continue
+            if status == "scheduled" and row["opens_at"] > now_ts:
+                results.append(Conflict("polls.error.not_open", opens=row["opens_at"]))
+                continue
+            if status == "closed" or row["closes_at"] <= now_ts:
+                results.append(Conflict("polls.error.closed", closed=row["closes_at"]))
+                continue
+            if status == "scheduled":  # due to open, the scheduler is about to open it
+                results.append(Conflict("polls.error.not_open", opens=row["opens_at"]))
+                continue
+            cursor = await conn.execute(
+                "SELECT position FROM poll_votes WHERE poll_id = ? AND voter = ?", (click.poll_id, click.voter)
+            )
+            current = tuple(r[0] for r in await cursor.fetchall())
+            try:
+                result = apply_click(current, click.position, row["max_choices"])
+            except CercleError as exc:
+                results.append(exc)
+                continue
+            removed = set(current) - set(result.new)
+            added = set(result.new) - set(current)
+            for position in removed:
+                await conn.execute(
+                    "DELETE FROM poll_votes WHERE poll_id = ? AND voter = ? AND position = ?",
+                    (click.poll_id, click.voter, position),
+                )
+            for position in added:
+                await conn.execute(
+                    "INSERT INTO poll_votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    (click.poll_id, click.voter, position, now_ts if click.public else None),
+                )
+            changed = bool(removed or added)
+            if changed:
+                changed_polls.add(click.poll_id)
+            results.append(
+                ClickOutcome(click.poll_id, result, from_ts(row["closes_at"]), choices, changed, row["max_choices"])
+            )
+        for poll_id in changed_polls:
+            await conn.execute("UPDATE polls SET votes_version = votes_version + 1 WHERE id = ?", (poll_id,))
+    return results
+
+
+# --- loaders (scheduler re-arming at start) ---------------------------------------------
+
+async def due_opens(db: Database) -> list[tuple[int, datetime]]:
+    """``(poll_id, opens_at)`` of every scheduled poll."""
+    rows = await db.fetchall("SELECT id, opens_at FROM polls WHERE status = 'scheduled'")
+    return [(r[0], from_ts(r[1])) for r in rows]
+
+
+async def due_closes(db: Database) -> list[tuple[int, datetime]]:
+    """``(poll_id, when)``: open polls at their close, closed ones whose after-close work is unfinished at once."""
+    rows = await db.fetchall(
+        "SELECT id, CASE status WHEN 'open' THEN closes_at ELSE closed_at END FROM polls "
+        "WHERE status = 'open' OR (status = 'closed' AND finalized_at IS NULL)"
+    )
+    return [(r[0], from_ts(r[1])) for r in rows]
+
+
+async def stale_live(db: Database) -> list[int]:
+    """Open live polls whose message shows fewer votes than stored."""
+    rows = await db.fetchall(
+        "SELECT id FROM polls WHERE status = 'open' AND show_results = 'live' AND votes_version > rendered_version "
+        "AND message_id IS NOT NULL"
+    )
+    return [r[0] for r in rows]

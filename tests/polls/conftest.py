@@ -1,0 +1,29 @@
+"""Fixtures of the poll service tests: a club with an announcements channel and a started service."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.polls.service import PollService
+
+GUILD = 111_222_333_444_555_666
+MOD = 900_000_000_000_000_001
+CHANNEL = 700_000_000_000_000_001
+OTHER_CHANNEL = 700_000_000_000_000_002
+
+
+@pytest.fixture
+async def polls(ctx) -> PollService:
+    """A started PollService for a club whose announcements channel is CHANNEL."""
+    await ctx.club.update(GUILD, MOD, announcements_channel_id=CHANNEL)
+    service = PollService(ctx)
+    service.register_jobs()
+    await ctx.scheduler.start()
+    return service
+
+
+async def make_poll(polls: PollService, *, question="Which feature hurts most?", choices="Export\nSearch\nReports",
+                    description=None, **options):
+    """Create a poll as a moderator; options are those of ``/poll create``."""
+    draft = await polls.prepare(GUILD, MOD, manage_guild=True, role_ids=[], **options)
+    return await polls.create(draft, question=question, choices=choices, description=description)

@@ -1,0 +1,364 @@
+"""Poll use-cases against a real SQLite file, a fake clock and a recording port."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.polls.render import vote_custom_id
+from bot.polls.service import PollService
+from bot.scheduler import Scheduler
+from tests.polls.conftest import CHANNEL, GUILD, MOD, OTHER_CHANNEL, make_poll
+
+ALICE, BOB, CAROL = 100_000_000_000_000_001, 100_000_000_000_000_002, 100_000_000_000_000_003
+
+
+def embed_text(port, message_id):
+    """The description of the poll message as the port last saw it."""
+    return port.messages[message_id].embeds[0].description
+
+
+async def test_create_open_posts_message_with_buttons(polls, port, clock):
+    """An open poll is posted in the announcements channel with one persistent button per choice."""
+    poll = await make_poll(polls, anonymous=False)
+    assert poll.status == "open" and poll.message_id is not None
+    sent = port.of("send_message")[0]
+    assert sent.target == CHANNEL
+    ids = [b.custom_id for b in sent.message.components]
+    assert ids == [vote_custom_id(poll.id, i) for i in (1, 2, 3)]
+    assert all(len(i) <= 100 for i in ids)
+    assert poll.closes_at == clock.now() + timedelta(days=7)
+    assert polls.scheduler.pending("polls.close")[0].ref == str(poll.id)
+
+
+async def test_long_choice_shortened_on_button_kept_whole(polls, port, db):
+    """A 100-character choice shows shortened with '…' on its button and stays whole in the DB."""
+    long = "é" * 100
+    poll = await make_poll(polls, choices=f"{long}\nshort")
+    button = port.of("send_message")[0].message.components[0]
+    assert len(button.label) <= 80 and button.label.endswith("…")
+    assert await db.fetchval("SELECT label FROM poll_choices WHERE poll_id = ? AND position = 1", (poll.id,)) == long
+
+
+async def test_member_text_cannot_ping(polls, port):
+    """Mentions and @everyone in the question and choices are neutralised in the embed (labels are never parsed)."""
+    poll = await make_poll(polls, question="<@123> @everyone?", choices="<@&5>\n@here")
+    msg = port.messages[poll.message_id]
+    text = msg.embeds[0].title + msg.embeds[0].description
+    assert "@\u200beveryone" in text
+    assert "<@123>" not in text and "<@&5>" not in text and "@everyone" not in text and "@here" not in text
+
+
+async def test_only_moderators_create(polls):
+    """A member without Manage Server or the moderator role is refused."""
+    with pytest.raises(Forbidden):
+        await polls.prepare(GUILD, ALICE, manage_guild=False, role_ids=[])
+
+
+@pytest.mark.parametrize(
+    "options,field,key",
+    [
+        ({"opens": "gibberish words"}, "polls.opens", "error.bad_time"),
+        ({"closes": "yesterday"}, "polls.closes", "error.time_in_past"),
+        ({"opens": "in 3 days", "closes": "in 2 days"}, "polls.closes", "polls.error.closes_before_opens"),
+        ({"closes": "400 days"}, "polls.closes", "error.duration_range"),
+        ({"repeat": "weekly", "closes": "10 days"}, "polls.closes", "polls.error.window_too_long"),
+        ({"max_choices": 21}, "polls.max_choices", "error.out_of_range"),
+        ({"show_results": "never"}, "polls.show_results", "polls.error.bad_option"),
+    ],
+)
+async def test_option_refusals_name_the_field(polls, options, field, key):
+    """Each bad option is refused with a message naming its field, in both languages."""
+    with pytest.raises(InvalidInput) as info:
+        await polls.prepare(GUILD, MOD, manage_guild=True, role_ids=[], **options)
+    assert info.value.key == key and info.value.params["field"] == field
+    assert info.value.render("en") != info.value.render("fr")
+
+
+async def test_no_channel_and_unpostable_channel(ctx, polls, port):
+    """Without announcements channel and without `channel`, or in a channel the bot cannot post in, creation is refused."""
+    with pytest.raises(InvalidInput) as info:
+        await polls.prepare(GUILD + 1, MOD, manage_guild=True, role_ids=[])
+    assert info.value.key == "polls.error.no_channel"
+    port.unpostable.add(OTHER_CHANNEL)
+    with pytest.raises(InvalidInput) as info:
+        await polls.prepare(GUILD, MOD, manage_guild=True, role_ids=[], channel_id=OTHER_CHANNEL)
+    assert info.value.key == "polls.error.cannot_post"
+
+
+async def test_max_choices_above_choice_count_refused(polls):
+    """max_choices 3 with two choices is refused after the modal, naming max_choices."""
+    draft = await polls.prepare(GUILD, MOD, manage_guild=True, role_ids=[], max_choices=3)
+    with pytest.raises(InvalidInput) as info:
+        await polls.create(draft, question="Q?", choices="a\nb")
+    assert info.value.params["field"] == "polls.max_choices"
+
+
+async def test_duration_close_and_french_time(polls, clock):
+    """`closes: 48h` counts from the opening; `opens: jeudi 18h` is read in the club's zone (Paris)."""
+    poll = await make_poll(polls, opens="jeudi 18h", closes="48h")
+    assert poll.status == "scheduled"
+    assert poll.opens_at == datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+    assert poll.closes_at == poll.opens_at + timedelta(hours=48)
+
+
+async def test_single_choice_vote_moves(polls):
+    """A second click moves a single-choice vote; the count stays one vote."""
+    poll = await make_poll(polls)
+    first = await polls.click(poll.id, 1, ALICE)
+    assert first.chosen == (1,) and first.action == "set"
+    moved = await polls.click(poll.id, 3, ALICE)
+    assert moved.chosen == (3,) and moved.action == "moved"
+    assert (await polls.tally(poll.id)).counts == (0, 0, 1)
+    assert "<t:" in moved.reply("en") and ":R>" in moved.reply("fr")
+
+
+async def test_multiple_choice_toggles_and_max(polls):
+    """Multiple choice toggles, and a choice over max_choices is refused."""
+    poll = await make_poll(polls, max_choices=2)
+    await polls.click(poll.id, 1, ALICE)
+    await polls.click(poll.id, 2, ALICE)
+    with pytest.raises(Conflict) as info:
+        await polls.click(poll.id, 3, ALICE)
+    assert info.value.key == "polls.error.max_reached"
+    removed = await polls.click(poll.id, 1, ALICE)
+    assert removed.chosen == (2,) and removed.action == "removed"
+    assert (await polls.tally(poll.id)).counts == (0, 1, 0)
+
+
+async def test_clicks_on_scheduled_closed_and_missing_polls(polls, clock):
+    """Not open yet, closed and gone polls answer with their own refusal."""
+    scheduled = await make_poll(polls, opens="in 2 days")
+    with pytest.raises(Conflict) as info:
+        await polls.click(scheduled.id, 1, ALICE)
+    assert info.value.key == "polls.error.not_open"
+    poll = await make_poll(polls, closes="1h")
+    await clock.advance(hours=2)
+    with pytest.raises(Conflict) as info:
+        await polls.click(poll.id, 1, ALICE)
+    assert info.value.key == "polls.error.closed"
+    with pytest.raises(NotFound):
+        await polls.click(99999, 1, ALICE)
+    with pytest.raises(NotFound):
+        await polls.click(poll.id, 9, ALICE)
+
+
+async def test_two_hundred_concurrent_clicks_counted_once_each(polls, port, clock):
+    """200 members clicking at once (plus double clicks) give exactly 200 votes and one message edit."""
+    poll = await make_poll(polls, anonymous=False)
+    members = [ALICE + i for i in range(200)]
+    await asyncio.gather(*(polls.click(poll.id, 1 + i % 3, m) for i, m in enumerate(members)),
+                         *(polls.click(poll.id, 1 + i % 3, m) for i, m in enumerate(members[:50])))
+    tally = await polls.tally(poll.id)
+    assert tally.total == 200 and tally.voters == 200
+    assert port.of("edit_message") == []
+    await clock.advance(seconds=5)
+    edits = port.of("edit_message")
+    assert len(edits) == 1
+    assert "Voters: 200" in embed_text(port, poll.message_id)
+
+
+async def test_live_results_debounced(polls, port, clock):
+    """Votes arriving within 5 s cause at most one edit; later votes a new one after 5 s."""
+    poll = await make_poll(polls, anonymous=False, show_results="live")
+    await polls.click(poll.id, 1, ALICE)
+    await clock.advance(seconds=2)
+    await polls.click(poll.id, 2, BOB)
+    await clock.advance(seconds=2)
+    assert port.of("edit_message") == []
+    await clock.advance(seconds=1)
+    assert len(port.of("edit_message")) == 1
+    assert "█" in embed_text(port, poll.message_id)
+    await clock.advance(seconds=30)
+    assert len(port.of("edit_message")) == 1
+    await polls.click(poll.id, 3, CAROL)
+    await clock.advance(seconds=5)
+    assert len(port.of("edit_message")) == 2
+
+
+async def test_anonymous_live_counts_wait_for_threshold(polls, port, clock):
+    """An anonymous live poll shows counts only once the club's threshold (5) of members voted."""
+    poll = await make_poll(polls, anonymous=True, show_results="live")
+    for member in range(4):
+        await polls.click(poll.id, 1, ALICE + member)
+    await clock.advance(seconds=5)
+    assert "█" not in embed_text(port, poll.message_id)
+    await polls.click(poll.id, 2, ALICE + 10)
+    await clock.advance(seconds=5)
+    assert "█" in embed_text(port, poll.message_id)
+
+
+async def test_after_close_hides_counts_until_close(polls, port, clock):
+    """With after_close nobody sees counts (message, results, export) before the close; then the message shows them."""
+    poll = await make_poll(polls, anonymous=False, show_results="after_close", closes="1h")
+    await polls.click(poll.id, 2, ALICE)
+    await clock.advance(seconds=10)
+    assert "█" not in embed_text(port, poll.message_id)
+    with pytest.raises(Conflict) as info:
+        await polls.results(GUILD, poll.id, manage_guild=True, role_ids=[], locale="en")
+    assert info.value.key == "polls.error.results_hidden"
+    with pytest.raises(Conflict):
+        await polls.export(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
+    await clock.advance(hours=1)
+    assert "█" in embed_text(port, poll.message_id)
+
+
+async def test_scheduled_open_then_close_posts_chart(polls, port, clock):
+    """A scheduled poll opens at its instant and closes at its instant with final results and a PNG chart."""
+    poll = await make_poll(polls, opens="in 1 day", closes="2h", anonymous=False)
+    await clock.advance(hours=23, minutes=59)
+    assert (await polls.get(poll.id)).status == "scheduled"
+    await clock.advance(minutes=1)
+    assert (await polls.get(poll.id)).status == "open"
+    await polls.click(poll.id, 1, ALICE)
+    await clock.advance(hours=2)
+    closed = await polls.get(poll.id)
+    assert closed.status == "closed" and closed.finalized_at is not None
+    final = port.messages[poll.message_id]
+    assert all(b.disabled for b in final.components)
+    chart = port.of("send_message")[-1].message
+    assert chart.files[0].data.startswith(b"\x89PNG") and chart.embeds[0].image == chart.files[0].filename
+    assert await polls.db.fetchval("SELECT count(*) FROM poll_votes WHERE poll_id = ?", (poll.id,)) == 1
+
+
+async def test_close_after_downtime_at_start(ctx, polls, port, clock):
+    """Closing time passes while the bot is down: a new process closes the poll at start, once."""
+    poll = await make_poll(polls, closes="1h")
+    await ctx.scheduler.stop()
+    await clock.advance(hours=3)
+    assert (await polls.get(poll.id)).status == "open"
+    scheduler = Scheduler(ctx.db, clock)
+    ctx.scheduler = scheduler
+    again = PollService(ctx)
+    again.register_jobs()
+    await scheduler.start()
+    assert (await again.get(poll.id)).status == "closed"
+    charts = [c for c in port.of("send_message") if c.message.files]
+    assert len(charts) == 1
+    await scheduler.stop()
+
+
+async def test_overdue_open_opens_at_start(ctx, polls, clock):
+    """A scheduled open missed during downtime happens at start."""
+    poll = await make_poll(polls, opens="in 1 hour", closes="1 day")
+    await ctx.scheduler.stop()
+    await clock.advance(hours=2)
+    scheduler = Scheduler(ctx.db, clock)
+    ctx.scheduler = scheduler
+    again = PollService(ctx)
+    again.register_jobs()
+    await scheduler.start()
+    assert (await again.get(poll.id)).status == "open"
+    await scheduler.stop()
+
+
+async def test_weekly_poll_next_occurrence_keeps_paris_time_across_dst(ctx, polls, port, clock):
+    """A weekly poll at 18:00 Paris before the March DST change comes back at 18:00 Paris after it."""
+    await clock.set(datetime(2027, 3, 22, 12, 0, tzinfo=UTC))
+    poll = await make_poll(polls, opens="2027-03-26 18:00", closes="2027-03-27 18:00", repeat="weekly")
+    assert poll.opens_at == datetime(2027, 3, 26, 17, 0, tzinfo=UTC)
+    await clock.set(datetime(2027, 3, 27, 17, 0, tzinfo=UTC))
+    rows = await ctx.db.fetchall("SELECT id, status, opens_at, closes_at FROM polls ORDER BY id")
+    assert [r["status"] for r in rows] == ["closed", "scheduled"]
+    nxt = await polls.get(rows[1]["id"])
+    assert nxt.opens_at == datetime(2027, 4, 2, 16, 0, tzinfo=UTC)  # 18:00 CEST
+    assert nxt.closes_at == datetime(2027, 4, 3, 16, 0, tzinfo=UTC)
+    assert nxt.message_id is None
+    await clock.set(nxt.opens_at)
+    opened = await polls.get(nxt.id)
+    assert opened.status == "open" and opened.message_id is not None
+
+
+async def test_close_now_and_stop_repeating(ctx, polls):
+    """A moderator closes an open recurring poll and stops the series: no next occurrence."""
+    poll = await make_poll(polls, repeat="weekly", closes="2 days")
+    closed = await polls.close(GUILD, MOD, poll.id, manage_guild=True, role_ids=[], stop_repeating=True)
+    assert closed.status == "closed"
+    assert await ctx.db.fetchval("SELECT count(*) FROM polls") == 1
+    with pytest.raises(Conflict) as info:
+        await polls.close(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
+    assert info.value.key == "polls.error.already_closed"
+
+
+async def test_close_recurring_creates_next(ctx, polls):
+    """Closing a weekly poll early schedules the next week's occurrence."""
+    poll = await make_poll(polls, repeat="weekly", closes="2 days")
+    await polls.close(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
+    nxt = await ctx.db.fetchone("SELECT opens_at, status FROM polls WHERE id != ?", (poll.id,))
+    assert nxt["status"] == "scheduled"
+    assert nxt["opens_at"] - int(poll.opens_at.timestamp()) == 7 * 86400
+
+
+async def test_cancel_only_scheduled(polls, port):
+    """A scheduled poll can be cancelled (its message says so, without buttons); an open one cannot."""
+    scheduled = await make_poll(polls, opens="in 1 day")
+    cancelled = await polls.cancel(GUILD, MOD, scheduled.id, manage_guild=True, role_ids=[])
+    assert cancelled.status == "cancelled"
+    assert port.messages[scheduled.message_id].components == ()
+    assert polls.scheduler.pending("polls.open") == []
+    open_poll = await make_poll(polls)
+    with pytest.raises(Conflict) as info:
+        await polls.cancel(GUILD, MOD, open_poll.id, manage_guild=True, role_ids=[])
+    assert info.value.key == "polls.error.cancel_not_scheduled"
+    with pytest.raises(Conflict):
+        await polls.click(scheduled.id, 1, ALICE)
+
+
+async def test_other_guild_cannot_manage(polls):
+    """A poll id from another guild is 'not found' for close, results and export."""
+    poll = await make_poll(polls)
+    with pytest.raises(NotFound) as info:
+        await polls.close(GUILD + 1, MOD, poll.id, manage_guild=True, role_ids=[])
+    assert info.value.params["field"] == "polls.poll"
+
+
+async def test_export_public_has_voters_and_neutralised_cells(polls):
+    """A public poll's export lists voter ids; cells starting with = + - @ are neutralised."""
+    poll = await make_poll(polls, anonymous=False, choices="=HYPERLINK(1)\n+plus\n@at\n-minus")
+    await polls.click(poll.id, 1, ALICE)
+    await polls.click(poll.id, 4, BOB)
+    file, rows = await polls.export(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
+    table = list(csv.reader(io.StringIO(file.data.decode("utf-8-sig"))))
+    assert table[0] == ["voter_id", "choice_number", "choice", "voted_at_utc"]
+    assert rows == 2
+    assert {r[0] for r in table[1:]} == {str(ALICE), str(BOB)}
+    assert {r[2] for r in table[1:]} == {"'=HYPERLINK(1)", "'-minus"}
+
+
+async def test_export_anonymous_has_no_voter_column(polls):
+    """An anonymous poll's export has counts per choice and no voter column."""
+    poll = await make_poll(polls, anonymous=True)
+    await polls.click(poll.id, 2, ALICE)
+    file, rows = await polls.export(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
+    table = list(csv.reader(io.StringIO(file.data.decode("utf-8-sig"))))
+    assert table[0] == ["choice_number", "choice", "votes"]
+    assert table[2] == ["2", "Search", "1"]
+    assert str(ALICE) not in file.data.decode()
+
+
+async def test_results_ephemeral_with_chart(polls):
+    """/poll results gives an embed and a PNG chart."""
+    poll = await make_poll(polls, anonymous=False)
+    await polls.click(poll.id, 1, ALICE)
+    message = await polls.results(GUILD, poll.id, manage_guild=True, role_ids=[], locale="fr")
+    assert message.files[0].data.startswith(b"\x89PNG")
+    assert "Résultats" in message.embeds[0].title
+
+
+async def test_lists_and_autocomplete(polls, clock):
+    """/poll list groups open, scheduled and recently closed; /polls shows open ones; autocomplete filters."""
+    open_poll = await make_poll(polls, question="Open one?")
+    scheduled = await make_poll(polls, question="Later one?", opens="in 2 days")
+    closed = await make_poll(polls, question="Done one?", closes="1h")
+    await clock.advance(hours=2)
+    listing = await polls.listing(GUILD, manage_guild=True, role_ids=[])
+    assert [p.id for p in listing] == [open_poll.id, scheduled.id, closed.id]
+    assert [p.id for p in await polls.open_polls(GUILD)] == [open_poll.id]
+    suggestions = await polls.autocomplete(GUILD, "later", "cancel", "en")
+    assert suggestions == [(f"#{scheduled.id} · Later one? (scheduled)", scheduled.id)]
+    assert await polls.autocomplete(GUILD, "", "close", "fr") == [(f"#{open_poll.id} · Open one? (ouvert)", open_poll.id)]
