@@ -1,0 +1,176 @@
+"""The ``commands.Bot`` subclass and its factory (DESIGN.md §2).
+
+Everything async starts in ``setup_hook`` — open the database, migrate, build the
+services, load the cogs (which register persistent components and scheduler kinds),
+then start the scheduler — never in ``on_ready``, which runs again after every failed
+RESUME. Commands are not synced here: syncing is the explicit ``cercle sync-commands``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import pkgutil
+from collections.abc import Awaitable, Callable
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.club.service import ClubService
+from bot.context import AppContext
+from bot.db import Database
+from bot.fanout import DEFAULT_RATE
+from bot.migrate import migrate
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from bot.tree import CercleTranslator, CercleTree
+
+log = logging.getLogger(__name__)
+
+
+def cercle_intents() -> discord.Intents:
+    """The gateway intents Cercle asks for, and why:
+
+    - ``guilds``: channels, threads, roles (permission checks, thread archiving).
+    - ``members`` (privileged): who holds a campaign's audience role, DM fan-out.
+    - ``guild_messages``: count replies in prompt threads (no content needed).
+    - ``dm_messages``: a member writing to the bot by DM gets the anonymous form
+      (DM content needs no message-content intent).
+    - ``guild_scheduled_events``: keep mirrored scheduled events in step.
+    Message content and presences are not requested.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.members = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.guild_scheduled_events = True
+    return intents
+
+
+# Manage Threads (archive), Manage Events, Create Events, View, Send, Send in Threads,
+# Create Public Threads, Embed Links, Attach Files, Read History, Use App Commands.
+BOT_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    manage_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+    mention_everyone=True,
+    manage_events=True,
+    create_events=True,
+    use_application_commands=True,
+)
+OAUTH_SCOPES = ("bot", "applications.commands")
+
+
+def extension_names() -> list[str]:
+    """Every ``cogs.<name>`` module not starting with ``_``, in name order."""
+    import cogs
+
+    return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_"))
+
+
+def point_at(settings: Settings) -> None:
+    """Point discord.py at ``DISCORD_API_BASE`` / ``DISCORD_GATEWAY_URL`` (a Discord-compatible
+    server, such as the tests' fake). discord.py keeps both as class attributes."""
+    discord.http.Route.BASE = settings.api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class CercleBot(commands.Bot):
+    """Cercle's bot. ``ctx`` (an :class:`AppContext`) exists once ``setup_hook`` ran."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        secret: bytes | None = None,
+        fanout_sleep: Callable[[float], Awaitable[None]] | None = None,
+        fanout_rate: float = DEFAULT_RATE,
+        **client_kwargs: object,
+    ) -> None:
+        options: dict[str, object] = {
+            "command_prefix": commands.when_mentioned,
+            "intents": cercle_intents(),
+            "allowed_mentions": discord.AllowedMentions.none(),
+            "tree_cls": CercleTree,
+            "help_command": None,
+            "max_messages": 1000,
+        }
+        options.update(client_kwargs)
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._secret = secret
+        self._fanout_sleep = fanout_sleep or asyncio.sleep
+        self._fanout_rate = fanout_rate
+        self.ctx: AppContext
+        self.db: Database | None = None
+
+    async def setup_hook(self) -> None:
+        """Open and migrate the database, build services, load cogs, arm the scheduler."""
+        from cogs._ports import DiscordPortImpl
+
+        self.db = await Database(self.settings.database_path).connect()
+        await migrate(self.db)
+        port = DiscordPortImpl(self)
+        scheduler = Scheduler(self.db, self.clock)
+        club = ClubService(
+            self.db,
+            self.clock,
+            port,
+            default_timezone=self.settings.default_timezone,
+            default_locale=self.settings.default_locale,
+        )
+        secret = self._secret if self._secret is not None else self.settings.resolve_anonymity_secret()
+        self.ctx = AppContext(
+            settings=self.settings,
+            db=self.db,
+            clock=self.clock,
+            scheduler=scheduler,
+            port=port,
+            club=club,
+            secret=secret,
+            fanout_rate=self._fanout_rate,
+            sleep=self._fanout_sleep,
+        )
+        await self.tree.set_translator(CercleTranslator())
+        for name in extension_names():
+            await self.load_extension(name)
+        await scheduler.start()
+        log.info("Cercle ready to connect: %d extensions, %d scheduled jobs", len(self.extensions), len(scheduler.pending()))
+
+    async def close(self) -> None:
+        """Stop the scheduler, close the gateway, then the database."""
+        ctx = getattr(self, "ctx", None)
+        if ctx is not None:
+            await ctx.scheduler.stop()
+        await super().close()
+        if self.db is not None:
+            await self.db.close()
+            self.db = None
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: messages are handled by the cogs' listeners only."""
+        return None
+
+
+def create_bot(settings: Settings, **client_kwargs: object) -> CercleBot:
+    """Build Cercle's bot for ``settings``; ``client_kwargs`` go to :class:`CercleBot`
+    (``clock``, ``secret``, ``fanout_sleep``, ``fanout_rate``) and on to ``commands.Bot``."""
+    point_at(settings)
+    return CercleBot(settings, **client_kwargs)  # type: ignore[arg-type]
+
+
+def load_all_modules() -> None:
+    """Import every cog module (used by schema export without a running bot)."""
+    for name in extension_names():
+        importlib.import_module(name)

@@ -1,0 +1,71 @@
+"""Helpers every cog uses: the context, the member's language, the moderator check,
+and a guard that routes component errors to the tree's error ladder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.club.rules import ClubSettings
+from bot.context import AppContext
+from bot.errors import CercleError
+from bot.i18n import t
+from bot.tree import locale_for, respond
+
+__all__ = ["ctx_of", "locale_for", "respond", "require_moderator", "require_guild", "Guarded", "tr", "role_ids_of"]
+
+
+def ctx_of(interaction: discord.Interaction) -> AppContext:
+    """The bot's :class:`AppContext`."""
+    return interaction.client.ctx  # type: ignore[attr-defined]
+
+
+def require_guild(interaction: discord.Interaction) -> int:
+    """The guild id, or ``CercleError('error.guild_only')`` in a DM."""
+    if interaction.guild_id is None:
+        raise CercleError("error.guild_only")
+    return interaction.guild_id
+
+
+def role_ids_of(interaction: discord.Interaction) -> list[int]:
+    """Role ids of the member who interacted (empty in DMs)."""
+    user = interaction.user
+    return [r.id for r in getattr(user, "roles", [])]
+
+
+async def require_moderator(interaction: discord.Interaction) -> ClubSettings:
+    """Re-check in code (DESIGN.md §2): Manage Server or the club's moderator role.
+
+    ``default_permissions`` is only a hint server admins can override, and buttons have no
+    permission gating at all. Raises ``Forbidden('error.not_moderator')``.
+    """
+    guild_id = require_guild(interaction)
+    return await ctx_of(interaction).club.require_moderator(
+        guild_id, manage_guild=interaction.permissions.manage_guild, role_ids=role_ids_of(interaction)
+    )
+
+
+async def tr(interaction: discord.Interaction, key: str, **params: Any) -> str:
+    """``t()`` in the interaction's reply language."""
+    return t(await locale_for(interaction), key, **params)
+
+
+class Guarded:
+    """Mixin for ``DynamicItem`` subclasses: put the work in ``run(interaction)``; any
+    error goes through the tree's error ladder, so a member never sees "This interaction
+    failed"."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            await self.run(interaction)  # type: ignore[attr-defined]
+        except Exception as exc:  # the ladder decides what the member sees
+            await interaction.client.tree.report_error(interaction, exc)  # type: ignore[attr-defined]
+
+
+async def safe_respond(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
+    """``respond`` that never raises on an expired interaction."""
+    try:
+        await respond(interaction, content, **kwargs)
+    except discord.HTTPException:
+        pass

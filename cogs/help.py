@@ -1,0 +1,88 @@
+"""``/help``: what Cercle does and the commands this member may use (built from the tree,
+so every feature's commands appear without a list to keep in step)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot import i18n
+from bot.club.rules import is_moderator
+from bot.i18n import t
+from cogs._common import ctx_of, locale_for, respond, role_ids_of
+
+
+def _localised(text: str, locale: str) -> str:
+    return (i18n.command_translation(text, locale) if locale == "fr" else None) or text
+
+
+def command_lines(tree: app_commands.CommandTree, locale: str, *, moderator_area: bool) -> list[str]:
+    """``/name sub — description`` for every leaf command of one audience, localised."""
+    lines = []
+    for command in sorted(tree.get_commands(), key=lambda c: c.name):
+        if not isinstance(command, app_commands.Command | app_commands.Group):
+            continue
+        is_mod = command.default_permissions is not None
+        if is_mod != moderator_area:
+            continue
+        leaves = command.walk_commands() if isinstance(command, app_commands.Group) else [command]
+        for leaf in leaves:
+            if isinstance(leaf, app_commands.Group):
+                continue
+            names = [_localised(part.name, locale) for part in _chain(leaf)]
+            description = _localised(leaf.description, locale)
+            lines.append(f"`/{' '.join(names)}` — {description}")
+    return lines
+
+
+def _chain(command: app_commands.Command | app_commands.Group) -> list[app_commands.Command | app_commands.Group]:
+    chain = []
+    node: app_commands.Command | app_commands.Group | None = command
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return list(reversed(chain))
+
+
+class HelpCog(commands.Cog):
+    """``/help`` for everyone."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name=_("help"), description=_("What Cercle does and the commands you may use"))
+    async def help(self, interaction: discord.Interaction) -> None:
+        locale = await locale_for(interaction)
+        ctx = ctx_of(interaction)
+        moderator = False
+        timezone, club_locale = ctx.settings.default_timezone, ctx.settings.default_locale
+        if interaction.guild_id is not None:
+            settings = await ctx.club.get(interaction.guild_id)
+            timezone, club_locale = settings.timezone, settings.locale
+            moderator = is_moderator(
+                manage_guild=interaction.permissions.manage_guild,
+                role_ids=role_ids_of(interaction),
+                moderator_role_id=settings.moderator_role_id,
+            )
+        embed = discord.Embed(title=t(locale, "help.title"), description=t(locale, "help.intro"))
+        for area, visible in (("help.members", True), ("help.moderators", moderator)):
+            if not visible:
+                continue
+            lines = command_lines(self.bot.tree, locale, moderator_area=area == "help.moderators")
+            chunk = ""
+            for line in lines:
+                if len(chunk) + len(line) + 1 > 1024:
+                    embed.add_field(name=t(locale, area), value=chunk, inline=False)
+                    chunk = ""
+                chunk += line + "\n"
+            if chunk:
+                embed.add_field(name=t(locale, area), value=chunk, inline=False)
+        embed.set_footer(text=t(locale, "help.footer", locale=club_locale, timezone=timezone))
+        await respond(interaction, embed=embed)
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(HelpCog(bot))
