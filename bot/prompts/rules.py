@@ -1,0 +1,376 @@
+"""Pure rules of the weekly prompts: themes, limits, the weekly rule, rotation, imports.
+
+No I/O here. Instants are UTC-aware ``datetime``; the weekly time is a local wall-clock
+time in an IANA zone, expanded with ``dateutil.rrule`` in that zone so it keeps the same
+local time across daylight-saving changes (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import WEEKLY, rrule
+
+from bot.errors import InvalidInput
+
+THEMES: tuple[str, ...] = ("features", "practice", "pain_points", "roadmap", "community")
+"""The five themes, in rotation order (issue 6)."""
+
+MAX_PROMPT_LENGTH = 1000
+"""Design decision: a prompt fits an embed description (4,096) and a modal input (4,000) with room."""
+MIN_PROMPT_LENGTH = 10
+CATCH_UP_GRACE = timedelta(hours=12)
+"""A weekly post less than 12 h late is posted late without a note; later, it is skipped (issue 6)."""
+RETRY_DELAY = timedelta(hours=1)
+"""After a lost channel, the week's post is retried hourly while inside the grace period."""
+IMPORT_MAX_BYTES = 256 * 1024
+IMPORT_MAX_LINES = 500
+PAGE_SIZE = 10
+MAX_PENDING_PER_MEMBER = 5
+"""Design decision: a member may have at most 5 suggestions waiting for review."""
+THREAD_NAME_LIMIT = 100
+"""Discord: thread name 1–100 characters."""
+
+_THEME_ALIASES: dict[str, str] = {}
+for _key, _aliases in {
+    "features": ("features", "feature", "fonctionnalites", "fonctionnalite", "fonctions"),
+    "practice": ("practice", "practices", "pratique", "pratiques", "usage", "usages"),
+    "pain_points": (
+        "pain_points", "pain_point", "painpoints", "pain", "pains", "irritants", "irritant",
+        "points_de_friction", "difficultes", "points_douloureux",
+    ),
+    "roadmap": ("roadmap", "feuille_de_route", "evolutions", "evolution", "avenir"),
+    "community": ("community", "communaute", "entraide"),
+}.items():
+    for _alias in _aliases:
+        _THEME_ALIASES[_alias] = _key
+_ALL = {"all", "tous", "toutes", "tout", "*"}
+
+
+def _fold(value: str) -> str:
+    """Lower-case, accents removed, spaces/dashes/apostrophes as ``_``."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    ascii_ish = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().strip()
+    return re.sub(r"[\s\-'’]+", "_", ascii_ish)
+
+
+def theme_key(value: str | None) -> str | None:
+    """A theme typed in English or French (``"Pain points"``, ``"feuille de route"``) → its key, or ``None``."""
+    if value is None:
+        return None
+    return _THEME_ALIASES.get(_fold(value))
+
+
+def parse_theme(value: str | None, *, field: str = "prompts.theme") -> str:
+    """Like :func:`theme_key` but raises ``InvalidInput`` (naming ``field`` and the themes) when unknown."""
+    if not (value or "").strip():
+        raise InvalidInput("error.required", field=field)
+    key = theme_key(value)
+    if key is None:
+        raise InvalidInput("prompts.error.theme", field=field, value=(value or "")[:40], themes=", ".join(THEMES))
+    return key
+
+
+def parse_themes(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``None``/``""``/``"all"`` → every theme; ``"features, roadmap"`` → those keys in rotation order.
+
+    Raises ``InvalidInput`` (field ``prompts.themes``) naming the first unknown theme.
+    """
+    if value is None:
+        return THEMES
+    parts = re.split(r"[,;/|]+", value) if isinstance(value, str) else list(value)
+    parts = [p.strip() for p in parts if p and p.strip()]
+    if not parts or any(_fold(p) in _ALL for p in parts):
+        return THEMES
+    chosen = {parse_theme(p, field="prompts.themes") for p in parts}
+    return tuple(t for t in THEMES if t in chosen)
+
+
+_TIME = re.compile(r"^\s*(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?\s*([aApP]\.?[mM]\.?)?\s*$")
+
+
+def parse_local_time(value: str, *, field: str = "prompts.time") -> tuple[int, int]:
+    """``"18:00"``, ``"18h"``, ``"18h30"``, ``"6pm"``, ``"9.15"`` → ``(hour, minute)`` on a 24 h clock.
+
+    Raises ``InvalidInput`` naming ``field`` when unreadable or out of range.
+    """
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput("error.required", field=field)
+    match = _TIME.match(text)
+    if not match:
+        raise InvalidInput("prompts.error.bad_time", field=field, value=text[:20])
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    suffix = (match.group(3) or "").lower().replace(".", "")
+    if suffix:
+        if not 1 <= hour <= 12:
+            raise InvalidInput("prompts.error.bad_time", field=field, value=text[:20])
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise InvalidInput("prompts.error.bad_time", field=field, value=text[:20])
+    return hour, minute
+
+
+_WEEKDAYS = {
+    "monday": 0, "mon": 0, "lundi": 0, "lun": 0,
+    "tuesday": 1, "tue": 1, "mardi": 1, "mar": 1,
+    "wednesday": 2, "wed": 2, "mercredi": 2, "mer": 2,
+    "thursday": 3, "thu": 3, "jeudi": 3, "jeu": 3,
+    "friday": 4, "fri": 4, "vendredi": 4, "ven": 4,
+    "saturday": 5, "sat": 5, "samedi": 5, "sam": 5,
+    "sunday": 6, "sun": 6, "dimanche": 6, "dim": 6,
+}
+
+
+def parse_weekday(value: int | str, *, field: str = "prompts.weekday") -> int:
+    """``0``–``6`` (Monday = 0, as ``datetime.weekday``) or an English/French day name → ``0``–``6``.
+
+    Raises ``InvalidInput`` naming ``field``.
+    """
+    if isinstance(value, int):
+        if 0 <= value <= 6:
+            return value
+        raise InvalidInput("prompts.error.weekday", field=field, value=str(value)[:20])
+    folded = _fold(str(value))
+    if folded.isdigit() and 0 <= int(folded) <= 6:
+        return int(folded)
+    if folded in _WEEKDAYS:
+        return _WEEKDAYS[folded]
+    raise InvalidInput("prompts.error.weekday", field=field, value=str(value)[:20])
+
+
+def occurrences(
+    weekday: int, hour: int, minute: int, zone: str, after: datetime, count: int = 1
+) -> list[datetime]:
+    """The next ``count`` weekly instants strictly after ``after`` (UTC-aware), as UTC-aware datetimes.
+
+    The rule (RFC 5545 ``FREQ=WEEKLY;BYDAY=..;BYHOUR=..;BYMINUTE=..``) is expanded on the
+    zone's wall clock, so 18:00 stays 18:00 local across DST. A wall time that does not
+    exist on a spring-forward day maps to the instant one hour later in local time
+    (zoneinfo's ``fold=0``); an ambiguous one (fall back) to its first occurrence.
+    """
+    tz = ZoneInfo(zone)
+    local_after = after.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
+    rule = rrule(
+        WEEKLY, byweekday=weekday, byhour=hour, byminute=minute, bysecond=0,
+        dtstart=local_after - timedelta(days=8),
+    )
+    found: list[datetime] = []
+    for naive in rule:
+        instant = naive.replace(tzinfo=tz).astimezone(UTC)
+        if instant > after:
+            found.append(instant)
+            if len(found) >= count:
+                break
+    return found
+
+
+def iso_week(instant: datetime, zone: str) -> str:
+    """The ISO week of ``instant`` on the zone's calendar, ``YYYY-Www`` (idempotency keys, history)."""
+    year, week, _ = instant.astimezone(ZoneInfo(zone)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def normalise(text: str) -> str:
+    """The duplicate-detection form of a prompt: NFKC, case-folded, single spaces, quotes unified,
+    trailing punctuation dropped. ``"What's  new?"`` and ``"what’s new"`` are the same prompt."""
+    value = unicodedata.normalize("NFKC", text or "").casefold()
+    value = value.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    value = " ".join(value.split())
+    return value.rstrip(" ?!.…:;,").strip()
+
+
+def check_prompt_text(text: str, *, field: str = "prompts.text") -> str:
+    """The stripped text, or ``InvalidInput`` naming ``field``: between 10 and 1,000 characters.
+
+    The text stays opaque Unicode: it is stored as typed and neutralised only when rendered.
+    """
+    value = (text or "").strip()
+    if not value:
+        raise InvalidInput("error.required", field=field)
+    if len(value) < MIN_PROMPT_LENGTH:
+        raise InvalidInput("prompts.error.too_short", field=field, minimum=MIN_PROMPT_LENGTH, length=len(value))
+    if len(value) > MAX_PROMPT_LENGTH:
+        raise InvalidInput("error.too_long", field=field, limit=MAX_PROMPT_LENGTH, length=len(value))
+    return value
+
+
+# --------------------------------------------------------------------------- rotation
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A prompt that may be posted: its ``id`` and ``theme`` key."""
+
+    id: int
+    theme: str
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The chosen prompt, its theme, and the rotation ``cycle`` it belongs to
+    (``new_cycle``: every prompt of the pool had been used, a new round starts)."""
+
+    prompt_id: int
+    theme: str
+    cycle: int
+    new_cycle: bool
+
+
+def rotation_rank(guild_id: int, cycle: int, prompt_id: int) -> str:
+    """A stable shuffle key: each guild and each cycle sees the bank in its own order,
+    and the order is reproducible so ``/prompt next`` shows exactly what will be posted."""
+    return hashlib.sha256(f"{guild_id}:{cycle}:{prompt_id}".encode()).hexdigest()
+
+
+def pick_next(
+    pool: list[Candidate],
+    used: list[int],
+    *,
+    themes: tuple[str, ...],
+    last_theme: str | None,
+    guild_id: int,
+    cycle: int,
+    only_theme: str | None = None,
+) -> Pick | None:
+    """Choose the next prompt (issue 6: rotate through themes, no repeat until exhaustion).
+
+    ``pool``: active prompts of the club's language; ``used``: prompt ids posted in the
+    current ``cycle``, oldest first; ``themes``: the schedule's themes; ``last_theme``: the
+    theme of the last post. The next theme after ``last_theme`` (in :data:`THEMES` order)
+    that still has unused prompts wins; inside a theme the order is :func:`rotation_rank`.
+    When every prompt of ``themes`` has been used, a new cycle starts. With ``only_theme``
+    (``/prompt post-now theme``) an unused prompt of that theme is chosen, else — if the
+    cycle is not exhausted — the prompt of that theme used longest ago. ``None`` when the
+    pool has nothing to offer.
+    """
+    scope = [c for c in pool if c.theme in themes]
+    used_set = set(used)
+    exhausted = not [c for c in scope if c.id not in used_set]
+    if only_theme is not None:
+        in_theme = [c for c in pool if c.theme == only_theme]
+        if not in_theme:
+            return None
+        fresh = [c for c in in_theme if c.id not in used_set]
+        if fresh:
+            best = min(fresh, key=lambda c: rotation_rank(guild_id, cycle, c.id))
+            return Pick(best.id, best.theme, cycle, False)
+        if exhausted and scope:
+            best = min(in_theme, key=lambda c: rotation_rank(guild_id, cycle + 1, c.id))
+            return Pick(best.id, best.theme, cycle + 1, True)
+        order = {pid: index for index, pid in enumerate(used)}
+        best = min(in_theme, key=lambda c: order.get(c.id, -1))
+        return Pick(best.id, best.theme, cycle, False)
+    if not scope:
+        return None
+    new_cycle = exhausted
+    if new_cycle:
+        cycle += 1
+        used_set = set()
+    ordered = [t for t in THEMES if t in themes]
+    start = ordered.index(last_theme) + 1 if last_theme in ordered else 0
+    for step in range(len(ordered)):
+        theme = ordered[(start + step) % len(ordered)]
+        fresh = [c for c in scope if c.theme == theme and c.id not in used_set]
+        if fresh:
+            best = min(fresh, key=lambda c: rotation_rank(guild_id, cycle, c.id))
+            return Pick(best.id, best.theme, cycle, new_cycle)
+    return None  # pragma: no cover - scope is non-empty, so some theme has a fresh prompt
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    """One usable line of an import file: 1-based ``line`` number, ``theme`` key, ``text``."""
+
+    line: int
+    theme: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A line that was not imported: ``line`` number, a short ``excerpt``, the message ``key`` and its params."""
+
+    line: int
+    excerpt: str
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+def _excerpt(text: str) -> str:
+    value = " ".join((text or "").split())
+    return value if len(value) <= 60 else value[:59] + "…"
+
+
+def _check_line(number: int, theme_text: str | None, text: str, default_theme: str | None) -> ImportLine | Rejected:
+    theme = theme_key(theme_text) if theme_text else default_theme
+    if theme is None:
+        if theme_text:
+            return Rejected(number, _excerpt(text), "prompts.import.bad_theme", {"value": _excerpt(theme_text)[:30]})
+        return Rejected(number, _excerpt(text), "prompts.import.no_theme", {})
+    value = (text or "").strip()
+    if not value:
+        return Rejected(number, "", "prompts.import.empty", {})
+    if len(value) < MIN_PROMPT_LENGTH:
+        return Rejected(number, _excerpt(value), "prompts.import.too_short", {"minimum": MIN_PROMPT_LENGTH})
+    if len(value) > MAX_PROMPT_LENGTH:
+        return Rejected(number, _excerpt(value), "prompts.import.too_long", {"limit": MAX_PROMPT_LENGTH, "length": len(value)})
+    return ImportLine(number, theme, value)
+
+
+def parse_import(filename: str, data: bytes, default_theme: str | None = None) -> list[ImportLine | Rejected]:
+    """Read a ``.txt`` or ``.csv`` import into usable lines and rejected ones (each with its reason).
+
+    ``.txt``: one prompt per line, ``theme: text`` or ``theme | text`` or bare ``text``
+    (then ``default_theme`` applies). ``.csv``: columns ``theme,text`` (a header row is
+    recognised and skipped). Blank lines and lines starting with ``#`` are ignored. Raises
+    ``InvalidInput`` (field ``prompts.file``) for another extension, a file over 256 KiB or
+    500 lines, or one that is not UTF-8.
+    """
+    name = (filename or "").lower()
+    if not name.endswith((".txt", ".csv")):
+        raise InvalidInput("prompts.error.file_type", field="prompts.file")
+    if len(data) > IMPORT_MAX_BYTES:
+        raise InvalidInput("prompts.error.file_size", field="prompts.file", limit=IMPORT_MAX_BYTES // 1024)
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("prompts.error.file_encoding", field="prompts.file") from None
+    lines = content.splitlines()
+    if len([x for x in lines if x.strip()]) > IMPORT_MAX_LINES:
+        raise InvalidInput("prompts.error.file_lines", field="prompts.file", limit=IMPORT_MAX_LINES)
+    results: list[ImportLine | Rejected] = []
+    if name.endswith(".csv"):
+        reader = csv.reader(io.StringIO(content))
+        for index, row in enumerate(reader, start=1):
+            cells = [c.strip() for c in row]
+            if not any(cells) or cells[0].startswith("#"):
+                continue
+            if index == 1 and [_fold(c) for c in cells[:2]] in (["theme", "text"], ["theme", "texte"]):
+                continue
+            if len(cells) == 1:
+                results.append(_check_line(index, None, cells[0], default_theme))
+            else:
+                text = ",".join(row[1:]).strip() if len(cells) > 2 else cells[1]
+                results.append(_check_line(index, cells[0], text, default_theme))
+        return results
+    for index, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = re.match(r"^([^:|\t]{2,30})\s*[:|\t]\s*(.+)$", line)
+        if match and theme_key(match.group(1)) is not None:
+            results.append(_check_line(index, match.group(1), match.group(2), default_theme))
+        else:
+            results.append(_check_line(index, None, line, default_theme))
+    return results

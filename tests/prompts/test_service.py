@@ -1,0 +1,486 @@
+"""PromptService against a real SQLite file, a fake clock and a recording port."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import from_ts
+from bot.club.service import ClubService
+from bot.context import AppContext
+from bot.db import Database
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.prompts import bank, store
+from bot.prompts.service import JOB_POST, PromptService
+from bot.scheduler import Scheduler
+from tests.conftest import SECRET
+
+GUILD = 1000
+OTHER = 2000
+PROMPTS_CH = 111
+FEEDBACK_CH = 222
+OTHER_CH = 333
+MOD = 42
+FRIDAY_DUE = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # Friday 18:00 in Paris
+
+
+@pytest.fixture
+async def service(ctx):
+    """A started PromptService for GUILD (prompts + feedback channels set, English)."""
+    await ctx.club.update(GUILD, MOD, prompts_channel_id=PROMPTS_CH, feedback_channel_id=FEEDBACK_CH)
+    svc = PromptService(ctx)
+    svc.register_jobs()
+    await ctx.scheduler.start()
+    return svc
+
+
+def posts_in(port, channel_id):
+    """Messages the bot sent in one channel."""
+    return [c for c in port.of("send_message") if c.target == channel_id]
+
+
+async def schedule_friday(service, guild=GUILD, **kwargs):
+    """Friday 18:00 (club zone Europe/Paris)."""
+    return await service.set_schedule(guild, MOD, weekday="friday", time="18:00", **kwargs)
+
+
+async def test_schedule_posts_message_and_thread_at_local_time(service, ctx, port, clock):
+    """At Friday 18:00 Paris the prompt is posted with its theme, a thread opens, the week is claimed."""
+    info = await schedule_friday(service)
+    assert info.dates[0] == FRIDAY_DUE
+    assert info.dates[1] == FRIDAY_DUE + timedelta(days=7)
+    await clock.set(FRIDAY_DUE - timedelta(minutes=1))
+    assert not posts_in(port, PROMPTS_CH)
+    await clock.advance(minutes=1)
+    [post] = posts_in(port, PROMPTS_CH)
+    embed = post.message.embeds[0]
+    assert "Features" in embed.title
+    assert embed.description
+    [thread] = port.of("create_thread")
+    assert thread.message_id == post.message_id and thread.target == PROMPTS_CH
+    assert 1 <= len(thread.extra["name"]) <= 100
+    claim = await ctx.db.fetchone("SELECT done_at, discord_id FROM claims WHERE key = ?", (f"prompts:{GUILD}:2026-W49",))
+    assert claim["done_at"] is not None and claim["discord_id"] == post.message_id
+    assert [a.when for a in ctx.scheduler.pending(JOB_POST)] == [FRIDAY_DUE + timedelta(days=7)]
+
+
+async def test_next_shows_the_prompt_that_gets_posted(service, port, clock):
+    """/prompt next's prompt is exactly the one posted, and the next one differs."""
+    await schedule_friday(service)
+    preview = (await service.next_info(GUILD)).prompt
+    await clock.set(FRIDAY_DUE)
+    assert posts_in(port, PROMPTS_CH)[0].message.embeds[0].description
+    posted = await store.recent_posts(service.db, GUILD, 1)
+    assert posted[0].prompt_id == preview.id
+    assert (await service.next_info(GUILD)).prompt.id != preview.id
+
+
+async def test_rotation_uses_every_prompt_before_repeating(service, port, clock):
+    """Fifty weekly posts use the fifty built-in prompts once each, themes in turn; the 51st starts over."""
+    await schedule_friday(service)
+    await clock.set(FRIDAY_DUE)
+    for _ in range(50):
+        await clock.advance(days=7)
+    records = list(reversed(await store.recent_posts(service.db, GUILD, 100)))
+    assert len(records) == 51 and all(r.status == "posted" for r in records)
+    ids = [r.prompt_id for r in records]
+    assert len(set(ids[:50])) == 50 == len(bank.builtin("en"))
+    assert ids[50] in ids[:50] and records[50].cycle == 2
+    assert [r.theme for r in records[:5]] == ["features", "practice", "pain_points", "roadmap", "community"]
+
+
+async def test_chosen_themes_only(service, clock):
+    """A schedule on two themes posts only those."""
+    await schedule_friday(service, themes="roadmap, communauté")
+    await clock.set(FRIDAY_DUE)
+    await clock.advance(days=7)
+    await clock.advance(days=7)
+    themes = [r.theme for r in await store.recent_posts(service.db, GUILD, 10)]
+    assert sorted(set(themes)) == ["community", "roadmap"] and len(themes) == 3
+
+
+async def test_ping_role_and_text_cannot_ping(service, port):
+    """The opt-in role is pinged; prompt text with mentions and markdown shows as typed and pings nobody."""
+    prompt = await service.add_prompt(GUILD, MOD, "features", "Hey @everyone and <@123>, which **report** do you use?")
+    await schedule_friday(service, ping_role_id=555)
+    await service.post_now(GUILD, MOD, "features")
+    message = posts_in(port, PROMPTS_CH)[-1].message
+    assert message.ping_role_ids == (555,) and message.content == "<@&555>"
+    description = service.render_post("en", prompt, None).embeds[0].description
+    assert "@everyone" not in description and "<@123>" not in description and "**" not in description
+    assert description.replace("\u200b", "").replace("\\", "") == prompt.text
+    assert service.render_post("en", prompt, None).ping_role_ids == ()
+
+
+async def test_two_processes_post_once(settings, db, clock, port, service):
+    """Two bot processes on the same database file post the week's prompt exactly once."""
+    other_db = await Database(settings.database_path).connect()
+    try:
+        scheduler2 = Scheduler(other_db, clock)
+        club2 = ClubService(other_db, clock, port, default_timezone="Europe/Paris", default_locale="en")
+        ctx2 = AppContext(settings=settings, db=other_db, clock=clock, scheduler=scheduler2, port=port,
+                          club=club2, secret=SECRET)
+        await schedule_friday(service)
+        second = PromptService(ctx2)
+        second.register_jobs()
+        await scheduler2.start()
+        assert scheduler2.pending(JOB_POST)
+        await clock.set(FRIDAY_DUE)
+        assert len(posts_in(port, PROMPTS_CH)) == 1
+        await clock.advance(days=7)
+        assert len(posts_in(port, PROMPTS_CH)) == 2
+        await scheduler2.stop()
+    finally:
+        await other_db.close()
+
+
+async def restart(ctx):
+    """Stop the scheduler and start a new process-like service on the same database."""
+    await ctx.scheduler.stop()
+    ctx.scheduler = Scheduler(ctx.db, ctx.clock)
+    svc = PromptService(ctx)
+    svc.register_jobs()
+    await ctx.scheduler.start()
+    return svc
+
+
+async def test_restart_rearms_from_the_database(service, ctx, clock, port):
+    """After a restart the weekly job is armed again from the database and posts on time."""
+    await schedule_friday(service)
+    svc = await restart(ctx)
+    assert [a.when for a in ctx.scheduler.pending(JOB_POST)] == [FRIDAY_DUE]
+    await clock.set(FRIDAY_DUE)
+    assert len(posts_in(port, PROMPTS_CH)) == 1
+    assert svc is not service
+
+
+async def test_downtime_under_12h_posts_late_without_note(service, ctx, clock, port):
+    """Back 11 h after the due time: the prompt is posted at once, with the usual message."""
+    await schedule_friday(service)
+    await ctx.scheduler.stop()
+    await clock.set(FRIDAY_DUE + timedelta(hours=11))
+    assert not posts_in(port, PROMPTS_CH)
+    await restart(ctx)
+    [post] = posts_in(port, PROMPTS_CH)
+    assert post.message.content is None
+    assert "late" not in post.message.embeds[0].title.lower()
+    info = await service.next_info(GUILD)
+    assert info.dates[0] == FRIDAY_DUE + timedelta(days=7) and not info.not_posted
+
+
+async def test_downtime_over_12h_skips_and_shows_in_next(service, ctx, clock, port):
+    """Back 13 h late: nothing is posted, the week shows as missed, the next one comes on schedule."""
+    await schedule_friday(service)
+    await ctx.scheduler.stop()
+    await clock.set(FRIDAY_DUE + timedelta(hours=13))
+    await restart(ctx)
+    assert not posts_in(port, PROMPTS_CH)
+    info = await service.next_info(GUILD)
+    assert [(p.week, p.status) for p in info.not_posted] == [("2026-W49", "missed")]
+    assert info.dates[0] == FRIDAY_DUE + timedelta(days=7)
+    await clock.set(FRIDAY_DUE + timedelta(days=7))
+    assert len(posts_in(port, PROMPTS_CH)) == 1
+
+
+async def test_long_downtime_records_each_missed_week(service, ctx, clock, port):
+    """Three weeks down: three missed weeks are recorded, then posting resumes on schedule."""
+    await schedule_friday(service)
+    await ctx.scheduler.stop()
+    await clock.set(FRIDAY_DUE + timedelta(days=14, hours=13))
+    await restart(ctx)
+    info = await service.next_info(GUILD)
+    assert sorted(p.week for p in info.not_posted) == ["2026-W49", "2026-W50", "2026-W51"]
+    assert info.dates[0] == FRIDAY_DUE + timedelta(days=21)
+    assert not posts_in(port, PROMPTS_CH)
+
+
+async def test_weekly_time_stays_local_across_dst(ctx, clock, port):
+    """Friday 18:00 Paris is posted at 17:00 UTC before the March change and 16:00 UTC after."""
+    await clock.set(datetime(2027, 3, 20, 12, 0, tzinfo=UTC))
+    await ctx.club.update(GUILD, MOD, prompts_channel_id=PROMPTS_CH)
+    svc = PromptService(ctx)
+    svc.register_jobs()
+    await ctx.scheduler.start()
+    await schedule_friday(svc)
+    await clock.set(datetime(2027, 3, 26, 16, 59, tzinfo=UTC))
+    assert not posts_in(port, PROMPTS_CH)
+    await clock.advance(minutes=1)
+    assert len(posts_in(port, PROMPTS_CH)) == 1
+    await clock.set(datetime(2027, 4, 2, 15, 59, tzinfo=UTC))
+    assert len(posts_in(port, PROMPTS_CH)) == 1
+    await clock.advance(minutes=1)
+    assert len(posts_in(port, PROMPTS_CH)) == 2
+
+
+async def test_lost_channel_alerts_once_keeps_prompt_and_other_guilds_post(service, ctx, clock, port):
+    """A guild whose channel refuses: moderators told once, retried hourly, prompt kept; the other guild posts."""
+    await ctx.club.update(OTHER, MOD, prompts_channel_id=OTHER_CH)
+    await schedule_friday(service)
+    await schedule_friday(service, guild=OTHER)
+    expected = (await service.next_info(GUILD)).prompt
+    port.unpostable.add(PROMPTS_CH)
+    await clock.set(FRIDAY_DUE)
+    assert len(posts_in(port, OTHER_CH)) == 1
+    assert not posts_in(port, PROMPTS_CH)
+    [alert] = posts_in(port, FEEDBACK_CH)
+    assert f"<#{PROMPTS_CH}>" in alert.message.content
+    await clock.advance(hours=1)
+    await clock.advance(hours=1)
+    assert len(posts_in(port, FEEDBACK_CH)) == 1
+    info = await service.next_info(GUILD)
+    assert info.prompt.id == expected.id
+    assert [p.status for p in info.not_posted] == ["failed"]
+    audit = await ctx.club.recent_audit(GUILD)
+    assert any(e.action == "prompts.alert" for e in audit)
+    port.unpostable.discard(PROMPTS_CH)
+    await clock.advance(hours=1)
+    [post] = posts_in(port, PROMPTS_CH)
+    posted = (await store.recent_posts(service.db, GUILD, 1))[0]
+    assert posted.status == "posted" and posted.prompt_id == expected.id and posted.week == "2026-W49"
+    assert (await service.next_info(GUILD)).not_posted == ()
+
+
+async def test_channel_lost_for_the_whole_grace_keeps_prompt_for_next_week(service, ctx, clock, port):
+    """Still failing after 12 h: the week is given up, the same prompt is posted the next week."""
+    await schedule_friday(service)
+    expected = (await service.next_info(GUILD)).prompt
+    port.unpostable.add(PROMPTS_CH)
+    await clock.set(FRIDAY_DUE)
+    for _ in range(13):
+        await clock.advance(hours=1)
+    assert len(posts_in(port, FEEDBACK_CH)) == 1
+    info = await service.next_info(GUILD)
+    assert info.dates[0] == FRIDAY_DUE + timedelta(days=7)
+    port.unpostable.clear()
+    await clock.set(FRIDAY_DUE + timedelta(days=7))
+    [post] = posts_in(port, PROMPTS_CH)
+    assert (await store.recent_posts(service.db, GUILD, 1))[0].prompt_id == expected.id
+
+
+async def test_lost_channel_without_moderator_channel_goes_to_audit_log(ctx, clock, port):
+    """No feedback or announcements channel: the alert lands in the audit log only."""
+    await ctx.club.update(GUILD, MOD, prompts_channel_id=PROMPTS_CH)
+    svc = PromptService(ctx)
+    svc.register_jobs()
+    await ctx.scheduler.start()
+    await schedule_friday(svc)
+    port.unpostable.add(PROMPTS_CH)
+    await clock.set(FRIDAY_DUE)
+    assert not port.of("send_message")
+    assert [e.action for e in await ctx.club.recent_audit(GUILD)].count("prompts.alert") == 1
+
+
+async def test_schedule_refuses_unpostable_or_missing_channel(ctx, port):
+    """Scheduling needs a channel the bot can post in; the error names the channel field."""
+    svc = PromptService(ctx)
+    with pytest.raises(InvalidInput) as info:
+        await schedule_friday(svc)
+    assert info.value.key == "prompts.error.no_channel" and info.value.params["field"] == "prompts.channel"
+    port.unpostable.add(OTHER_CH)
+    with pytest.raises(InvalidInput) as info:
+        await schedule_friday(svc, channel_id=OTHER_CH)
+    assert info.value.key == "prompts.error.cannot_post"
+
+
+async def test_pause_resume_and_skip(service, clock, port):
+    """Pause stops posts, resume restarts at the next occurrence, skip drops the next one (recorded)."""
+    await schedule_friday(service)
+    await service.pause(GUILD, MOD)
+    with pytest.raises(Conflict):
+        await service.pause(GUILD, MOD)
+    with pytest.raises(Conflict):
+        await service.skip(GUILD, MOD)
+    await clock.set(FRIDAY_DUE + timedelta(hours=1))
+    assert not posts_in(port, PROMPTS_CH)
+    info = await service.resume(GUILD, MOD)
+    assert info.dates[0] == FRIDAY_DUE + timedelta(days=7)
+    with pytest.raises(Conflict):
+        await service.resume(GUILD, MOD)
+    skipped = await service.skip(GUILD, MOD)
+    assert skipped == FRIDAY_DUE + timedelta(days=7)
+    info = await service.next_info(GUILD)
+    assert info.dates[0] == FRIDAY_DUE + timedelta(days=14)
+    assert [(p.status, p.reason) for p in info.not_posted] == [("skipped", "moderator")]
+    await clock.set(FRIDAY_DUE + timedelta(days=7, hours=1))
+    assert not posts_in(port, PROMPTS_CH)
+    await clock.set(FRIDAY_DUE + timedelta(days=14))
+    assert len(posts_in(port, PROMPTS_CH)) == 1
+
+
+async def test_commands_without_schedule(ctx):
+    """Pause/resume/skip without a schedule say so."""
+    svc = PromptService(ctx)
+    for action in (svc.pause, svc.resume, svc.skip):
+        with pytest.raises(NotFound) as info:
+            await action(GUILD, MOD)
+        assert info.value.key == "prompts.error.no_schedule"
+
+
+async def test_post_now_counts_in_rotation(service, port, clock):
+    """post-now posts a prompt of the theme with its thread; the scheduled post then picks another."""
+    result = await service.post_now(GUILD, MOD, "roadmap")
+    assert result.prompt.theme == "roadmap" and result.thread_id is not None
+    await schedule_friday(service, themes="roadmap")
+    assert (await service.next_info(GUILD)).prompt.id != result.prompt.id
+    await clock.set(FRIDAY_DUE)
+    posted = await store.recent_posts(service.db, GUILD, 5)
+    assert len({p.prompt_id for p in posted}) == 2
+
+
+async def test_post_now_errors(ctx, port):
+    """post-now without channel, with an unknown theme, or a refusing channel raises a member-safe error."""
+    svc = PromptService(ctx)
+    with pytest.raises(InvalidInput):
+        await svc.post_now(GUILD, MOD)
+    await ctx.club.update(GUILD, MOD, prompts_channel_id=PROMPTS_CH)
+    with pytest.raises(InvalidInput) as info:
+        await svc.post_now(GUILD, MOD, "gossip")
+    assert info.value.params["field"] == "prompts.theme"
+    port.unpostable.add(PROMPTS_CH)
+    with pytest.raises(Conflict) as info:
+        await svc.post_now(GUILD, MOD)
+    assert info.value.key == "prompts.error.cannot_post"
+
+
+async def test_empty_bank_for_themes_alerts_moderators(service, clock, port):
+    """When no prompt is left for the chosen themes, the week fails and moderators are told."""
+    await schedule_friday(service, themes="community")
+    page = await service.list_prompts(GUILD, "community")
+    for prompt in page.items:
+        await service.remove_prompt(GUILD, MOD, prompt.id)
+    await clock.set(FRIDAY_DUE)
+    assert not posts_in(port, PROMPTS_CH)
+    [alert] = posts_in(port, FEEDBACK_CH)
+    assert "/prompt add" in alert.message.content
+
+
+async def test_bank_management(service):
+    """Add, list, edit and remove prompts; duplicates are refused; paging covers the whole bank."""
+    page = await service.list_prompts(GUILD)
+    assert page.total == 50 and page.pages == 5 and len(page.items) == 10
+    assert (await service.list_prompts(GUILD, page=99)).page == 5
+    builtin = page.items[0]
+    with pytest.raises(Conflict):
+        await service.add_prompt(GUILD, MOD, "features", builtin.text.upper() + "  ")
+    added = await service.add_prompt(GUILD, MOD, "Irritants", "Quel export refaites-vous à la main chaque mois ?")
+    assert added.theme == "pain_points" and added.lang is None
+    assert (await service.list_prompts(GUILD)).total == 51
+    edited = await service.edit_prompt(GUILD, MOD, added.id, text="Quel export refaites-vous à la main chaque semaine ?",
+                                       theme="practice")
+    assert edited.theme == "practice" and "semaine" in edited.text
+    with pytest.raises(Conflict):
+        await service.edit_prompt(GUILD, MOD, added.id, text=builtin.text)
+    await service.remove_prompt(GUILD, MOD, added.id)
+    with pytest.raises(NotFound):
+        await service.get_prompt(GUILD, added.id)
+    with pytest.raises(NotFound):
+        await service.remove_prompt(GUILD, MOD, added.id)
+    assert (await service.list_prompts(GUILD)).total == 50
+    with pytest.raises(NotFound):
+        await service.get_prompt(OTHER, builtin.id)
+
+
+async def test_club_language_picks_the_bank(ctx, service):
+    """A French club sees the French bank plus its own prompts, not the English built-ins."""
+    await service.add_prompt(GUILD, MOD, "community", "Who wants to co-host our spring meetup?")
+    await ctx.club.update(GUILD, MOD, locale="fr")
+    page = await service.list_prompts(GUILD, "community")
+    texts = [p.text for p in page.items]
+    assert "Who wants to co-host our spring meetup?" in texts
+    assert all(p.lang in (None, "fr") for p in page.items)
+    assert page.total == 11
+
+
+async def test_import_reports_added_duplicates_and_rejected(service):
+    """An import adds new prompts, reports duplicates (of the bank and within the file) and rejected lines."""
+    builtin = (await service.list_prompts(GUILD)).items[0]
+    data = (
+        "features: Which add-on would you build if you had a free week?\n"
+        f"features: {builtin.text}\n"
+        "features: Which add-on would you build if you had a free week ?\n"
+        "nonsense: Is this a theme?\n"
+        "roadmap: tiny\n"
+    ).encode()
+    report = await service.import_prompts(GUILD, MOD, "mine.txt", data)
+    assert [p.text for p in report.added] == ["Which add-on would you build if you had a free week?"]
+    assert [line for line, _ in report.duplicates] == [2, 3]
+    assert [(r.line, r.key) for r in report.rejected] == [(4, "prompts.import.no_theme"), (5, "prompts.import.too_short")]
+
+
+async def test_suggestion_approved_joins_bank_and_dms_author(service, port):
+    """A suggestion waits for review; approval adds it to the bank and DMs the author in their language."""
+    suggestion = await service.suggest(GUILD, 7, "practice", "Comment nommez-vous vos modèles de rapport ?", locale="fr")
+    pending, total = await service.pending(GUILD)
+    assert [s.id for s in pending] == [suggestion.id] and total == 1
+    decision = await service.approve(GUILD, MOD, suggestion.id)
+    assert decision.dm_delivered and decision.prompt.source == "suggestion"
+    [dm] = port.of("send_dm")
+    assert dm.target == 7 and "acceptée" in dm.message.content
+    assert decision.prompt.id in [p.id for p in (await service.list_prompts(GUILD, "practice", page=2)).items]
+    with pytest.raises(Conflict) as info:
+        await service.reject(GUILD, MOD, suggestion.id)
+    assert info.value.key == "prompts.error.already_decided"
+    assert (await service.pending(GUILD))[1] == 0
+
+
+async def test_suggestion_rejected_with_closed_dms(service, port):
+    """Rejecting a suggestion of a member with closed DMs still works and says the DM failed."""
+    port.closed_dms.add(8)
+    suggestion = await service.suggest(GUILD, 8, "roadmap", "Should the product get an offline mode for audits?")
+    decision = await service.reject(GUILD, MOD, suggestion.id)
+    assert decision.suggestion.status == "rejected" and not decision.dm_delivered and decision.prompt is None
+    assert (await service.list_prompts(GUILD, "roadmap")).total == 10
+
+
+async def test_suggestion_limits(service):
+    """Duplicates of the bank and more than 5 pending suggestions per member are refused; unknown ids too."""
+    builtin = (await service.list_prompts(GUILD)).items[0]
+    with pytest.raises(Conflict):
+        await service.suggest(GUILD, 9, "features", builtin.text)
+    for n in range(5):
+        await service.suggest(GUILD, 9, "community", f"Suggestion number {n} for the next meetup?")
+    with pytest.raises(Conflict) as info:
+        await service.suggest(GUILD, 9, "community", "One suggestion too many for the queue?")
+    assert info.value.params["limit"] == 5
+    with pytest.raises(NotFound):
+        await service.approve(GUILD, MOD, 9999)
+
+
+async def test_replies_counted_with_hmac_participants_and_stats_chart(service, ctx, clock):
+    """Replies in a prompt's thread are counted; participants are distinct HMAC keys, never raw ids."""
+    result = await service.post_now(GUILD, MOD, "features")
+    for author in (70001234, 70001234, 70005678, 70009999):
+        assert await service.record_reply(GUILD, result.thread_id, author)
+    assert not await service.record_reply(GUILD, 424242, 70001234)
+    assert not await service.record_reply(OTHER, result.thread_id, 70001234)
+    await clock.advance(days=7)
+    second = await service.post_now(GUILD, MOD, "roadmap")
+    await service.record_reply(GUILD, second.thread_id, 70001234)
+    report = await service.stats(GUILD, weeks=4)
+    assert [(p.theme, p.replies, p.participants) for p in report.posts] == [("features", 4, 3), ("roadmap", 1, 1)]
+    assert {t.theme: (t.posts, t.replies, t.participants) for t in report.themes} == {
+        "features": (1, 4, 3), "roadmap": (1, 1, 1)}
+    assert report.chart.startswith(b"\x89PNG")
+    keys = [r[0] for r in await ctx.db.fetchall("SELECT member_key FROM prompt_participants")]
+    assert all("7000" not in k for k in keys) and all(len(k) == 64 for k in keys)
+    with pytest.raises(InvalidInput):
+        await service.stats(GUILD, weeks=0)
+
+
+async def test_stats_window_excludes_old_posts(service, clock):
+    """Posts older than the window are left out; an empty window has no chart."""
+    await service.post_now(GUILD, MOD)
+    await clock.advance(days=30)
+    report = await service.stats(GUILD, weeks=2, locale="fr")
+    assert report.posts == () and report.chart is None
+
+
+async def test_loader_skips_paused_schedules(service, ctx):
+    """A paused schedule is not re-armed at start."""
+    await schedule_friday(service)
+    await service.pause(GUILD, MOD)
+    await restart(ctx)
+    assert ctx.scheduler.pending(JOB_POST) == []
+    schedule = await store.get_schedule(ctx.db, GUILD)
+    assert schedule.paused and from_ts(schedule.next_at) == FRIDAY_DUE
