@@ -112,15 +112,15 @@ def poll_embed(poll: Poll, tally: Tally, locale: str, threshold: int) -> Embed:
 
 
 def vote_buttons(poll: Poll) -> tuple[Button, ...]:
-    """One button per choice, 5 per row (≤ 20 choices → ≤ 4 rows); disabled once the
-    poll is closed or cancelled. Labels are one line, shortened to 80 with "…"."""
-    disabled = poll.status in ("closed", "cancelled")
+    """One button per choice, 5 per row (≤ 20 choices → ≤ 4 rows). Labels are one line,
+    shortened to 80 with "…". Once closed the buttons turn grey but stay clickable: a
+    click then answers that the poll is closed and shows the member their own vote."""
+    style = "secondary" if poll.status == "closed" else "primary"
     return tuple(
         Button(
             custom_id=vote_custom_id(poll.id, position),
             label=f"{position}. " + plain_label(choice, BUTTON_LABEL - len(f"{position}. ")),
-            style="primary",
-            disabled=disabled,
+            style=style,
             row=(position - 1) // 5,
         )
         for position, choice in enumerate(poll.choices, start=1)
@@ -157,12 +157,16 @@ def results_message(poll: Poll, tally: Tally, locale: str, chart: bytes | None) 
     return OutMessage(embeds=(embed,), files=files)
 
 
+def chosen_names(poll_choices: tuple[str, ...], chosen: tuple[int, ...]) -> str:
+    """``**2.** Search, **3.** Reports``: a member's choices, escaped and shortened."""
+    return ", ".join(f"**{p}.** {shorten(plain(poll_choices[p - 1]), 100)}" for p in chosen if 0 < p <= len(poll_choices))
+
+
 def vote_reply(locale: str, poll_choices: tuple[str, ...], chosen: tuple[int, ...], max_choices: int,
                closes_at_ts: int, anonymous: bool) -> str:
     """The ephemeral answer to a click: the member's choices now and the closing time."""
     if chosen:
-        names = ", ".join(f"**{p}.** {shorten(plain(poll_choices[p - 1]), 100)}" for p in chosen)
-        lines = [t(locale, "polls.vote.choices", choices=names)]
+        lines = [t(locale, "polls.vote.choices", choices=chosen_names(poll_choices, chosen))]
     else:
         lines = [t(locale, "polls.vote.none")]
     if max_choices > 1 and len(chosen) < max_choices:

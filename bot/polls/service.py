@@ -118,7 +118,7 @@ class PollService:
         self.port = ctx.port
         self._queue: list[tuple[store.Click, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
-        self._anonymous: dict[int, bool] = {}
+        self._polls_meta: dict[int, tuple[bool, int]] = {}
         ctx.services["polls"] = self
 
     # --- scheduler wiring -------------------------------------------------------------
@@ -275,43 +275,53 @@ class PollService:
 
     # --- voting -----------------------------------------------------------------------
 
+    async def _meta(self, poll_id: int) -> tuple[bool, int]:
+        """``(anonymous, guild_id)`` of a poll, cached (both never change). ``NotFound`` if gone."""
+        meta = self._polls_meta.get(poll_id)
+        if meta is None:
+            row = await self.db.fetchone("SELECT anonymous, guild_id FROM polls WHERE id = ?", (poll_id,))
+            if row is None:
+                raise NotFound("polls.error.gone")
+            meta = self._polls_meta[poll_id] = (bool(row[0]), int(row[1]))
+        return meta
+
     async def voter_key(self, poll_id: int, user_id: int) -> str:
         """How ``user_id`` is stored for ``poll_id``: the scoped HMAC for an anonymous poll
         (DESIGN.md §3: never the id), the decimal id for a public one. ``NotFound`` if gone."""
-        anonymous = self._anonymous.get(poll_id)
-        if anonymous is None:
-            value = await self.db.fetchval("SELECT anonymous FROM polls WHERE id = ?", (poll_id,))
-            if value is None:
-                raise NotFound("polls.error.gone")
-            anonymous = self._anonymous[poll_id] = bool(value)
+        anonymous, _ = await self._meta(poll_id)
         if anonymous:
             return anonymity.dedupe_key(self.ctx.secret, f"poll:{poll_id}", user_id)
         return str(int(user_id))
 
     async def click(self, poll_id: int, position: int, user_id: int, guild_id: int | None = None) -> VoteReceipt:
-        """A member clicked choice ``position`` (1-based) of ``poll_id``.
+        """A member clicked choice ``position`` (1-based) of ``poll_id`` (in ``guild_id``, checked when given).
 
         Single choice sets or moves the vote; multiple choice toggles up to
         ``max_choices``. Raises ``NotFound('polls.error.gone')``, ``Conflict`` with
-        ``polls.error.not_open`` / ``closed`` / ``cancelled`` / ``max_reached``. Nothing
-        here logs the member (anonymity). A live poll gets a refresh armed.
+        ``polls.error.not_open`` / ``closed`` / ``closed_voted`` / ``cancelled`` /
+        ``max_reached``. Nothing here logs the member (anonymity). A live poll gets a
+        refresh armed.
         """
+        anonymous, owner = await self._meta(poll_id)
+        if guild_id is not None and owner != guild_id:
+            raise NotFound("polls.error.gone")
         voter = await self.voter_key(poll_id, user_id)
-        if guild_id is not None:
-            owner = await self.db.fetchval("SELECT guild_id FROM polls WHERE id = ?", (poll_id,))
-            if owner != guild_id:
-                raise NotFound("polls.error.gone")
-        click = store.Click(poll_id, voter, position, public=not self._anonymous[poll_id])
+        click = store.Click(poll_id, voter, position, public=not anonymous)
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._queue.append((click, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         outcome = await future
         if isinstance(outcome, CercleError):
+            if outcome.key == "polls.error.closed":
+                chosen = await store.voter_choices(self.db, poll_id, voter)
+                if chosen:
+                    names = render.chosen_names(await store.choices_of(self.db, poll_id), chosen)
+                    raise Conflict("polls.error.closed_voted", closed=outcome.params["closed"], choices=names)
             raise outcome
         return VoteReceipt(
             poll_id=poll_id, chosen=outcome.result.new, action=outcome.result.action, choices=outcome.choices,
-            max_choices=outcome.max_choices, closes_at=outcome.closes_at, anonymous=self._anonymous[poll_id],
+            max_choices=outcome.max_choices, closes_at=outcome.closes_at, anonymous=anonymous,
         )
 
     async def my_choices(self, poll_id: int, user_id: int) -> tuple[int, ...]:

@@ -220,7 +220,10 @@ async def test_scheduled_open_then_close_posts_chart(polls, port, clock):
     closed = await polls.get(poll.id)
     assert closed.status == "closed" and closed.finalized_at is not None
     final = port.messages[poll.message_id]
-    assert all(b.disabled for b in final.components)
+    assert {b.style for b in final.components} == {"secondary"}
+    with pytest.raises(Conflict) as info:
+        await polls.click(poll.id, 2, ALICE)
+    assert info.value.key == "polls.error.closed_voted" and "Export" in info.value.render("en")
     chart = port.of("send_message")[-1].message
     assert chart.files[0].data.startswith(b"\x89PNG") and chart.embeds[0].image == chart.files[0].filename
     assert await polls.db.fetchval("SELECT count(*) FROM poll_votes WHERE poll_id = ?", (poll.id,)) == 1
@@ -362,3 +365,25 @@ async def test_lists_and_autocomplete(polls, clock):
     suggestions = await polls.autocomplete(GUILD, "later", "cancel", "en")
     assert suggestions == [(f"#{scheduled.id} · Later one? (scheduled)", scheduled.id)]
     assert await polls.autocomplete(GUILD, "", "close", "fr") == [(f"#{open_poll.id} · Open one? (ouvert)", open_poll.id)]
+
+
+async def test_click_from_another_guild_is_gone(polls):
+    """A click whose guild is not the poll's guild is answered as a missing poll."""
+    poll = await make_poll(polls)
+    with pytest.raises(NotFound):
+        await polls.click(poll.id, 1, ALICE, guild_id=GUILD + 1)
+
+
+async def test_stale_live_message_refreshed_after_restart(ctx, polls, port, clock):
+    """Votes not yet shown when the bot stopped are shown by a refresh at the next start."""
+    poll = await make_poll(polls, anonymous=False)
+    await polls.click(poll.id, 2, ALICE)
+    await ctx.scheduler.stop()
+    scheduler = Scheduler(ctx.db, clock)
+    ctx.scheduler = scheduler
+    again = PollService(ctx)
+    again.register_jobs()
+    await scheduler.start()
+    assert len(port.of("edit_message")) == 1
+    assert "Voters: 1" in embed_text(port, poll.message_id)
+    await scheduler.stop()
