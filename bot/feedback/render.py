@@ -1,0 +1,290 @@
+"""Messages of the feedback feature as discord-free :mod:`bot.ports` dataclasses.
+
+Everything a member wrote goes through :func:`bot.text.plain` before it is shown (mentions,
+``@everyone``, masked links and code blocks come out as plain text) and is cut to Discord's
+limits with "…" (embed description 4096, field 1024, total 6000: DISCORD-FACTS.md). Texts
+too long for the embeds go, complete, into an attached ``.txt`` file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.anonymity import MIN_THRESHOLD
+from bot.feedback import rules
+from bot.feedback.rules import CampaignReport, ContinuousReport, PainPoints, Question, SpontaneousItem
+from bot.feedback.store import Campaign
+from bot.i18n import t
+from bot.ports import Button, Embed, EmbedField, File, OutMessage
+from bot.text import plain, plain_label, shorten
+
+ANSWER_ID = "cercle:feedback:answer:{campaign_id}"
+"""Persistent button opening a campaign's form (DM invitation and channel announcement)."""
+REPLACE_ID = "cercle:feedback:replace:{campaign_id}"
+"""Persistent button opening the receipt-based replacement form."""
+GIVE_ID = "cercle:feedback:give:{guild_id}:{category}"
+"""Persistent button (DM offer) opening the spontaneous feedback modal."""
+COLOR = 0x5B8DEF
+TEXTS_BUDGET = 3500
+"""Characters of free text shown inside a report's embeds; the rest goes in the .txt file."""
+
+
+def _ts(ts: int, style: str = "F") -> str:
+    return f"<t:{int(ts)}:{style}>"
+
+
+def shorten_prompt(prompt: str, limit: int = 60) -> str:
+    """A question cut for a chart title or a field name."""
+    return shorten(" ".join(prompt.split()), limit)
+
+
+def choice_label(campaign: Campaign) -> str:
+    """Autocomplete label: ``#id · title · open/closed`` (≤ 100 chars, Discord's choice limit)."""
+    status = "open" if campaign.is_open else "closed"
+    return plain_label(f"#{campaign.id} · {campaign.title} · {status}", 100)
+
+
+def answer_button(campaign_id: int, locale: str) -> Button:
+    """The "Answer anonymously" button of a campaign."""
+    return Button(ANSWER_ID.format(campaign_id=campaign_id), t(locale, "feedback.button.answer"), style="primary")
+
+
+def replace_button(campaign_id: int, locale: str) -> Button:
+    """The "Replace my answer" button (asks for the receipt code)."""
+    return Button(REPLACE_ID.format(campaign_id=campaign_id), t(locale, "feedback.button.replace"), style="secondary")
+
+
+def give_button(guild_id: int, locale: str, category: str = "other") -> Button:
+    """The DM offer's button opening the feedback modal."""
+    return Button(GIVE_ID.format(guild_id=guild_id, category=category), t(locale, "feedback.button.give"), style="primary")
+
+
+def _questions_list(questions: Sequence[Question], locale: str) -> str:
+    lines = []
+    for q in questions:
+        kind = t(locale, "feedback.kind.rating") if q.is_rating else t(locale, "feedback.kind.text")
+        lines.append(f"{q.position}. {plain(q.prompt)} ({kind})")
+    return "\n".join(lines)
+
+
+def threat_model(locale: str, threshold: int) -> str:
+    """The plain-words threat model (DESIGN.md §3), with the club's threshold *k*."""
+    return t(locale, "feedback.threat_model", k=max(threshold, MIN_THRESHOLD))
+
+
+def invitation(campaign: Campaign, questions: Sequence[Question], locale: str, threshold: int = 5) -> OutMessage:
+    """The DM inviting a member to a campaign or survey, with the answer button."""
+    description = t(
+        locale,
+        "feedback.invite.body",
+        questions=_questions_list(questions, locale),
+        closes=_ts(campaign.closes_at),
+        relative=_ts(campaign.closes_at, "R"),
+    )
+    embed = Embed(
+        title=shorten(plain(campaign.title), 256),
+        description=shorten(description + "\n\n" + threat_model(locale, threshold), 4096),
+        color=COLOR,
+    )
+    return OutMessage(embeds=(embed,), components=(answer_button(campaign.id, locale),))
+
+
+def announcement(campaign: Campaign, questions: Sequence[Question], locale: str, count: int | None = None) -> OutMessage:
+    """The campaign's message in the feedback channel; once closed, no button and the count."""
+    if campaign.is_open:
+        body = t(
+            locale,
+            "feedback.announce.body",
+            questions=_questions_list(questions, locale),
+            closes=_ts(campaign.closes_at),
+            relative=_ts(campaign.closes_at, "R"),
+        )
+        components: tuple[Button, ...] = (answer_button(campaign.id, locale),)
+    else:
+        body = t(locale, "feedback.announce.closed", count=count or 0)
+        components = ()
+    embed = Embed(title=shorten(plain(campaign.title), 256), description=shorten(body, 4096), color=COLOR)
+    return OutMessage(embeds=(embed,), components=components)
+
+
+def closed_note(campaign: Campaign, count: int, locale: str) -> OutMessage:
+    """Posted in the feedback channel when a campaign closes (count only)."""
+    return OutMessage(content=shorten(t(locale, "feedback.closed_note", title=plain(campaign.title), count=count), 2000))
+
+
+def receipt(code: str, locale: str, *, replaced: bool = False) -> str:
+    """The ephemeral reply after an answer: the receipt code, shown once."""
+    if replaced:
+        return t(locale, "feedback.replaced")
+    return t(locale, "feedback.receipt", code=code)
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{round(100 * value)} %"
+
+
+def _texts_block(texts: Sequence[str], budget: int) -> tuple[str, bool]:
+    """Bulleted plain texts within ``budget`` characters; ``True`` when some were left out."""
+    lines: list[str] = []
+    used = 0
+    for text in texts:
+        line = "• " + plain(shorten(" ".join(text.split()), 600))
+        if used + len(line) + 1 > budget:
+            return "\n".join(lines), True
+        lines.append(line)
+        used += len(line) + 1
+    return "\n".join(lines), False
+
+
+def _texts_file(filename: str, sections: Sequence[tuple[str, Sequence[str]]]) -> File:
+    out = []
+    for heading, texts in sections:
+        out.append(f"## {heading}\n")
+        out.extend(f"- {text}\n" for text in texts)
+        out.append("\n")
+    return File(filename, "".join(out).encode("utf-8"))
+
+
+def campaign_report(report: CampaignReport, locale: str, chart: bytes | None = None) -> OutMessage:
+    """``/campaign report``: counts always; averages, NPS, chart and shuffled texts only
+    when ``report.visible`` (the threshold is met)."""
+    status = t(locale, f"feedback.status.{report.status}")
+    lines = [
+        t(locale, "feedback.report.count", count=report.count, status=status),
+        t(locale, "feedback.report.rate", invited=report.invited, rate=_percent(report.rate), failed=report.dm_failed),
+    ]
+    if not report.visible:
+        lines.append(t(locale, "feedback.report.hidden", threshold=max(report.threshold, MIN_THRESHOLD), count=report.count))
+        embed = Embed(title=shorten(t(locale, "feedback.report.title", title=plain(report.title)), 256), description="\n".join(lines), color=COLOR)
+        return OutMessage(embeds=(embed,))
+    fields = []
+    text_sections: list[tuple[str, Sequence[str]]] = []
+    for stats in report.questions:
+        name = shorten(f"{stats.question.position}. {plain(stats.question.prompt)}", 256)
+        if stats.question.is_rating:
+            nps = "–" if stats.nps is None else f"{stats.nps:+d}"
+            value = t(locale, "feedback.report.rating_line", mean=rules.stars(stats.mean), nps=nps, answered=stats.answered)
+        else:
+            value = t(locale, "feedback.report.text_line", answered=stats.answered)
+            text_sections.append((stats.question.prompt, stats.texts))
+        fields.append(EmbedField(name, shorten(value, 1024)))
+    embeds = [
+        Embed(
+            title=shorten(t(locale, "feedback.report.title", title=plain(report.title)), 256),
+            description="\n".join(lines),
+            fields=tuple(fields[:25]),
+            color=COLOR,
+            image="report.png" if chart else None,
+        )
+    ]
+    files: list[File] = [File("report.png", chart)] if chart else []
+    budget = TEXTS_BUDGET
+    truncated = False
+    for heading, texts in text_sections:
+        if not texts or budget < 200:
+            truncated = truncated or bool(texts)
+            continue
+        block, cut = _texts_block(texts, min(budget, 1800))
+        truncated = truncated or cut
+        budget -= len(block)
+        embeds.append(Embed(title=shorten(plain(heading), 256), description=block or "–", color=COLOR))
+    if any(texts for _, texts in text_sections):
+        files.append(_texts_file(f"campaign-{report.campaign_id}-answers.txt", text_sections))
+    content = t(locale, "feedback.report.file_note") if truncated else None
+    return OutMessage(content=content, embeds=tuple(embeds[:10]), files=tuple(files))
+
+
+def continuous_report(report: ContinuousReport, locale: str) -> OutMessage:
+    """``/campaign report`` without a campaign: spontaneous feedback by category."""
+    title = t(locale, "feedback.report.continuous_title")
+    lines = [t(locale, "feedback.report.continuous_count", count=report.count)]
+    if not report.visible:
+        lines.append(t(locale, "feedback.report.hidden", threshold=max(report.threshold, MIN_THRESHOLD), count=report.count))
+        return OutMessage(embeds=(Embed(title=title, description="\n".join(lines), color=COLOR),))
+    fields = []
+    sections: list[tuple[str, Sequence[str]]] = []
+    budget = TEXTS_BUDGET
+    truncated = False
+    for group in report.categories:
+        label = t(locale, f"feedback.category.{group.category}")
+        head = t(locale, "feedback.report.category_line", count=group.count, mean=rules.stars(group.mean_rating))
+        block, cut = _texts_block(group.texts, min(budget, 1024 - len(head) - 2))
+        budget -= len(block)
+        truncated = truncated or cut
+        fields.append(EmbedField(label, shorten(head + ("\n" + block if block else ""), 1024)))
+        if group.texts:
+            sections.append((label, group.texts))
+    files = (_texts_file("feedback-answers.txt", sections),) if sections else ()
+    embed = Embed(title=title, description="\n".join(lines), fields=tuple(fields), color=COLOR)
+    content = t(locale, "feedback.report.file_note") if truncated else None
+    return OutMessage(content=content, embeds=(embed,), files=files)
+
+
+def pain_points(view: PainPoints, locale: str, chart: bytes | None) -> OutMessage:
+    """The pain-points view: totals per category over the window, chart, and texts (≥ k)."""
+    lines = [t(locale, "feedback.pain.summary", weeks=len(view.weeks), total=view.total, pain=view.pain_total)]
+    fields = []
+    for category, counts in view.counts.items():
+        fields.append(EmbedField(t(locale, f"feedback.category.{category}"), str(sum(counts)), inline=True))
+    embeds = [
+        Embed(
+            title=t(locale, "feedback.pain.title"),
+            description="\n".join(lines),
+            fields=tuple(fields),
+            color=COLOR,
+            image="painpoints.png" if chart else None,
+        )
+    ]
+    files = [File("painpoints.png", chart)] if chart else []
+    if not view.visible:
+        embeds[0] = Embed(
+            title=embeds[0].title,
+            description="\n".join(lines + [t(locale, "feedback.report.hidden", threshold=max(view.threshold, MIN_THRESHOLD), count=view.total)]),
+            fields=embeds[0].fields,
+            color=COLOR,
+            image=embeds[0].image,
+        )
+    elif view.texts:
+        block, cut = _texts_block(view.texts, TEXTS_BUDGET)
+        embeds.append(Embed(title=t(locale, "feedback.category.pain_point"), description=block, color=COLOR))
+        files.append(_texts_file("pain-points.txt", [(t(locale, "feedback.category.pain_point"), view.texts)]))
+    return OutMessage(embeds=tuple(embeds), files=tuple(files))
+
+
+def digest(items: Sequence[SpontaneousItem], locale: str) -> list[OutMessage]:
+    """The digest batch: one or more messages of embeds, entries in the given (shuffled) order.
+
+    Each entry is a field: the category (and rating) as name, the plain text (≤ 900) as value.
+    """
+    entries = []
+    for item in items:
+        name = t(locale, f"feedback.category.{item.category}")
+        if item.rating is not None:
+            name += f" · {item.rating}/10"
+        entries.append((name, plain(shorten(" ".join(item.body.split()), rules.DIGEST_ITEM_LIMIT)) or "–"))
+    groups = rules.chunk_entries([f"{n}\x00{v}" for n, v in entries], per_message=20)
+    messages = []
+    for index, group in enumerate(groups, start=1):
+        fields = tuple(EmbedField(entry.split("\x00", 1)[0], entry.split("\x00", 1)[1]) for entry in group)
+        title = t(locale, "feedback.digest.title", count=len(items))
+        if len(groups) > 1:
+            title += f" ({index}/{len(groups)})"
+        footer = t(locale, "feedback.digest.footer")
+        messages.append(OutMessage(embeds=(Embed(title=title, fields=fields, footer=footer, color=COLOR),)))
+    return messages
+
+
+def campaign_line(campaign: Campaign, answers: int, locale: str) -> str:
+    """One line of ``/campaign list``."""
+    key = "feedback.list.open" if campaign.is_open else "feedback.list.closed"
+    return t(
+        locale,
+        key,
+        id=campaign.id,
+        title=plain(shorten(campaign.title, 80)),
+        answers=answers,
+        invited=campaign.invited,
+        failed=campaign.dm_failed,
+        closes=_ts(campaign.closes_at, "R"),
+        closed=_ts(campaign.closed_at or campaign.closes_at, "d"),
+    )

@@ -1,0 +1,382 @@
+"""SQL of anonymous feedback: campaigns, questions, anonymous answers, dedupe keys, digests.
+
+Anonymous rows (``feedback_answers``, ``feedback_values``) get a random id and only an ISO
+week; the dedupe and invite tables hold nothing but HMAC keys (DESIGN.md §3). Nothing in
+this module ever receives a member's id.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.db import Database
+from bot.feedback.rules import AnswerValue, DigestSchedule, Question, SpontaneousItem
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign (or a survey started by another feature). Instants are Unix seconds (UTC)."""
+
+    id: int
+    guild_id: int
+    title: str
+    kind: str
+    source: str | None
+    audience_role_id: int | None
+    restricted: bool
+    created_by: int | None
+    created_at: int
+    closes_at: int
+    closed_at: int | None
+    status: str
+    invited: int
+    dm_sent: int
+    dm_failed: int
+    announce_channel_id: int | None
+    announce_message_id: int | None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether answers are still accepted."""
+        return self.status == "open"
+
+
+_CAMPAIGN_COLUMNS = (
+    "id, guild_id, title, kind, source, audience_role_id, restricted, created_by, created_at, closes_at, "
+    "closed_at, status, invited, dm_sent, dm_failed, announce_channel_id, announce_message_id"
+)
+
+
+def _campaign(row: aiosqlite.Row) -> Campaign:
+    values = list(row)
+    values[6] = bool(values[6])
+    return Campaign(*values)
+
+
+def new_answer_id() -> str:
+    """A random 128-bit hex id: answers carry no insertion order (DESIGN.md §3)."""
+    return secrets.token_hex(16)
+
+
+async def create_campaign(
+    conn: aiosqlite.Connection,
+    *,
+    guild_id: int,
+    title: str,
+    kind: str,
+    source: str | None,
+    audience_role_id: int | None,
+    restricted: bool,
+    created_by: int | None,
+    created_at: int,
+    closes_at: int,
+    questions: Sequence[Question],
+) -> int:
+    """Insert a campaign and its questions inside the caller's transaction; returns its id."""
+    cursor = await conn.execute(
+        "INSERT INTO feedback_campaigns (guild_id, title, kind, source, audience_role_id, restricted, created_by, "
+        "created_at, closes_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, title, kind, source, audience_role_id, int(restricted), created_by, created_at, closes_at),
+    )
+    campaign_id = int(cursor.lastrowid or 0)
+    await cursor.close()
+    await conn.executemany(
+        "INSERT INTO feedback_questions (campaign_id, position, kind, prompt) VALUES (?, ?, ?, ?)",
+        [(campaign_id, q.position, q.kind, q.prompt) for q in questions],
+    )
+    return campaign_id
+
+
+async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
+    """One campaign by id, or ``None``."""
+    row = await db.fetchone(f"SELECT {_CAMPAIGN_COLUMNS} FROM feedback_campaigns WHERE id = ?", (campaign_id,))
+    return None if row is None else _campaign(row)
+
+
+async def list_campaigns(db: Database, guild_id: int, limit: int = 25, status: str | None = None) -> list[Campaign]:
+    """The guild's campaigns, open ones first, newest first."""
+    sql = f"SELECT {_CAMPAIGN_COLUMNS} FROM feedback_campaigns WHERE guild_id = ?"
+    params: list[object] = [guild_id]
+    if status is not None:
+        sql += " AND status = ?"
+        params.append(status)
+    sql += " ORDER BY status = 'open' DESC, id DESC LIMIT ?"
+    params.append(limit)
+    return [_campaign(r) for r in await db.fetchall(sql, params)]
+
+
+async def open_campaigns(db: Database) -> list[Campaign]:
+    """Every open campaign of every guild (the scheduler's loader)."""
+    rows = await db.fetchall(f"SELECT {_CAMPAIGN_COLUMNS} FROM feedback_campaigns WHERE status = 'open'")
+    return [_campaign(r) for r in rows]
+
+
+async def questions(db: Database, campaign_id: int) -> tuple[Question, ...]:
+    """The campaign's questions in order."""
+    rows = await db.fetchall(
+        "SELECT position, kind, prompt FROM feedback_questions WHERE campaign_id = ? ORDER BY position",
+        (campaign_id,),
+    )
+    return tuple(Question(r[0], r[1], r[2]) for r in rows)
+
+
+async def set_fanout(db: Database, campaign_id: int, invited: int, sent: int, failed: int) -> None:
+    """Record how the DM fan-out went."""
+    await db.execute(
+        "UPDATE feedback_campaigns SET invited = ?, dm_sent = ?, dm_failed = ? WHERE id = ?",
+        (invited, sent, failed, campaign_id),
+    )
+
+
+async def set_announcement(db: Database, campaign_id: int, channel_id: int, message_id: int) -> None:
+    """Record the announcement message in the feedback channel."""
+    await db.execute(
+        "UPDATE feedback_campaigns SET announce_channel_id = ?, announce_message_id = ? WHERE id = ?",
+        (channel_id, message_id, campaign_id),
+    )
+
+
+async def mark_closed(db: Database, campaign_id: int, closed_at: int) -> bool:
+    """Close an open campaign; ``True`` when this call closed it."""
+    changed = await db.execute_rowcount(
+        "UPDATE feedback_campaigns SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'",
+        (closed_at, campaign_id),
+    )
+    return changed == 1
+
+
+async def add_invites(db: Database, keys: Sequence[str]) -> None:
+    """Store invitation HMAC keys (scope ``feedback:invite:{id}``)."""
+    await db.executemany("INSERT OR IGNORE INTO feedback_invites (key) VALUES (?)", [(k,) for k in keys])
+
+
+async def has_invite(db: Database, key: str) -> bool:
+    """Whether an invitation key exists."""
+    return await db.fetchval("SELECT 1 FROM feedback_invites WHERE key = ?", (key,)) is not None
+
+
+async def has_dedupe(db: Database, key: str) -> bool:
+    """Whether a dedupe key exists (the member already answered that scope)."""
+    return await db.fetchval("SELECT 1 FROM feedback_dedupe WHERE key = ?", (key,)) is not None
+
+
+async def delete_dedupe(db: Database, key: str) -> bool:
+    """Free a member's slot (after they withdrew their answer); ``True`` if a key was removed."""
+    return await db.execute_rowcount("DELETE FROM feedback_dedupe WHERE key = ?", (key,)) == 1
+
+
+async def insert_campaign_answer(
+    conn: aiosqlite.Connection,
+    *,
+    dedupe_key: str,
+    guild_id: int,
+    campaign_id: int,
+    week: str,
+    receipt_hash: str,
+    values: Sequence[AnswerValue],
+) -> bool:
+    """Inside the caller's transaction: claim ``dedupe_key`` then store the answer.
+
+    Returns ``False`` (and stores nothing) when the key exists: the member already answered.
+    """
+    cursor = await conn.execute("INSERT OR IGNORE INTO feedback_dedupe (key) VALUES (?)", (dedupe_key,))
+    claimed = cursor.rowcount == 1
+    await cursor.close()
+    if not claimed:
+        return False
+    answer_id = new_answer_id()
+    await conn.execute(
+        "INSERT INTO feedback_answers (id, guild_id, campaign_id, week, receipt_hash) VALUES (?, ?, ?, ?, ?)",
+        (answer_id, guild_id, campaign_id, week, receipt_hash),
+    )
+    await conn.executemany(
+        "INSERT INTO feedback_values (answer_id, position, rating, body) VALUES (?, ?, ?, ?)",
+        [(answer_id, v.position, v.rating, v.body) for v in values],
+    )
+    return True
+
+
+async def replace_campaign_answer(
+    conn: aiosqlite.Connection, *, answer_id: str, values: Sequence[AnswerValue]
+) -> None:
+    """Inside the caller's transaction: replace every value of an answer."""
+    await conn.execute("DELETE FROM feedback_values WHERE answer_id = ?", (answer_id,))
+    await conn.executemany(
+        "INSERT INTO feedback_values (answer_id, position, rating, body) VALUES (?, ?, ?, ?)",
+        [(answer_id, v.position, v.rating, v.body) for v in values],
+    )
+
+
+@dataclass(frozen=True)
+class AnswerRef:
+    """What a receipt leads to: the answer's random ``id``, its guild and campaign (``None``
+    for spontaneous feedback), its ``category``, and whether it already went out in a digest."""
+
+    id: str
+    guild_id: int
+    campaign_id: int | None
+    category: str | None
+    digested: bool
+
+
+async def find_by_receipt(db: Database, receipt_hash: str) -> AnswerRef | None:
+    """The answer whose receipt hash matches, or ``None``."""
+    row = await db.fetchone(
+        "SELECT id, guild_id, campaign_id, category, digest_id IS NOT NULL FROM feedback_answers "
+        "WHERE receipt_hash = ?",
+        (receipt_hash,),
+    )
+    return None if row is None else AnswerRef(row[0], row[1], row[2], row[3], bool(row[4]))
+
+
+async def delete_answer(db: Database, answer_id: str) -> None:
+    """Delete an answer and its values (``secure_delete`` zeroes the freed space)."""
+    await db.execute("DELETE FROM feedback_answers WHERE id = ?", (answer_id,))
+
+
+async def insert_spontaneous(
+    db: Database, *, guild_id: int, category: str, rating: int | None, body: str, week: str, receipt_hash: str
+) -> None:
+    """Store one spontaneous feedback (no campaign, no dedupe: members may give feedback any time)."""
+    await db.execute(
+        "INSERT INTO feedback_answers (id, guild_id, campaign_id, category, rating, body, week, receipt_hash) "
+        "VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
+        (new_answer_id(), guild_id, category, rating, body, week, receipt_hash),
+    )
+
+
+async def campaign_answers(db: Database, campaign_id: int) -> list[tuple[AnswerValue, ...]]:
+    """Every answer of a campaign as value tuples, in random-id order (no insertion order)."""
+    rows = await db.fetchall(
+        "SELECT v.answer_id, v.position, v.rating, v.body FROM feedback_values v "
+        "JOIN feedback_answers a ON a.id = v.answer_id WHERE a.campaign_id = ? ORDER BY v.answer_id, v.position",
+        (campaign_id,),
+    )
+    grouped: dict[str, list[AnswerValue]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(AnswerValue(row[1], row[2], row[3]))
+    count = await count_answers(db, campaign_id)
+    answers = [tuple(v) for v in grouped.values()]
+    # An answer whose values were all empty still counts (it cannot happen through the service).
+    answers.extend(() for _ in range(count - len(answers)))
+    return answers
+
+
+async def campaign_answer_weeks(db: Database, campaign_id: int) -> list[tuple[str, tuple[AnswerValue, ...]]]:
+    """``(week, values)`` per answer of a campaign (for exports), in random-id order."""
+    rows = await db.fetchall(
+        "SELECT a.id, a.week, v.position, v.rating, v.body FROM feedback_answers a "
+        "LEFT JOIN feedback_values v ON v.answer_id = a.id WHERE a.campaign_id = ? ORDER BY a.id, v.position",
+        (campaign_id,),
+    )
+    grouped: dict[str, tuple[str, list[AnswerValue]]] = {}
+    for row in rows:
+        entry = grouped.setdefault(row[0], (row[1], []))
+        if row[2] is not None:
+            entry[1].append(AnswerValue(row[2], row[3], row[4]))
+    return [(week, tuple(values)) for week, values in grouped.values()]
+
+
+async def count_answers(db: Database, campaign_id: int) -> int:
+    """How many answers a campaign has."""
+    return int(await db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE campaign_id = ?", (campaign_id,), 0))
+
+
+async def answer_counts(db: Database, guild_id: int) -> dict[int, int]:
+    """``campaign_id → answers`` for every campaign of a guild."""
+    rows = await db.fetchall(
+        "SELECT campaign_id, COUNT(*) FROM feedback_answers WHERE guild_id = ? AND campaign_id IS NOT NULL "
+        "GROUP BY campaign_id",
+        (guild_id,),
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def spontaneous(db: Database, guild_id: int, *, pending_only: bool = False) -> list[SpontaneousItem]:
+    """Spontaneous feedback of a guild (``pending_only``: not yet in a digest), random-id order."""
+    sql = "SELECT category, rating, body, week FROM feedback_answers WHERE guild_id = ? AND campaign_id IS NULL"
+    if pending_only:
+        sql += " AND digest_id IS NULL"
+    rows = await db.fetchall(sql + " ORDER BY id", (guild_id,))
+    return [SpontaneousItem(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def count_pending(db: Database, guild_id: int) -> int:
+    """How many spontaneous feedbacks wait for a digest."""
+    return int(
+        await db.fetchval(
+            "SELECT COUNT(*) FROM feedback_answers WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL",
+            (guild_id,),
+            0,
+        )
+    )
+
+
+async def take_pending(db: Database, guild_id: int, posted_at: int) -> tuple[int, list[SpontaneousItem]]:
+    """Atomically create a digest row and attach every pending feedback to it.
+
+    Returns ``(digest_id, items)``; the items are what the digest must post.
+    """
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "SELECT category, rating, body, week, id FROM feedback_answers "
+            "WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL ORDER BY id",
+            (guild_id,),
+        )
+        rows = list(await cursor.fetchall())
+        await cursor.close()
+        cursor = await conn.execute(
+            "INSERT INTO feedback_digests (guild_id, posted_at, count) VALUES (?, ?, ?)",
+            (guild_id, posted_at, len(rows)),
+        )
+        digest_id = int(cursor.lastrowid or 0)
+        await cursor.close()
+        await conn.executemany(
+            "UPDATE feedback_answers SET digest_id = ? WHERE id = ?", [(digest_id, r[4]) for r in rows]
+        )
+    return digest_id, [SpontaneousItem(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def release_digest(db: Database, digest_id: int) -> None:
+    """Undo :func:`take_pending` when nothing could be posted (the feedback stays pending)."""
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE feedback_answers SET digest_id = NULL WHERE digest_id = ?", (digest_id,))
+        await conn.execute("DELETE FROM feedback_digests WHERE id = ?", (digest_id,))
+
+
+async def set_digest_message(db: Database, digest_id: int, channel_id: int, message_id: int) -> None:
+    """Record where a digest was posted (its first message)."""
+    await db.execute(
+        "UPDATE feedback_digests SET channel_id = ?, message_id = ? WHERE id = ?", (channel_id, message_id, digest_id)
+    )
+
+
+async def get_schedule(db: Database, guild_id: int) -> DigestSchedule:
+    """The guild's weekly digest schedule (defaults: on, Monday 09:00)."""
+    row = await db.fetchone(
+        "SELECT digest_enabled, digest_weekday, digest_hour FROM feedback_config WHERE guild_id = ?", (guild_id,)
+    )
+    return DigestSchedule() if row is None else DigestSchedule(bool(row[0]), row[1], row[2])
+
+
+async def save_schedule(db: Database, guild_id: int, schedule: DigestSchedule) -> None:
+    """Insert or replace the guild's digest schedule."""
+    await db.execute(
+        "INSERT INTO feedback_config (guild_id, digest_enabled, digest_weekday, digest_hour) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (guild_id) DO UPDATE SET digest_enabled = excluded.digest_enabled, "
+        "digest_weekday = excluded.digest_weekday, digest_hour = excluded.digest_hour",
+        (guild_id, int(schedule.enabled), schedule.weekday, schedule.hour),
+    )
+
+
+async def digest_guilds(db: Database) -> list[int]:
+    """Guilds that may get a weekly digest: every configured club and every guild with feedback."""
+    rows = await db.fetchall(
+        "SELECT guild_id FROM club_settings UNION SELECT guild_id FROM feedback_config "
+        "UNION SELECT DISTINCT guild_id FROM feedback_answers WHERE campaign_id IS NULL"
+    )
+    return [r[0] for r in rows]

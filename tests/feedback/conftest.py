@@ -1,0 +1,22 @@
+"""Fixtures of the feedback service tests: a registered, started FeedbackService."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.feedback.service import FeedbackService
+
+GUILD = 1000
+MOD = 1
+CHANNEL = 555
+ROLE = 77
+
+
+@pytest.fixture
+async def svc(ctx):
+    """A FeedbackService with its jobs registered, the scheduler started and a feedback channel set."""
+    service = FeedbackService(ctx)
+    service.register_jobs()
+    await ctx.club.update(GUILD, MOD, feedback_channel_id=CHANNEL)
+    await ctx.scheduler.start()
+    return service

@@ -1,0 +1,161 @@
+"""Pure rules of anonymous feedback."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.errors import InvalidInput
+from bot.feedback import rules
+from bot.feedback.rules import AnswerValue, Question, SpontaneousItem
+
+
+def test_questions_rating_prefix_and_text():
+    """A question starting with `0-10:` is a rating (prefix removed); others are free text."""
+    qs = rules.parse_questions(["0-10: How likely are you to recommend it?", " What hurts most? ", "", None])
+    assert [(q.position, q.kind, q.prompt) for q in qs] == [
+        (1, "rating", "How likely are you to recommend it?"),
+        (2, "text", "What hurts most?"),
+    ]
+
+
+def test_questions_limits_name_the_field():
+    """No question, five questions, or a 101-char question are refused naming the field."""
+    with pytest.raises(InvalidInput) as err:
+        rules.parse_questions(["", None])
+    assert err.value.params["field"] == "feedback_questions"
+    with pytest.raises(InvalidInput) as err:
+        rules.parse_questions(["a", "b", "c", "d", "e"])
+    assert err.value.key == "feedback.error.too_many_questions"
+    with pytest.raises(InvalidInput) as err:
+        rules.parse_questions(["ok", "x" * 101])
+    assert err.value.params == {"field": "feedback_question_2", "limit": 100, "length": 101}
+
+
+@pytest.mark.parametrize("raw,expected", [("7", 7), (" 10 ", 10), ("0", 0), ("8/10", 8), ("", None), (None, None), (3, 3)])
+def test_parse_rating_accepts(raw, expected):
+    """Ratings 0–10 are read from text; empty is None."""
+    assert rules.parse_rating(raw, field="feedback_rating") == expected
+
+
+@pytest.mark.parametrize("raw,key", [("11", "error.out_of_range"), ("-1", "error.out_of_range"), ("great", "error.not_number"), ("7.5", "error.not_number")])
+def test_parse_rating_refuses_without_echo(raw, key):
+    """Bad ratings name the field and never echo the typed value."""
+    with pytest.raises(InvalidInput) as err:
+        rules.parse_rating(raw, field="feedback_rating")
+    assert err.value.key == key
+    assert raw not in str(err.value.params.values())
+
+
+def test_validate_answer_requires_one_value():
+    """An entirely empty form is refused; a partly filled one is accepted."""
+    qs = (Question(1, "rating", "r"), Question(2, "text", "t"))
+    with pytest.raises(InvalidInput):
+        rules.validate_answer(qs, ["", "  "])
+    assert rules.validate_answer(qs, ["", "hello"]) == (AnswerValue(1, None, None), AnswerValue(2, None, "hello"))
+
+
+def test_text_limit():
+    """Free text over 2000 characters is refused with the limit."""
+    with pytest.raises(InvalidInput) as err:
+        rules.validate_text("x" * 2001, field="feedback_text", required=True)
+    assert err.value.params["limit"] == 2000
+
+
+def test_category_default_and_unknown():
+    """No category means `other`; an unknown one is refused."""
+    assert rules.validate_category(None) == "other"
+    assert rules.validate_category("Pain_Point") == "pain_point"
+    with pytest.raises(InvalidInput):
+        rules.validate_category("rant")
+
+
+def test_nps_and_mean():
+    """NPS is %promoters (9–10) minus %detractors (0–6)."""
+    assert rules.nps([10, 9, 8, 7, 0]) == 20
+    assert rules.nps([]) is None
+    assert rules.mean([2, 4]) == 3
+    assert rules.distribution([0, 10, 10]) == [1] + [0] * 9 + [2]
+
+
+def _answers(n):
+    return [(AnswerValue(1, rating=i % 11), AnswerValue(2, body=f"text {i}")) for i in range(n)]
+
+
+def test_campaign_report_below_threshold_shows_only_count():
+    """With k−1 answers the report carries the count and nothing else."""
+    qs = (Question(1, "rating", "r"), Question(2, "text", "t"))
+    report = rules.campaign_report(
+        campaign_id=1, title="T", status="open", questions=qs, answers=_answers(4), invited=10, threshold=5
+    )
+    assert not report.visible and report.count == 4 and report.questions == ()
+    assert report.rate == 0.4
+
+
+def test_campaign_report_at_threshold_shuffles_texts():
+    """With k answers the texts are all there, in a shuffled order."""
+    qs = (Question(1, "rating", "r"), Question(2, "text", "t"))
+    report = rules.campaign_report(
+        campaign_id=1, title="T", status="open", questions=qs, answers=_answers(30), invited=30, threshold=5,
+        rng=random.Random(1),
+    )
+    assert report.visible
+    texts = report.questions[1].texts
+    assert sorted(texts) == sorted(f"text {i}" for i in range(30))
+    assert list(texts) != [f"text {i}" for i in range(30)]
+    assert report.questions[0].answered == 30
+
+
+def test_threshold_never_below_three():
+    """A threshold configured below 3 still hides two answers."""
+    report = rules.continuous_report([SpontaneousItem("other", None, "a", "2026-W49")] * 2, threshold=1)
+    assert not report.visible
+
+
+def test_continuous_report_groups_by_category():
+    """Above the threshold each category has its count, mean rating and texts."""
+    items = [SpontaneousItem("pain_point", 2, f"p{i}", "2026-W49") for i in range(4)] + [
+        SpontaneousItem("praise", None, "yay", "2026-W49")
+    ]
+    report = rules.continuous_report(items, threshold=5)
+    pain = next(c for c in report.categories if c.category == "pain_point")
+    assert report.visible and pain.count == 4 and pain.mean_rating == 2 and len(pain.texts) == 4
+
+
+def test_pain_points_by_week():
+    """Counts land in their ISO week; texts hidden below the threshold."""
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)  # 2026-W49
+    items = [SpontaneousItem("pain_point", None, "x", "2026-W49"), SpontaneousItem("other", None, "y", "2026-W48"),
+             SpontaneousItem("other", None, "old", "2025-W01")]
+    view = rules.pain_points(items, now, 4, threshold=5)
+    assert view.weeks == ("2026-W46", "2026-W47", "2026-W48", "2026-W49")
+    assert view.counts["pain_point"] == (0, 0, 0, 1) and view.counts["other"] == (0, 0, 1, 0)
+    assert view.total == 2 and not view.visible and view.texts == ()
+
+
+def test_next_weekly_in_club_zone():
+    """Monday 09:00 Paris is 08:00 UTC in winter; strictly after now."""
+    now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+    assert rules.next_weekly(now, "Europe/Paris", 0, 9) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    assert rules.next_weekly(datetime(2026, 11, 30, 8, 0, tzinfo=UTC), "Europe/Paris", 0, 9) == datetime(
+        2026, 12, 7, 8, 0, tzinfo=UTC
+    )
+
+
+def test_schedule_validation():
+    """Weekday 0–6 and hour 0–23 are enforced naming the field."""
+    with pytest.raises(InvalidInput) as err:
+        rules.validate_schedule(7, None, rules.DigestSchedule(), None)
+    assert err.value.params["field"] == "feedback_weekday"
+    with pytest.raises(InvalidInput):
+        rules.validate_schedule(None, 24, rules.DigestSchedule(), None)
+    assert rules.validate_schedule(4, 17, rules.DigestSchedule(), False) == rules.DigestSchedule(False, 4, 17)
+
+
+def test_chunk_entries_respects_budget():
+    """Entries are grouped under the embed budget and the per-message count."""
+    groups = rules.chunk_entries(["x" * 1000] * 12, budget=5500, per_message=20)
+    assert [len(g) for g in groups] == [5, 5, 2]
+    assert [len(g) for g in rules.chunk_entries(["x"] * 45, per_message=20)] == [20, 20, 5]

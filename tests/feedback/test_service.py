@@ -1,0 +1,341 @@
+"""Use-cases of anonymous feedback against a real SQLite file, a fake clock and a recording port."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import timedelta
+
+import pytest
+
+from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.feedback import store
+from bot.feedback.service import CLOSE_KIND, DIGEST_KIND, FeedbackService
+from tests.feedback.conftest import CHANNEL, GUILD, MOD, ROLE
+
+QUESTIONS = ["0-10: How likely are you to recommend the software to a peer?", "What hurts most?"]
+
+
+async def _campaign(svc, port, members=(11, 12, 13, 14, 15, 16), role=ROLE, closes="in 7 days"):
+    port.members[(GUILD, role)] = list(members)
+    return await svc.start_campaign(GUILD, MOD, title="Q4 survey", closes=closes, questions=QUESTIONS, audience_role_id=role)
+
+
+async def test_give_stores_no_identity_and_returns_receipt(svc, ctx):
+    """Spontaneous feedback returns a receipt; the row has a random id, a week, and the receipt hash only."""
+    code = await svc.give(GUILD, text="Exports are slow", category="pain_point", rating="3")
+    assert len(code) == 11 and code[5] == "-"
+    row = await ctx.db.fetchone("SELECT * FROM feedback_answers")
+    assert dict(row)["week"] == "2026-W49" and len(dict(row)["id"]) == 32
+    assert code.replace("-", "") not in str(tuple(row))
+
+
+async def test_give_validates_fields(svc):
+    """Empty text, bad category and bad rating are refused naming the field."""
+    with pytest.raises(InvalidInput) as err:
+        await svc.give(GUILD, text="  ")
+    assert err.value.params["field"] == "feedback_text"
+    with pytest.raises(InvalidInput):
+        await svc.give(GUILD, text="x", category="nope")
+    with pytest.raises(InvalidInput) as err:
+        await svc.give(GUILD, text="x", rating="12")
+    assert err.value.params["field"] == "feedback_rating"
+
+
+async def test_withdraw_by_receipt(svc, ctx):
+    """A receipt deletes its answer once; a wrong or reused code is refused."""
+    code = await svc.give(GUILD, text="hello", category="praise")
+    result = await svc.withdraw(99, code.lower())
+    assert result.category == "praise" and not result.digested
+    assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers") == 0
+    with pytest.raises(NotFound):
+        await svc.withdraw(99, code)
+    with pytest.raises(InvalidInput):
+        await svc.withdraw(99, " ")
+
+
+async def test_start_campaign_fans_out_and_counts_closed_dms(svc, ctx, port):
+    """DMs go to each audience member; closed DMs are counted, not fatal; the channel gets the announcement."""
+    port.closed_dms = {12, 14}
+    result = await _campaign(svc, port)
+    assert (result.invited, result.sent, result.failed) == (6, 4, 2)
+    assert result.failures == {"dm_closed": 2} and result.announced
+    dms = port.of("send_dm")
+    assert {d.target for d in dms} == {11, 13, 15, 16}
+    button = dms[0].message.components[0]
+    assert button.custom_id == f"cercle:feedback:answer:{result.campaign_id}"
+    announce = port.of("send_message")[0]
+    assert announce.target == CHANNEL and announce.message.components[0].custom_id == button.custom_id
+    campaign = await store.get_campaign(ctx.db, result.campaign_id)
+    assert (campaign.invited, campaign.dm_sent, campaign.dm_failed) == (6, 4, 2)
+    assert [a.kind for a in ctx.scheduler.pending(CLOSE_KIND)] == [CLOSE_KIND]
+
+
+async def test_fan_out_is_paced(ctx, port):
+    """The fan-out sleeps 1/rate between DMs (well under Discord's 50/s)."""
+    slept = []
+
+    async def record(seconds):
+        slept.append(seconds)
+
+    ctx.sleep = record
+    svc = FeedbackService(ctx)
+    svc.register_jobs()
+    await ctx.scheduler.start()
+    await _campaign(svc, port, members=range(100, 110))
+    assert len(slept) == 9 and all(s == pytest.approx(1 / ctx.fanout_rate) for s in slept)
+    assert ctx.fanout_rate < 50
+
+
+async def test_start_campaign_validation(svc, port):
+    """Bad title, past close time and too-long question name their field."""
+    with pytest.raises(InvalidInput) as err:
+        await svc.start_campaign(GUILD, MOD, title="x" * 101, closes="in 2 days", questions=["a"])
+    assert err.value.params["field"] == "feedback_title"
+    with pytest.raises(InvalidInput) as err:
+        await svc.start_campaign(GUILD, MOD, title="t", closes="yesterday", questions=["a"])
+    assert err.value.params["field"] == "feedback_closes"
+    with pytest.raises(InvalidInput) as err:
+        await svc.start_campaign(GUILD, MOD, title="t", closes="gibberish words", questions=["a"])
+    assert err.value.key == "error.bad_time"
+
+
+async def test_one_answer_per_member_and_replace_with_receipt(svc, ctx, port):
+    """A second answer is refused; the receipt replaces the first; a wrong receipt is refused."""
+    started = await _campaign(svc, port)
+    cid = started.campaign_id
+    form = await svc.open_form(cid, 11)
+    assert not form.already_answered and [q.kind for q in form.questions] == ["rating", "text"]
+    code = await svc.submit_answer(cid, 11, ["9", "slow exports"])
+    assert (await svc.open_form(cid, 11)).already_answered
+    with pytest.raises(Conflict) as err:
+        await svc.submit_answer(cid, 11, ["3", "again"])
+    assert err.value.key == "feedback.error.already_answered"
+    await svc.replace_answer(cid, 11, code, ["10", "fast now"])
+    values = await store.campaign_answers(ctx.db, cid)
+    assert len(values) == 1 and values[0][0].rating == 10 and values[0][1].body == "fast now"
+    with pytest.raises(NotFound):
+        await svc.replace_answer(cid, 11, "AAAAA-22222", ["1", "x"])
+
+
+async def test_withdraw_frees_slot_while_open(svc, port):
+    """After withdrawing, the member may answer the open campaign again."""
+    cid = (await _campaign(svc, port)).campaign_id
+    code = await svc.submit_answer(cid, 11, ["5", ""])
+    withdrawn = await svc.withdraw(11, code)
+    assert withdrawn.campaign_title == "Q4 survey"
+    assert not (await svc.open_form(cid, 11)).already_answered
+    await svc.submit_answer(cid, 11, ["6", ""])
+
+
+async def test_role_campaign_eligibility(svc, port):
+    """Outside the audience role a member is refused; in the server the role counts, in DMs the invitation."""
+    cid = (await _campaign(svc, port, members=(11, 12))).campaign_id
+    await svc.open_form(cid, 11)  # invited (DM)
+    await svc.open_form(cid, 99, role_ids=[ROLE])  # joined the role later, clicks in the server
+    with pytest.raises(Forbidden):
+        await svc.open_form(cid, 99, role_ids=[1234])
+    with pytest.raises(Forbidden):
+        await svc.open_form(cid, 99)
+
+
+async def test_everyone_campaign_open_to_all(svc, port):
+    """A campaign for everyone accepts any member of the server."""
+    port.members[(GUILD, None)] = [11, 12]
+    result = await svc.start_campaign(GUILD, MOD, title="All", closes="in 3 days", questions=["Anything?"])
+    await svc.submit_answer(result.campaign_id, 4242, ["sure"])
+
+
+async def test_close_by_clock_and_refuse_late_answers(svc, ctx, port, clock):
+    """Moving the clock past `closes` closes the campaign once, edits the announcement and posts a note."""
+    cid = (await _campaign(svc, port, closes="in 2 days")).campaign_id
+    await svc.submit_answer(cid, 11, ["7", "ok"])
+    await clock.advance(days=2, seconds=1)
+    campaign = await store.get_campaign(ctx.db, cid)
+    assert campaign.status == "closed"
+    edited = port.of("edit_message")
+    assert edited and edited[-1].message.components == ()
+    notes = [c for c in port.of("send_message") if c.message.content and "closed" in c.message.content]
+    assert len(notes) == 1 and "1 answer" in notes[0].message.content
+    with pytest.raises(Conflict):
+        await svc.submit_answer(cid, 12, ["1", ""])
+    await clock.advance(days=1)
+    assert len([c for c in port.of("send_message") if c.message.content]) == 1
+
+
+async def test_close_after_restart(ctx, port, clock, settings, db):
+    """A campaign due while the bot was down closes at the next start (re-armed from the database)."""
+    svc = FeedbackService(ctx)
+    svc.register_jobs()
+    await ctx.scheduler.start()
+    await ctx.club.update(GUILD, MOD, feedback_channel_id=CHANNEL)
+    cid = (await _campaign(svc, port, closes="in 1 day")).campaign_id
+    await ctx.scheduler.stop()
+    await clock.advance(days=3)
+    from bot.scheduler import Scheduler
+
+    ctx.scheduler = Scheduler(db, clock)
+    fresh = FeedbackService(ctx)
+    fresh.register_jobs()
+    await ctx.scheduler.start()
+    assert (await store.get_campaign(db, cid)).status == "closed"
+    await ctx.scheduler.stop()
+
+
+async def test_manual_close_and_list(svc, port):
+    """A moderator closes a campaign; closing twice is a conflict; the list shows counts."""
+    cid = (await _campaign(svc, port)).campaign_id
+    await svc.submit_answer(cid, 11, ["8", ""])
+    await svc.close_campaign(GUILD, cid, MOD)
+    with pytest.raises(Conflict):
+        await svc.close_campaign(GUILD, cid, MOD)
+    with pytest.raises(NotFound):
+        await svc.close_campaign(GUILD + 1, cid, MOD)
+    listed = await svc.list_campaigns(GUILD)
+    assert listed[0].campaign.id == cid and listed[0].answers == 1 and listed[0].campaign.status == "closed"
+
+
+async def test_report_threshold(svc, port):
+    """k−1 answers: only the count; k answers: averages, NPS, chart and shuffled texts."""
+    cid = (await _campaign(svc, port)).campaign_id
+    for n, member in enumerate((11, 12, 13, 14)):
+        await svc.submit_answer(cid, member, [str(6 + n), f"secret text {member}"])
+    hidden = await svc.report_message(GUILD, cid, "en")
+    rendered = str(hidden)
+    assert "secret text" not in rendered and "4" in hidden.embeds[0].description and not hidden.files
+    await svc.submit_answer(cid, 15, ["10", "secret text 15"])
+    shown = await svc.report_message(GUILD, cid, "fr", rng=random.Random(3))
+    text = str(shown)
+    assert all(f"secret text {m}" in text for m in (11, 12, 13, 14, 15))
+    report = await svc.campaign_report(GUILD, cid)
+    assert report.questions[0].mean == pytest.approx(8.0) and report.questions[0].nps == 20
+    assert shown.files[0].filename == "report.png" and shown.files[0].data[:4] == b"\x89PNG"
+
+
+async def test_continuous_report_threshold(svc):
+    """Spontaneous feedback report shows only the count below k, categories above."""
+    for i in range(4):
+        await svc.give(GUILD, text=f"pain {i}", category="pain_point")
+    assert "pain 0" not in str(await svc.report_message(GUILD, None, "en"))
+    await svc.give(GUILD, text="love it", category="praise", rating=9)
+    shown = str(await svc.report_message(GUILD, None, "en"))
+    assert "pain 0" in shown and "love it" in shown and "Pain point" in shown
+
+
+async def test_digest_batches_at_threshold(svc, ctx, port):
+    """The digest posts nothing below k, then one batch with channel.send; digested items leave the queue."""
+    for i in range(4):
+        await svc.give(GUILD, text=f"idea {i} @everyone <@123>", category="feature_request")
+    waiting = await svc.digest(GUILD, actor_id=MOD)
+    assert waiting.posted == 0 and waiting.pending == 4 and not port.of("send_message")
+    await svc.give(GUILD, text="**bold** [link](http://x.y)", category="other")
+    done = await svc.digest(GUILD, actor_id=MOD)
+    assert done.posted == 5 and done.message_id
+    posts = port.of("send_message")
+    assert len(posts) == 1 and posts[0].target == CHANNEL
+    text = str(posts[0].message)
+    assert "@everyone" not in text and "<@123>" not in text and "**bold**" not in text
+    again = await svc.digest(GUILD, actor_id=MOD)
+    assert again.posted == 0 and again.pending == 0
+
+
+async def test_digest_needs_channel(ctx, port):
+    """Without a feedback channel the manual digest explains what to set."""
+    svc = FeedbackService(ctx)
+    svc.register_jobs()
+    await ctx.scheduler.start()
+    with pytest.raises(Conflict) as err:
+        await svc.digest(GUILD + 5, actor_id=MOD)
+    assert err.value.key == "feedback.error.no_channel"
+
+
+async def test_digest_post_failure_keeps_feedback_pending(svc, port):
+    """When the channel refuses the post, the feedback stays pending for the next digest."""
+    for i in range(5):
+        await svc.give(GUILD, text=f"t{i}")
+    port.unpostable.add(CHANNEL)
+    with pytest.raises(Conflict):
+        await svc.digest(GUILD, actor_id=MOD)
+    port.unpostable.clear()
+    assert (await svc.digest(GUILD, actor_id=MOD)).posted == 5
+
+
+async def test_weekly_digest_runs_once_per_week(svc, port, clock):
+    """The weekly digest fires at Monday 09:00 club time, posts the batch once, and re-arms."""
+    for i in range(5):
+        await svc.give(GUILD, text=f"weekly {i}")
+    assert svc.scheduler.pending(DIGEST_KIND)
+    await clock.advance(days=7)
+    digests = [c for c in port.of("send_message") if c.message.embeds and "digest" in (c.message.embeds[0].title or "")]
+    assert len(digests) == 1
+    assert svc.scheduler.pending(DIGEST_KIND)[0].when > clock.now()
+
+
+async def test_digest_schedule_change(svc, clock):
+    """Changing the schedule re-arms the weekly job; disabling disarms it."""
+    schedule, nxt = await svc.set_digest_schedule(GUILD, MOD, weekday=4, hour=17)
+    assert schedule.weekday == 4 and nxt.weekday() == 4 and nxt.hour == 16  # 17:00 Paris = 16:00 UTC
+    _, nxt = await svc.set_digest_schedule(GUILD, MOD, enabled=False)
+    assert nxt is None and not svc.scheduler.pending(DIGEST_KIND)
+
+
+async def test_export_has_no_identity_and_is_formula_safe(svc, port):
+    """The CSV has week and answers only, shuffled, with formula cells neutralised; refused below k."""
+    cid = (await _campaign(svc, port)).campaign_id
+    with pytest.raises(Conflict):
+        await svc.export_csv(GUILD, cid, MOD)
+    for member in (11, 12, 13, 14, 15):
+        await svc.submit_answer(cid, member, ["5", f"=HYPERLINK(\"x\") {member}"])
+    exported = await svc.export_csv(GUILD, cid, MOD)
+    rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "week" and len(rows) == 6
+    assert all(r[2].startswith("'=") for r in rows[1:])
+    body = exported.data.decode("utf-8-sig")
+    assert all(str(m) not in body.replace(" 11", "").replace(" 12", "").replace(" 13", "").replace(" 14", "").replace(" 15", "") for m in (11, 12, 13, 14, 15))
+
+
+async def test_export_spontaneous(svc):
+    """The spontaneous export lists category, rating and text."""
+    for i in range(5):
+        await svc.give(GUILD, text=f"+cmd {i}", category="question", rating=i)
+    exported = await svc.export_csv(GUILD, None, MOD)
+    rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    assert rows[0] == ["week", "category", "rating", "text"] and all(r[3].startswith("'+") for r in rows[1:])
+
+
+async def test_pain_points_view(svc):
+    """Pain points over time: counts by week, chart, texts once the window holds k answers."""
+    for i in range(5):
+        await svc.give(GUILD, text=f"hurts {i}", category="pain_point")
+    view = await svc.pain_points(GUILD, weeks=4)
+    assert view.counts["pain_point"][-1] == 5 and view.visible
+    message = await svc.pain_points_message(GUILD, "en", weeks=4)
+    assert message.files[0].data[:4] == b"\x89PNG" and "hurts 3" in str(message)
+    with pytest.raises(InvalidInput):
+        await svc.pain_points(GUILD, weeks=0)
+
+
+async def test_start_survey_for_meeting_attendees(svc, ctx, port, clock):
+    """A survey reaches only its recipients, is not announced, and refuses others."""
+    port.closed_dms = {23}
+    result = await svc.start_survey(
+        GUILD, "After the December meeting", ["0-10: Useful?", "What next?"], [21, 22, 23, 22],
+        clock.now() + timedelta(days=5), source="meeting:3",
+    )
+    assert (result.invited, result.sent, result.failed, result.announced) == (3, 2, 1, False)
+    assert not port.of("send_message")
+    await svc.submit_answer(result.campaign_id, 23, ["8", ""])  # DMs closed but invited
+    with pytest.raises(Forbidden):
+        await svc.open_form(result.campaign_id, 11, role_ids=[ROLE])
+    with pytest.raises(InvalidInput):
+        await svc.start_survey(GUILD, "x", ["q"], [1], clock.now() - timedelta(minutes=1))
+
+
+async def test_autocomplete_titles_only(svc, port):
+    """Autocomplete offers campaign titles with status, never answers."""
+    cid = (await _campaign(svc, port)).campaign_id
+    await svc.submit_answer(cid, 11, ["5", "hidden words"])
+    choices = await svc.campaign_choices(GUILD, "q4")
+    assert choices == [(f"#{cid} · Q4 survey · open", cid)]
+    assert await svc.campaign_choices(GUILD, "zzz") == []
