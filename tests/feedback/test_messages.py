@@ -27,4 +27,4 @@ def test_no_discord_or_aiosqlite_in_rules():
     root = pathlib.Path(__file__).resolve().parents[2] / "bot" / "feedback"
     for path in root.glob("*.py"):
         assert "import discord" not in path.read_text(), path
-    assert "aiosqlite" not in (root / "rules.py").read_text()
+    assert "import aiosqlite" not in (root / "rules.py").read_text()
