@@ -153,20 +153,21 @@ class DiscordPortImpl:
         try:
             guild = await self._guild(guild_id)
             kwargs = self._event_kwargs(guild, event)
-            await self.bot.http.edit_guild_scheduled_event(
-                guild_id,
-                event_id,
-                name=kwargs["name"],
-                description=kwargs["description"],
-                scheduled_start_time=event.start.isoformat(),
-                scheduled_end_time=event.end.isoformat(),
-            )
+            fields: dict[str, object] = {
+                "name": kwargs["name"],
+                "description": kwargs["description"],
+                "scheduled_start_time": event.start.isoformat(),
+                "scheduled_end_time": event.end.isoformat(),
+            }
+            if kwargs["entity_type"] is discord.EntityType.external:  # a changed location follows
+                fields["entity_metadata"] = {"location": kwargs["location"]}
+            await self.bot.http.edit_scheduled_event(guild_id, event_id, **fields)
         except discord.HTTPException as exc:
             raise delivery_error(exc) from None
 
     async def delete_scheduled_event(self, guild_id: int, event_id: int) -> None:
         try:
-            await self.bot.http.delete_guild_scheduled_event(guild_id, event_id)
+            await self.bot.http.delete_scheduled_event(guild_id, event_id)
         except discord.NotFound:
             return
         except discord.HTTPException as exc:
