@@ -104,6 +104,9 @@ MESSAGES = {
         "meetings.modal.title": "New meeting",
         "meetings.modal.name": "Title",
         "meetings.modal.agenda": "Agenda (optional)",
+        "meetings.survey.title": "How was {title}?",
+        "meetings.survey.q_rating": "0-10: How useful was this meeting?",
+        "meetings.survey.q_text": "What should we change next time?",
     },
     "fr": {
         "field.meetings.starts": "début",
@@ -201,6 +204,9 @@ MESSAGES = {
         "meetings.modal.title": "Nouvelle réunion",
         "meetings.modal.name": "Titre",
         "meetings.modal.agenda": "Ordre du jour (facultatif)",
+        "meetings.survey.title": "Comment s'est passée {title} ?",
+        "meetings.survey.q_rating": "0-10: Cette réunion vous a-t-elle été utile ?",
+        "meetings.survey.q_text": "Que changer la prochaine fois ?",
     },
 }
 
@@ -221,7 +227,7 @@ COMMANDS_FR = {
     "Cancel one meeting or its whole series": "Annuler une réunion ou toute sa série",
     "attendees": "participants",
     "Who answered what (with a CSV file)": "Qui a répondu quoi (avec un fichier CSV)",
-    "agenda": "sujets",
+    "agenda": "ordre_du_jour",
     "Proposed topics ranked by votes": "Sujets proposés classés par votes",
     # member subcommands
     "Upcoming meetings and your answers": "Réunions à venir et vos réponses",
@@ -242,7 +248,6 @@ COMMANDS_FR = {
     "Repeat the meeting": "Répéter la réunion",
     "reminders": "rappels",
     "Reminders before the start (default 24h,1h; 'none' for none)": "Rappels avant le début (24h,1h par défaut ; « aucun » pour aucun)",
-    "meeting_option": "reunion",
     "The meeting": "La réunion",
     "topic": "sujet",
     "The topic you propose": "Le sujet que vous proposez",

@@ -34,6 +34,7 @@ from bot.meetings.rules import (
     Location,
     RankedTopic,
     RsvpCounts,
+    announce_key,
     archive_key,
     count_rsvps,
     end_key,
@@ -362,7 +363,8 @@ class MeetingsService:
 
     async def _announce_next(self, series: Series, after_local: str) -> Occurrence | None:
         """Announce the first occurrence of ``series`` after local ``after_local`` that is
-        still to come and has no row yet (moved or cancelled ones keep their rows)."""
+        still to come. Recurrences already stored are skipped when cancelled; one that is
+        already announced stops the search (returns ``None``)."""
         if series.rrule is None or series.cancelled_at is not None:
             return None
         now = self.ctx.clock.now()
@@ -372,15 +374,18 @@ class MeetingsService:
             if found is None:
                 return None
             local, starts_at = found
+            existing = await store.occurrence_by_recurrence(self.db, series.id, format_local(local))
+            if existing is not None:
+                if existing.status in ("cancelled", "ended"):
+                    continue
+                return None
             if starts_at <= now:
                 continue
-            if not await self.ctx.scheduler.claim(
-                f"meetings:series:{series.id}:announce:{format_local(local)}", series.guild_id
-            ):
-                continue
+            if not await self.ctx.scheduler.claim(announce_key(series.id, format_local(local)), series.guild_id):
+                return None
             occ = await self._materialise(series, local, starts_at)
             if occ is None:
-                continue
+                return None
             try:
                 return await self._publish(occ)
             except DeliveryError as exc:

@@ -238,6 +238,14 @@ async def get_occurrence(db: Database, occurrence_id: int) -> Occurrence | None:
     return None if row is None else _occurrence(row)
 
 
+async def occurrence_by_recurrence(db: Database, series_id: int, recurrence_local: str) -> Occurrence | None:
+    """The stored row of one recurrence of a series, or ``None`` if it was never announced."""
+    row = await db.fetchone(
+        _OCC_SELECT + "WHERE o.series_id = ? AND o.recurrence_local = ?", (series_id, recurrence_local)
+    )
+    return None if row is None else _occurrence(row)
+
+
 async def occurrences_of_series(db: Database, series_id: int) -> list[Occurrence]:
     """Every stored occurrence of a series, by start."""
     rows = await db.fetchall(_OCC_SELECT + "WHERE o.series_id = ? ORDER BY o.starts_at", (series_id,))

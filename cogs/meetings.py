@@ -1,0 +1,430 @@
+"""``/meeting`` (moderators) and ``/meetings`` (members): the Discord face of
+:class:`bot.meetings.service.MeetingsService`.
+
+Thin: parse → defer if slow → one service call → render. RSVP, Remind me and topic upvote
+buttons are ``DynamicItem``s (``cercle:meetings:...``) that load their state from the
+database on click, so they keep working after a restart. Moderator commands re-check the
+moderator rule in code (the service does it again).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.i18n import t
+from bot.meetings import render
+from bot.meetings.rules import AGENDA_MAX, TITLE_MAX, RsvpCounts
+from bot.meetings.service import Actor, MeetingsService
+from bot.meetings.store import Occurrence
+from bot.text import plain, shorten
+from cogs._common import Guarded, ctx_of, locale_for, require_guild, require_moderator, respond, role_ids_of
+from cogs._ui import response_kwargs, to_files
+
+log = logging.getLogger(__name__)
+
+SURVEY_DAYS = 7
+REPEAT_CHOICES = [
+    app_commands.Choice(name=_("none"), value="none"),
+    app_commands.Choice(name=_("weekly"), value="weekly"),
+    app_commands.Choice(name=_("monthly"), value="monthly"),
+    app_commands.Choice(name=_("quarterly"), value="quarterly"),
+    app_commands.Choice(name=_("semiannual"), value="semiannual"),
+    app_commands.Choice(name=_("yearly"), value="yearly"),
+]
+SCOPE_CHOICES = [
+    app_commands.Choice(name=_("this occurrence"), value="occurrence"),
+    app_commands.Choice(name=_("the whole series"), value="series"),
+]
+TEXT_CHANNELS = [discord.ChannelType.text, discord.ChannelType.news]
+LOCATION_CHANNELS = [discord.ChannelType.voice, discord.ChannelType.stage_voice]
+
+
+def service_of(interaction: discord.Interaction) -> MeetingsService:
+    """The process's meetings service (built by the cog at load)."""
+    return ctx_of(interaction).services["meetings"]  # type: ignore[return-value]
+
+
+def actor_of(interaction: discord.Interaction) -> Actor:
+    """The member who interacted, with what makes a moderator."""
+    return Actor(
+        interaction.user.id,
+        manage_guild=bool(interaction.permissions.manage_guild),
+        role_ids=tuple(role_ids_of(interaction)),
+    )
+
+
+def rsvp_reply(locale: str, occ: Occurrence, status: str | None, remind: bool) -> tuple[str, discord.ui.View]:
+    """The ephemeral answer to an RSVP click: your status and the Remind me toggle."""
+    text = t(locale, f"meetings.rsvp.{status}", title=plain(shorten(occ.title, 200)), when=render.when_text(occ))
+    text += "\n" + t(locale, "meetings.remind_state_on" if remind else "meetings.remind_state_off")
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label=t(locale, "meetings.button.remind_on" if remind else "meetings.button.remind_off"),
+            style=discord.ButtonStyle.primary if remind else discord.ButtonStyle.secondary,
+            emoji="🔔" if remind else "🔕",
+            custom_id=render.remind_custom_id(occ.id),
+        )
+    )
+    view.stop()
+    return text, view
+
+
+class RsvpButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:meetings:rsvp:(?P<occ>\d+):(?P<status>going|maybe|no)"):
+    """Going / Maybe / Can't go on an announcement."""
+
+    def __init__(self, occurrence_id: int, status: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=render.rsvp_custom_id(occurrence_id, status), label=status))
+        self.occurrence_id = occurrence_id
+        self.status = status
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> RsvpButton:
+        return cls(int(match["occ"]), match["status"])
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        result = await service_of(interaction).rsvp(self.occurrence_id, interaction.user.id, self.status)
+        text, view = rsvp_reply(await locale_for(interaction), result.occurrence, result.status, result.remind)
+        await respond(interaction, text, view=view)
+
+
+class RemindButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:meetings:remind:(?P<occ>\d+)"):
+    """The Remind me toggle under the ephemeral RSVP answer."""
+
+    def __init__(self, occurrence_id: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=render.remind_custom_id(occurrence_id), label="remind"))
+        self.occurrence_id = occurrence_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> RemindButton:
+        return cls(int(match["occ"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        result = await service_of(interaction).toggle_remind(self.occurrence_id, interaction.user.id)
+        text, view = rsvp_reply(await locale_for(interaction), result.occurrence, result.status, result.remind)
+        await interaction.response.edit_message(content=text, view=view)
+
+
+class VoteButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:meetings:topic:(?P<topic>\d+):vote"):
+    """The upvote button under a proposed topic (a second click takes the vote back)."""
+
+    def __init__(self, topic_id: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=render.vote_custom_id(topic_id), label="vote"))
+        self.topic_id = topic_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> VoteButton:
+        return cls(int(match["topic"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        topic, voted = await service_of(interaction).vote(self.topic_id, interaction.user.id)
+        locale = await locale_for(interaction)
+        await respond(interaction, t(locale, "meetings.voted" if voted else "meetings.unvoted", n=topic.votes))
+
+
+class CreateModal(discord.ui.Modal):
+    """Title and agenda of a new meeting (after ``/meeting create``'s options were checked)."""
+
+    def __init__(self, draft: Any, locale: str) -> None:
+        super().__init__(title=shorten(t(locale, "meetings.modal.title"), 45), timeout=900,
+                         custom_id=f"cercle:meetings:create:{secrets.token_hex(8)}")
+        self.draft = draft
+        self.name: discord.ui.TextInput[CreateModal] = discord.ui.TextInput(
+            label=shorten(t(locale, "meetings.modal.name"), 45), max_length=TITLE_MAX, custom_id="title"
+        )
+        self.agenda: discord.ui.TextInput[CreateModal] = discord.ui.TextInput(
+            label=shorten(t(locale, "meetings.modal.agenda"), 45), style=discord.TextStyle.paragraph,
+            max_length=AGENDA_MAX, required=False, custom_id="agenda",
+        )
+        self.add_item(self.name)
+        self.add_item(self.agenda)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await service_of(interaction).create(
+            self.draft, actor_of(interaction), title=self.name.value, agenda=self.agenda.value
+        )
+        locale = await locale_for(interaction)
+        occ = result.occurrence
+        lines = [t(locale, "meetings.created", title=plain(shorten(occ.title, 200)), when=render.when_text(occ),
+                   channel=f"<#{occ.channel_id}>")]
+        if occ.thread_id:
+            lines.append(t(locale, "meetings.created_thread", thread=occ.thread_id))
+        if result.event_created:
+            lines.append(t(locale, "meetings.event_created"))
+        elif result.event_note == "forbidden":
+            lines.append(t(locale, "meetings.event_forbidden"))
+        else:
+            lines.append(t(locale, "meetings.event_failed", reason=result.event_note or "?"))
+        await respond(interaction, "\n".join(lines))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
+
+
+def counts_line(locale: str, counts: RsvpCounts) -> str:
+    """Counts in one line."""
+    return render.counts_text(locale, counts)
+
+
+class MeetingsCog(commands.Cog):
+    """Meetings: ``/meeting`` for moderators, ``/meetings`` for members."""
+
+    meeting = app_commands.Group(
+        name=_("meeting"),
+        description=_("Plan and manage the club's meetings (moderators)"),
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+    meetings = app_commands.Group(
+        name=_("meetings"), description=_("The club's meetings: list, calendar, agenda topics"), guild_only=True
+    )
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        ctx = self.bot.ctx  # type: ignore[attr-defined]
+        service = MeetingsService(ctx, on_meeting_ended=self._survey)
+        service.register_jobs()
+        ctx.services["meetings"] = service
+        self.bot.add_dynamic_items(RsvpButton, RemindButton, VoteButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(RsvpButton, RemindButton, VoteButton)
+
+    async def _survey(self, guild_id: int, occ: Occurrence, attendee_ids: list[int]) -> None:
+        """Post-meeting hook: invite the Going members to an anonymous satisfaction survey
+        through the feedback capability (when it is loaded)."""
+        ctx = self.bot.ctx  # type: ignore[attr-defined]
+        feedback = ctx.services.get("feedback")
+        if feedback is None or not attendee_ids or not hasattr(feedback, "start_survey"):
+            return
+        locale = (await ctx.club.get(guild_id)).locale
+        await feedback.start_survey(
+            guild_id,
+            shorten(t(locale, "meetings.survey.title", title=" ".join(occ.title.split())), 100),
+            [t(locale, "meetings.survey.q_rating"), t(locale, "meetings.survey.q_text")],
+            attendee_ids,
+            ctx.clock.now() + timedelta(days=SURVEY_DAYS),
+            source=f"meeting:{occ.id}",
+        )
+
+    # --- autocomplete --------------------------------------------------------------------
+
+    async def meeting_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        found = await service_of(interaction).suggest(interaction.guild_id, current)
+        return [app_commands.Choice(name=name, value=value) for name, value in found]
+
+    # --- moderators ----------------------------------------------------------------------
+
+    @meeting.command(name=_("create"), description=_("Plan a meeting (a modal then asks for its title and agenda)"))
+    @app_commands.rename(starts=_("starts"), duration=_("duration"), location=_("location"), channel=_("channel"),
+                         repeat=_("repeat"), reminders=_("reminders"))
+    @app_commands.describe(
+        starts=_("When it starts, in the club's time zone (e.g. 2027-03-16 18:00, next tuesday 6pm)"),
+        duration=_("How long (e.g. 90m, 2h; default 1h)"),
+        location=_("Where: a link, an address or a voice channel"),
+        channel=_("Where to announce it (default: the meetings channel)"),
+        repeat=_("Repeat the meeting"),
+        reminders=_("Reminders before the start (default 24h,1h; 'none' for none)"),
+    )
+    @app_commands.choices(repeat=REPEAT_CHOICES)
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        starts: app_commands.Range[str, 1, 100],
+        duration: app_commands.Range[str, 1, 30] | None = None,
+        location: app_commands.Range[str, 1, 100] | None = None,
+        channel: discord.TextChannel | None = None,
+        repeat: app_commands.Choice[str] | None = None,
+        reminders: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        await require_moderator(interaction)
+        guild_id = require_guild(interaction)
+        draft = await service_of(interaction).prepare(
+            guild_id,
+            actor_of(interaction),
+            starts=starts,
+            duration=duration,
+            location=location,
+            channel_id=channel.id if channel else None,
+            repeat=repeat.value if repeat else None,
+            reminders=reminders,
+        )
+        await interaction.response.send_modal(CreateModal(draft, await locale_for(interaction)))
+
+    @create.autocomplete("location")
+    async def location_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Voice and stage channels of the server, then what was typed."""
+        choices = []
+        if current.strip():
+            choices.append(app_commands.Choice(name=shorten(current, 100), value=shorten(current, 100)))
+        guild = interaction.guild
+        if guild is not None:
+            needle = current.strip().lower()
+            for chan in [*guild.voice_channels, *guild.stage_channels]:
+                if needle in chan.name.lower() or not needle:
+                    choices.append(app_commands.Choice(name=shorten(f"🔊 {chan.name}", 100), value=f"<#{chan.id}>"))
+        return choices[:25]
+
+    @meeting.command(name=_("list"), description=_("Upcoming meetings with their answers"))
+    async def mod_list(self, interaction: discord.Interaction) -> None:
+        await require_moderator(interaction)
+        found = await service_of(interaction).list_upcoming(require_guild(interaction), actor_of(interaction))
+        locale = await locale_for(interaction)
+        if not found:
+            await respond(interaction, t(locale, "meetings.list.empty"))
+            return
+        lines = [
+            f"**{plain(shorten(occ.title, 100))}** · {render.when_text(occ)} · <#{occ.thread_id or occ.channel_id}>\n"
+            f"{counts_line(locale, counts)}"
+            for occ, counts in found
+        ]
+        embed = discord.Embed(title=t(locale, "meetings.list.title"), description=shorten("\n".join(lines), 4096))
+        await respond(interaction, embed=embed)
+
+    @meeting.command(name=_("edit"), description=_("Change a meeting's time, duration, location, title or agenda"))
+    @app_commands.rename(meeting=_("meeting"), starts=_("starts"), duration=_("duration"), location=_("location"),
+                         title=_("title"), agenda=_("agenda"), scope=_("scope"))
+    @app_commands.describe(meeting=_("The meeting"), starts=_("New time, in the club's time zone"),
+                           duration=_("New duration (e.g. 90m)"), location=_("New location"), title=_("New title"),
+                           agenda=_("New agenda"), scope=_("This occurrence only, or the whole series"))
+    @app_commands.choices(scope=SCOPE_CHOICES)
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        meeting: str,
+        starts: app_commands.Range[str, 1, 100] | None = None,
+        duration: app_commands.Range[str, 1, 30] | None = None,
+        location: app_commands.Range[str, 1, 100] | None = None,
+        title: app_commands.Range[str, 1, 200] | None = None,
+        agenda: app_commands.Range[str, 1, 3000] | None = None,
+        scope: app_commands.Choice[str] | None = None,
+    ) -> None:
+        await require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await service_of(interaction).edit(
+            require_guild(interaction), meeting, actor_of(interaction), starts=starts, duration=duration,
+            location=location, title=title, agenda=agenda, scope=scope.value if scope else "occurrence",
+        )
+        locale = await locale_for(interaction)
+        fields = ", ".join(t(locale, f"field.meetings.{n}") for n in result.changed)
+        text = t(locale, "meetings.edited", fields=fields)
+        if result.time_changed:
+            text += "\n" + t(locale, "meetings.edited_notified", sent=result.notified.sent, failed=result.notified.failed)
+        await respond(interaction, text)
+
+    @meeting.command(name=_("cancel"), description=_("Cancel one meeting or its whole series"))
+    @app_commands.rename(meeting=_("meeting"), scope=_("scope"))
+    @app_commands.describe(meeting=_("The meeting"), scope=_("This occurrence only, or the whole series"))
+    @app_commands.choices(scope=SCOPE_CHOICES)
+    async def cancel(self, interaction: discord.Interaction, meeting: str, scope: app_commands.Choice[str] | None = None) -> None:
+        await require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await service_of(interaction).cancel(
+            require_guild(interaction), meeting, actor_of(interaction), scope.value if scope else "occurrence"
+        )
+        locale = await locale_for(interaction)
+        text = t(locale, "meetings.cancel_done", count=len(result.cancelled), sent=result.notified.sent,
+                 failed=result.notified.failed)
+        if result.next_occurrence is not None:
+            text += "\n" + t(locale, "meetings.cancel_next", when=render.when_text(result.next_occurrence))
+        await respond(interaction, text)
+
+    @meeting.command(name=_("attendees"), description=_("Who answered what (with a CSV file)"))
+    @app_commands.rename(meeting=_("meeting"))
+    @app_commands.describe(meeting=_("The meeting"))
+    async def attendees(self, interaction: discord.Interaction, meeting: str) -> None:
+        await require_moderator(interaction)
+        result = await service_of(interaction).attendees(require_guild(interaction), meeting, actor_of(interaction))
+        locale = await locale_for(interaction)
+        nobody = t(locale, "meetings.attendees.nobody")
+        lines = []
+        for status, ids in (("going", result.going), ("maybe", result.maybe), ("no", result.no)):
+            people = ", ".join(f"<@{i}>" for i in ids) or nobody
+            lines.append(t(locale, "meetings.attendees.line", label=t(locale, f"meetings.status.{status}"),
+                           count=len(ids), people=people))
+        embed = discord.Embed(
+            title=shorten(t(locale, "meetings.attendees.title", title=result.occurrence.title), 256),
+            description=shorten("\n".join(lines), 4096),
+        )
+        await respond(interaction, embed=embed, files=to_files((result.file,)))
+
+    @meeting.command(name=_("agenda"), description=_("Proposed topics ranked by votes"))
+    @app_commands.rename(meeting=_("meeting"))
+    @app_commands.describe(meeting=_("The meeting"))
+    async def agenda(self, interaction: discord.Interaction, meeting: str) -> None:
+        await require_moderator(interaction)
+        occ, ranked = await service_of(interaction).agenda(require_guild(interaction), meeting, actor_of(interaction))
+        locale = await locale_for(interaction)
+        lines = [
+            t(locale, "meetings.agenda.line", rank=r.rank, text=plain(shorten(r.text, 300)), votes=r.votes, author=r.author_id)
+            for r in ranked
+        ] or [t(locale, "meetings.agenda.empty")]
+        embed = discord.Embed(
+            title=shorten(t(locale, "meetings.agenda.title", title=occ.title), 256), description=shorten("\n".join(lines), 4096)
+        )
+        await respond(interaction, embed=embed)
+
+    for _command in (edit, cancel, attendees, agenda):
+        _command.autocomplete("meeting")(meeting_autocomplete)
+    del _command
+
+    # --- members -------------------------------------------------------------------------
+
+    @meetings.command(name=_("list"), description=_("Upcoming meetings and your answers"))
+    async def member_list(self, interaction: discord.Interaction) -> None:
+        found = await service_of(interaction).member_upcoming(require_guild(interaction), interaction.user.id)
+        locale = await locale_for(interaction)
+        if not found:
+            await respond(interaction, t(locale, "meetings.list.empty"))
+            return
+        lines = []
+        for occ, status in found:
+            mine = t(locale, "meetings.list.mine", status=t(locale, f"meetings.status.{status}")) if status else t(
+                locale, "meetings.list.none"
+            )
+            link = render.jump_url(occ.guild_id, occ.channel_id, occ.message_id)
+            lines.append(f"**[{plain(shorten(occ.title, 100))}]({link})** · {render.when_text(occ)} · {mine}")
+        embed = discord.Embed(title=t(locale, "meetings.list.title"), description=shorten("\n".join(lines), 4096))
+        await respond(interaction, embed=embed)
+
+    @meetings.command(name=_("calendar"), description=_("Download the upcoming meetings as a calendar file (.ics)"))
+    async def calendar(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        file = await service_of(interaction).calendar(require_guild(interaction))
+        count = file.data.count(b"BEGIN:VEVENT")
+        await respond(interaction, await self._tr(interaction, "meetings.calendar", count=count), files=to_files((file,)))
+
+    @meetings.command(name=_("propose"), description=_("Propose a topic for a meeting's agenda"))
+    @app_commands.rename(meeting=_("meeting"), topic=_("topic"))
+    @app_commands.describe(meeting=_("The meeting"), topic=_("The topic you propose"))
+    async def propose(self, interaction: discord.Interaction, meeting: str, topic: app_commands.Range[str, 1, 1000]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await service_of(interaction).propose(require_guild(interaction), meeting, interaction.user.id, topic)
+        await respond(interaction, await self._tr(interaction, "meetings.proposed"))
+
+    propose.autocomplete("meeting")(meeting_autocomplete)
+
+    async def _tr(self, interaction: discord.Interaction, key: str, **params: Any) -> str:
+        return t(await locale_for(interaction), key, **params)
+
+
+__all__ = ["MeetingsCog", "RsvpButton", "RemindButton", "VoteButton", "response_kwargs"]
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(MeetingsCog(bot))
