@@ -95,6 +95,7 @@ class CercleBot(commands.Bot):
         secret: bytes | None = None,
         fanout_sleep: Callable[[float], Awaitable[None]] | None = None,
         fanout_rate: float = DEFAULT_RATE,
+        start_scheduler: bool = True,
         **client_kwargs: object,
     ) -> None:
         options: dict[str, object] = {
@@ -112,6 +113,7 @@ class CercleBot(commands.Bot):
         self._secret = secret
         self._fanout_sleep = fanout_sleep or asyncio.sleep
         self._fanout_rate = fanout_rate
+        self._start_scheduler = start_scheduler
         self.ctx: AppContext
         self.db: Database | None = None
 
@@ -145,7 +147,8 @@ class CercleBot(commands.Bot):
         await self.tree.set_translator(CercleTranslator())
         for name in extension_names():
             await self.load_extension(name)
-        await scheduler.start()
+        if self._start_scheduler:
+            await scheduler.start()
         log.info("Cercle ready to connect: %d extensions, %d scheduled jobs", len(self.extensions), len(scheduler.pending()))
 
     async def close(self) -> None:
@@ -154,9 +157,9 @@ class CercleBot(commands.Bot):
         if ctx is not None:
             await ctx.scheduler.stop()
         await super().close()
-        if self.db is not None:
-            await self.db.close()
-            self.db = None
+        db, self.db = self.db, None
+        if db is not None:
+            await db.close()
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: messages are handled by the cogs' listeners only."""
@@ -165,7 +168,8 @@ class CercleBot(commands.Bot):
 
 def create_bot(settings: Settings, **client_kwargs: object) -> CercleBot:
     """Build Cercle's bot for ``settings``; ``client_kwargs`` go to :class:`CercleBot`
-    (``clock``, ``secret``, ``fanout_sleep``, ``fanout_rate``) and on to ``commands.Bot``."""
+    (``clock``, ``secret``, ``fanout_sleep``, ``fanout_rate``, ``start_scheduler``) and on to
+    ``commands.Bot``."""
     point_at(settings)
     return CercleBot(settings, **client_kwargs)  # type: ignore[arg-type]
 

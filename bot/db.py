@@ -57,10 +57,10 @@ class Database:
         return self._conn
 
     async def close(self) -> None:
-        """Close the connection (idempotent)."""
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        """Close the connection (idempotent, also when two closes race)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await conn.close()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -345,6 +345,14 @@ class Rest:
         problems = validate.message(payload | {"_files": files})
         if problems:
             raise invalid(problems)
+        if state.response_type == 5 and state.original is not None and state.original.data.get("_loading"):
+            # Discord: the first followup after a "thinking" defer replaces the loading message.
+            original = state.original
+            self.fake.apply_edit(original, body, files)
+            original.data.pop("_loading", None)
+            original.data["flags"] = int(original.data.get("flags") or 0) & ~128
+            state.done.set()
+            return json_response(original.data)
         message = self.fake.store_interaction_message(state, body, files, followup=True)
         state.followups.append(message)
         state.done.set()

@@ -1,0 +1,115 @@
+"""`cercle run` as a separate process against the fake Discord (issue 2, done-when 2)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import pytest
+
+from tests.e2e.harness import build_club
+from tests.fakediscord import CommandNotAvailable
+
+pytestmark = pytest.mark.slow
+
+
+def _env(fake, tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "ANONYMITY_"))}
+    env.update(
+        DISCORD_TOKEN=fake.token,
+        DISCORD_API_BASE=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        DATABASE_PATH=str(tmp_path / "data" / "cercle.sqlite3"),
+        ANONYMITY_SECRET_FILE=str(tmp_path / "secrets" / "anonymity.key"),
+        LOG_LEVEL="INFO",
+        DEFAULT_LOCALE="en",
+    )
+    return env
+
+
+async def _cercle(*args: str, env: dict[str, str], cwd) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _wait_connected(fake, identifies_before: int) -> None:
+    for _ in range(400):
+        if fake.gateway.identify_count > identifies_before and fake.gateway.ready_count > identifies_before:
+            await fake.settle(quiet=0.2)
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("cercle run did not connect to the fake gateway within 20 s")
+
+
+async def _stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    return process.returncode, stderr.decode()
+
+
+async def test_cercle_run_process_end_to_end(fake, tmp_path):
+    """sync-commands, then run: /help answers, an admin sets zone and language, a member is refused,
+    SIGTERM exits 0 with no traceback, and a second start shows the same settings."""
+    club = build_club(fake)
+    env = _env(fake, tmp_path)
+
+    sync = await _cercle("sync-commands", env=env, cwd=tmp_path)
+    out, err = await asyncio.wait_for(sync.communicate(), timeout=60)
+    assert sync.returncode == 0, err.decode()
+    assert "/help" in out.decode() and "/club" in out.decode()
+
+    process = await _cercle("run", env=env, cwd=tmp_path)
+    try:
+        await _wait_connected(fake, 0)
+        reply = await fake.slash(club.alice, "help", guild=club.guild)
+        assert "/help" in reply.text()
+        saved = await fake.slash(club.admin, "club config set", guild=club.guild, timezone="America/Montreal", language="fr")
+        assert "Saved" in saved.text()
+        with pytest.raises(CommandNotAvailable):
+            await fake.slash(club.alice, "club config set", guild=club.guild, timezone="UTC")
+        fake.allow_command(club.guild, "club")
+        refused = await fake.slash(club.alice, "club config set", guild=club.guild, timezone="UTC")
+        assert "Only the club's moderators" in refused.text()
+    finally:
+        code, stderr = await _stop(process)
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    assert fake.token not in stderr
+
+    identifies = fake.gateway.identify_count
+    process = await _cercle("run", env=env, cwd=tmp_path)
+    try:
+        await _wait_connected(fake, identifies)
+        shown = await fake.slash(club.admin, "club config show", guild=club.guild)
+        assert "America/Montreal" in shown.text() and "French" in shown.text()
+    finally:
+        code, stderr = await _stop(process)
+    assert code == 0, stderr
+
+
+async def test_cercle_run_without_token_explains_setup(tmp_path):
+    """Without a token, `cercle run` exits non-zero with the set-up guidance and no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env["DATABASE_PATH"] = str(tmp_path / "db.sqlite3")
+    process = await _cercle("run", env=env, cwd=tmp_path)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    text = err.decode()
+    assert process.returncode == 2
+    assert "DISCORD_TOKEN" in text and "SERVER MEMBERS INTENT" in text and ".env" in text
+    assert "Traceback" not in text
+
+
+async def test_bad_setting_names_the_variable_without_value(tmp_path):
+    """A bad DEFAULT_TIMEZONE is named with what is allowed; a bad token value never appears."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(DEFAULT_TIMEZONE="Mars/Olympus", DISCORD_TOKEN="super-secret-token-value", DATABASE_PATH=str(tmp_path / "d.db"))
+    process = await _cercle("run", env=env, cwd=tmp_path)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    text = err.decode()
+    assert process.returncode == 2
+    assert "DEFAULT_TIMEZONE" in text and "IANA" in text
+    assert "super-secret-token-value" not in text and "Mars/Olympus" not in text and "Traceback" not in text
