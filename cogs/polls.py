@@ -1,0 +1,272 @@
+"""``/poll`` (moderators) and ``/polls`` (members), and the persistent vote buttons.
+
+Thin face of :class:`bot.polls.service.PollService`: parse → defer if slow → one service
+call → render. Vote buttons are ``DynamicItem``s with the custom_id
+``cercle:polls:{poll}:vote:{position}`` whose state is read from the database on each
+click, so they keep working after a restart. Moderator commands re-check the moderator
+rule in the service (``default_permissions`` is only a hint).
+"""
+
+from __future__ import annotations
+
+import re
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.i18n import t
+from bot.polls import render
+from bot.polls.rules import CHOICES_FIELD_MAX, DESCRIPTION_MAX, QUESTION_MAX
+from bot.polls.service import PollDraft, PollService
+from bot.ports import File, OutMessage
+from cogs._common import Guarded, ctx_of, locale_for, require_guild, respond, role_ids_of
+from cogs._ui import response_kwargs, to_embed
+
+TEXT_CHANNELS = [discord.ChannelType.text, discord.ChannelType.news]
+
+
+def service_of(interaction: discord.Interaction) -> PollService:
+    """The bot's poll service."""
+    return ctx_of(interaction).services["polls"]  # type: ignore[return-value]
+
+
+def _moderator_args(interaction: discord.Interaction) -> dict[str, object]:
+    return {"manage_guild": interaction.permissions.manage_guild, "role_ids": role_ids_of(interaction)}
+
+
+class VoteButton(
+    Guarded,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"cercle:polls:(?P<poll>\d+):vote:(?P<position>\d+)",
+):
+    """A choice's button on a poll message; answers the click ephemerally."""
+
+    def __init__(self, poll_id: int, position: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=render.vote_custom_id(poll_id, position), label=str(position)))
+        self.poll_id = poll_id
+        self.position = position
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> VoteButton:
+        return cls(int(match["poll"]), int(match["position"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        receipt = await service_of(interaction).click(
+            self.poll_id, self.position, interaction.user.id, guild_id=interaction.guild_id
+        )
+        await respond(interaction, receipt.reply(await locale_for(interaction)), ephemeral=True)
+
+
+class CreateModal(discord.ui.Modal):
+    """The question, choices (one per line) and optional description of a new poll."""
+
+    def __init__(self, draft: PollDraft, locale: str) -> None:
+        super().__init__(title=t(locale, "polls.modal.title"), timeout=900)
+        self.draft = draft
+        self.question: discord.ui.TextInput = discord.ui.TextInput(
+            label=t(locale, "polls.modal.question"), custom_id="question", max_length=QUESTION_MAX,
+            style=discord.TextStyle.paragraph,
+        )
+        self.choices: discord.ui.TextInput = discord.ui.TextInput(
+            label=t(locale, "polls.modal.choices"), custom_id="choices", style=discord.TextStyle.paragraph,
+            placeholder=t(locale, "polls.modal.choices_placeholder"), max_length=CHOICES_FIELD_MAX,
+        )
+        self.description: discord.ui.TextInput = discord.ui.TextInput(
+            label=t(locale, "polls.modal.description"), custom_id="description", style=discord.TextStyle.paragraph,
+            required=False, max_length=DESCRIPTION_MAX,
+        )
+        for item in (self.question, self.choices, self.description):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        # No defer: a few SQLite writes and one post answer well within Discord's 3 s.
+        poll = await service_of(interaction).create(
+            self.draft, question=self.question.value, choices=self.choices.value, description=self.description.value
+        )
+        locale = await locale_for(interaction)
+        link = render.message_link(poll.guild_id, poll.channel_id, poll.message_id)
+        if poll.status == "open":
+            text = t(locale, "polls.created.open", poll=poll.id, channel=poll.channel_id, link=link,
+                     closes=int(poll.closes_at.timestamp()))
+        else:
+            text = t(locale, "polls.created.scheduled", poll=poll.id, channel=poll.channel_id, link=link,
+                     opens=int(poll.opens_at.timestamp()), closes=int(poll.closes_at.timestamp()))
+        if self.draft.repeat != "none":
+            text += "\n" + t(locale, "polls.created.repeat", repeat=t(locale, f"polls.repeat.{self.draft.repeat}"),
+                             timezone=self.draft.timezone)
+        await respond(interaction, text, ephemeral=True)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
+
+
+SHOW_RESULTS_CHOICES = [
+    app_commands.Choice(name=_("Live: counts update as votes come"), value="live"),
+    app_commands.Choice(name=_("After close: counts shown at the end"), value="after_close"),
+]
+REPEAT_CHOICES = [
+    app_commands.Choice(name=_("None"), value="none"),
+    app_commands.Choice(name=_("Weekly"), value="weekly"),
+    app_commands.Choice(name=_("Monthly"), value="monthly"),
+    app_commands.Choice(name=_("Quarterly"), value="quarterly"),
+]
+
+
+class PollsCog(commands.Cog):
+    """``/poll create|list|close|cancel|results|export`` and ``/polls``."""
+
+    poll = app_commands.Group(
+        name=_("poll"),
+        description=_("Create and manage the club's polls (moderators)"),
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        ctx = bot.ctx  # type: ignore[attr-defined]
+        self.service = PollService(ctx)
+        self.service.register_jobs()
+        ctx.services["polls"] = self.service
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(VoteButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(VoteButton)
+
+    @poll.command(name=_("create"), description=_("Create a poll (a form asks for the question and choices)"))
+    @app_commands.rename(
+        channel=_("channel"), anonymous=_("anonymous"), max_choices=_("max_choices"), opens=_("opens"),
+        closes=_("closes"), show_results=_("show_results"), repeat=_("repeat"),
+    )
+    @app_commands.describe(
+        channel=_("Where to post (default: the announcements channel)"),
+        anonymous=_("Hide who voted what from everyone (default: yes)"),
+        max_choices=_("How many choices a member may pick (1 = single choice)"),
+        opens=_("When it opens, e.g. 2026-12-03 18:00 or thursday 6pm (default: now)"),
+        closes=_("When it closes, or a duration such as 48h (default: 7 days)"),
+        show_results=_("When members see the counts"),
+        repeat=_("Open a new occurrence every week, month or quarter"),
+    )
+    @app_commands.choices(show_results=SHOW_RESULTS_CHOICES, repeat=REPEAT_CHOICES)
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        anonymous: bool = True,
+        max_choices: app_commands.Range[int, 1, 20] = 1,
+        opens: app_commands.Range[str, 1, 100] | None = None,
+        closes: app_commands.Range[str, 1, 100] | None = None,
+        show_results: app_commands.Choice[str] | None = None,
+        repeat: app_commands.Choice[str] | None = None,
+    ) -> None:
+        guild_id = require_guild(interaction)
+        draft = await self.service.prepare(
+            guild_id, interaction.user.id, **_moderator_args(interaction),  # type: ignore[arg-type]
+            channel_id=channel.id if channel else None, anonymous=anonymous, max_choices=max_choices,
+            opens=opens, closes=closes, show_results=show_results.value if show_results else "live",
+            repeat=repeat.value if repeat else "none",
+        )
+        await interaction.response.send_modal(CreateModal(draft, await locale_for(interaction)))
+
+    @poll.command(name=_("list"), description=_("Scheduled, open and recently closed polls"))
+    async def list_polls(self, interaction: discord.Interaction) -> None:
+        guild_id = require_guild(interaction)
+        polls = await self.service.listing(guild_id, **_moderator_args(interaction))  # type: ignore[arg-type]
+        embed = render.list_embed(polls, await locale_for(interaction))
+        await respond(interaction, embed=to_embed(embed), ephemeral=True)
+
+    @poll.command(name=_("close"), description=_("Close an open poll now and post its results"))
+    @app_commands.rename(poll=_("poll"), stop_repeating=_("stop_repeating"))
+    @app_commands.describe(poll=_("The poll (type to search)"), stop_repeating=_("Also end its repeating series"))
+    async def close(self, interaction: discord.Interaction, poll: int, stop_repeating: bool = False) -> None:
+        guild_id = require_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        closed = await self.service.close(
+            guild_id, interaction.user.id, poll, stop_repeating=stop_repeating, **_moderator_args(interaction)  # type: ignore[arg-type]
+        )
+        locale = await locale_for(interaction)
+        text = t(locale, "polls.closed.done", poll=closed.id)
+        if stop_repeating and closed.series_id is not None:
+            text += " " + t(locale, "polls.closed.series_stopped")
+        await respond(interaction, text, ephemeral=True)
+
+    @poll.command(name=_("cancel"), description=_("Cancel a scheduled poll (and its repeating series)"))
+    @app_commands.rename(poll=_("poll"))
+    @app_commands.describe(poll=_("The poll (type to search)"))
+    async def cancel(self, interaction: discord.Interaction, poll: int) -> None:
+        guild_id = require_guild(interaction)
+        cancelled = await self.service.cancel(guild_id, interaction.user.id, poll, **_moderator_args(interaction))  # type: ignore[arg-type]
+        locale = await locale_for(interaction)
+        text = t(locale, "polls.cancelled.done", poll=cancelled.id)
+        if cancelled.series_id is not None:
+            text += " " + t(locale, "polls.cancelled.series_stopped")
+        await respond(interaction, text, ephemeral=True)
+
+    @poll.command(name=_("results"), description=_("See a poll's results privately, with a chart"))
+    @app_commands.rename(poll=_("poll"))
+    @app_commands.describe(poll=_("The poll (type to search)"))
+    async def results(self, interaction: discord.Interaction, poll: int) -> None:
+        guild_id = require_guild(interaction)
+        locale = await locale_for(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        message = await self.service.results(guild_id, poll, locale=locale, **_moderator_args(interaction))  # type: ignore[arg-type]
+        await respond(interaction, ephemeral=True, **response_kwargs(message))
+
+    @poll.command(name=_("export"), description=_("Download a poll's votes as CSV (no voter for anonymous polls)"))
+    @app_commands.rename(poll=_("poll"))
+    @app_commands.describe(poll=_("The poll (type to search)"))
+    async def export(self, interaction: discord.Interaction, poll: int) -> None:
+        guild_id = require_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        file, rows = await self.service.export(guild_id, interaction.user.id, poll, **_moderator_args(interaction))  # type: ignore[arg-type]
+        locale = await locale_for(interaction)
+        stored = await self.service.get(poll)
+        text = t(locale, "polls.export.done", poll=poll, rows=rows)
+        if stored is not None and stored.anonymous:
+            text += "\n" + t(locale, "polls.export.anonymous_note")
+        await respond(interaction, text, ephemeral=True, **response_kwargs(_file_message(file)))
+
+    @close.autocomplete("poll")
+    async def _close_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        return await self._suggest(interaction, current, "close")
+
+    @cancel.autocomplete("poll")
+    async def _cancel_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        return await self._suggest(interaction, current, "cancel")
+
+    @results.autocomplete("poll")
+    async def _results_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        return await self._suggest(interaction, current, "results")
+
+    @export.autocomplete("poll")
+    async def _export_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        return await self._suggest(interaction, current, "export")
+
+    async def _suggest(self, interaction: discord.Interaction, current: str, action: str) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        found = await self.service.autocomplete(interaction.guild_id, current, action, await locale_for(interaction))
+        return [app_commands.Choice(name=label, value=poll_id) for label, poll_id in found[:25]]
+
+    @app_commands.command(name=_("polls"), description=_("The polls open right now, with links"))
+    @app_commands.guild_only()
+    async def polls(self, interaction: discord.Interaction) -> None:
+        guild_id = require_guild(interaction)
+        found = await self.service.open_polls(guild_id)
+        embed = render.list_embed(found, await locale_for(interaction), members=True)
+        await respond(interaction, embed=to_embed(embed), ephemeral=True)
+
+
+def _file_message(file: File) -> OutMessage:
+    return OutMessage(files=(file,))
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(PollsCog(bot))
