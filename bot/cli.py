@@ -201,7 +201,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     token = _require_token(settings)
     configure_logging(settings)
-    guild_id = args.guild or None
+    guild_id = args.guild or settings.dev_guild_id
 
     async def run() -> int:
         bot = create_bot(settings, start_scheduler=False)

@@ -1,0 +1,67 @@
+"""Migrations: applied in order, atomically, version in PRAGMA user_version."""
+
+import pytest
+
+from bot.db import Database
+from bot.migrate import MigrationError, current_version, discover, migrate, split_statements
+
+
+async def test_packaged_migrations_are_contiguous_and_apply(tmp_path):
+    """Every packaged migration applies on a fresh file and sets user_version to the last number."""
+    db = await Database(tmp_path / "x.sqlite3").connect()
+    applied = await migrate(db)
+    assert applied == list(range(1, len(discover()) + 1))
+    assert await current_version(db) == len(discover())
+    assert await migrate(db) == []
+    await db.close()
+
+
+async def test_failing_migration_leaves_schema_unchanged(tmp_path):
+    """A migration failing halfway rolls back entirely; the earlier one stays; the error names the file."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "0001_base.sql").write_text("CREATE TABLE a (x INTEGER);\n")
+    (folder / "0002_broken.sql").write_text("CREATE TABLE b (y INTEGER);\nINSERT INTO nowhere VALUES (1);\n")
+    db = await Database(tmp_path / "y.sqlite3").connect()
+    with pytest.raises(MigrationError) as info:
+        await migrate(db, folder)
+    assert "0002_broken.sql" in str(info.value)
+    tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "a" in tables and "b" not in tables
+    assert await current_version(db) == 1
+    await db.close()
+
+
+def test_gap_in_numbers_is_refused(tmp_path):
+    """Migration numbers must be contiguous from 0001."""
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "0003_c.sql").write_text("SELECT 1;")
+    with pytest.raises(MigrationError):
+        discover(tmp_path)
+
+
+def test_split_statements_keeps_triggers_whole():
+    """A trigger body with inner semicolons stays one statement."""
+    sql = "CREATE TABLE t (x);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  SELECT 1;\n  SELECT 2;\nEND;\n-- done\n"
+    statements = split_statements(sql)
+    assert len(statements) == 2 and statements[1].startswith("CREATE TRIGGER")
+
+
+async def test_database_newer_than_code_is_refused(tmp_path):
+    """A database at a higher version than the code knows refuses to start."""
+    db = await Database(tmp_path / "z.sqlite3").connect()
+    await db.execute("PRAGMA user_version = 999")
+    with pytest.raises(MigrationError, match="upgrade Cercle"):
+        await migrate(db)
+    await db.close()
+
+
+async def test_backup_is_a_consistent_copy(db, tmp_path):
+    """VACUUM INTO writes a copy with the committed rows; it refuses to overwrite."""
+    await db.execute("INSERT INTO audit_log (guild_id, actor_id, action, created_at) VALUES (1, 2, 'x', 3)")
+    target = await db.backup_to(tmp_path / "backup.sqlite3")
+    copy = await Database(target).connect()
+    assert await copy.fetchval("SELECT count(*) FROM audit_log") == 1
+    await copy.close()
+    with pytest.raises(FileExistsError):
+        await db.backup_to(target)

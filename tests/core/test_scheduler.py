@@ -1,0 +1,109 @@
+"""The scheduler: armed from the database, run when the fake clock moves, claims once."""
+
+from datetime import timedelta
+
+from bot.scheduler import Scheduler
+
+
+async def test_jobs_run_in_order_when_due(db, clock):
+    """Jobs run at their instant, soonest first, and not before."""
+    ran = []
+    scheduler = Scheduler(db, clock)
+
+    async def handler(ref: str) -> None:
+        ran.append(ref)
+
+    scheduler.register("test.job", handler)
+    await scheduler.start()
+    scheduler.arm("test.job", "b", clock.now() + timedelta(minutes=10))
+    scheduler.arm("test.job", "a", clock.now() + timedelta(minutes=5))
+    await clock.advance(minutes=4)
+    assert ran == []
+    await clock.advance(minutes=7)
+    assert ran == ["a", "b"]
+    await scheduler.stop()
+
+
+async def test_loader_arms_at_start_and_overdue_runs_at_once(db, clock):
+    """At start the loader's rows are armed; those already past run immediately."""
+    ran = []
+    scheduler = Scheduler(db, clock)
+
+    async def handler(ref: str) -> None:
+        ran.append(ref)
+
+    async def loader():
+        return [("late", clock.now() - timedelta(hours=1)), ("soon", clock.now() + timedelta(hours=1))]
+
+    scheduler.register("test.job", handler, loader)
+    await scheduler.start()
+    assert ran == ["late"]
+    assert [a.ref for a in scheduler.pending()] == ["soon"]
+    await scheduler.stop()
+
+
+async def test_rearm_replaces_and_disarm_forgets(db, clock):
+    """Arming the same ref again moves it; disarming removes it."""
+    ran = []
+    scheduler = Scheduler(db, clock)
+
+    async def handler(ref: str) -> None:
+        ran.append(ref)
+
+    scheduler.register("k", handler)
+    await scheduler.start()
+    scheduler.arm("k", "x", clock.now() + timedelta(minutes=1))
+    scheduler.arm("k", "x", clock.now() + timedelta(minutes=30))
+    scheduler.arm("k", "y", clock.now() + timedelta(minutes=2))
+    scheduler.disarm("k", "y")
+    await clock.advance(minutes=5)
+    assert ran == []
+    await clock.advance(minutes=30)
+    assert ran == ["x"]
+    await scheduler.stop()
+
+
+async def test_failing_handler_does_not_stop_others(db, clock, caplog):
+    """One job raising is logged; the next job still runs."""
+    ran = []
+    scheduler = Scheduler(db, clock)
+
+    async def handler(ref: str) -> None:
+        if ref == "bad":
+            raise RuntimeError("boom")
+        ran.append(ref)
+
+    scheduler.register("k", handler)
+    await scheduler.start()
+    scheduler.arm("k", "bad", clock.now() + timedelta(seconds=1))
+    scheduler.arm("k", "good", clock.now() + timedelta(seconds=2))
+    await clock.advance(seconds=5)
+    assert ran == ["good"]
+    assert "k:bad failed" in caplog.text
+    await scheduler.stop()
+
+
+async def test_claim_is_won_once_across_schedulers(db, clock):
+    """Two schedulers on the same database (two processes) claim a key once only."""
+    one, two = Scheduler(db, clock), Scheduler(db, clock)
+    assert await one.claim("prompt:1:2026-W49", 1) is True
+    assert await two.claim("prompt:1:2026-W49", 1) is False
+    await one.complete("prompt:1:2026-W49", 12345)
+    row = await db.fetchone("SELECT done_at, discord_id FROM claims WHERE key = ?", ("prompt:1:2026-W49",))
+    assert row["discord_id"] == 12345 and row["done_at"] is not None
+
+
+async def test_stopped_scheduler_runs_nothing(db, clock):
+    """After stop, moving the clock runs nothing (a closed bot must not act)."""
+    ran = []
+    scheduler = Scheduler(db, clock)
+
+    async def handler(ref: str) -> None:
+        ran.append(ref)
+
+    scheduler.register("k", handler)
+    await scheduler.start()
+    scheduler.arm("k", "x", clock.now() + timedelta(minutes=1))
+    await scheduler.stop()
+    await clock.advance(minutes=5)
+    assert ran == []
