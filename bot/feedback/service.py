@@ -83,6 +83,17 @@ def invite_scope(campaign_id: int) -> str:
 
 
 @dataclass(frozen=True)
+class CampaignDraft:
+    """A validated ``/campaign start`` waiting for its questions: ``closes_at`` UTC-aware,
+    ``audience_role_id`` ``None`` for everyone."""
+
+    guild_id: int
+    title: str
+    closes_at: datetime
+    audience_role_id: int | None
+
+
+@dataclass(frozen=True)
 class Form:
     """What the answer form needs: the campaign, its questions, and whether this member
     already answered (then the bot offers the receipt-based replacement instead)."""
@@ -236,6 +247,52 @@ class FeedbackService:
 
     # --- campaigns -------------------------------------------------------------------
 
+    async def draft_campaign(
+        self, guild_id: int, *, title: str, closes: str, audience_role_id: int | None = None
+    ) -> CampaignDraft:
+        """Validate what ``/campaign start`` typed before its questions form opens.
+
+        ``closes`` is typed in the club's language and zone (``vendredi 18h``, ``in 7 days``).
+        Raises ``InvalidInput`` naming ``feedback_title`` or ``feedback_closes``.
+        """
+        settings = await self.ctx.club.get(guild_id)
+        clean_title = rules.validate_title(title)
+        closes_at = parse_future_instant(
+            closes, field="feedback_closes", zone=settings.timezone, locale=settings.locale, now=self.clock.now()
+        )
+        role = None if audience_role_id in (None, guild_id) else audience_role_id  # @everyone's id is the guild's
+        return CampaignDraft(guild_id, clean_title, closes_at, role)
+
+    async def launch_campaign(self, draft: CampaignDraft, actor_id: int, questions: Sequence[str | None]) -> StartResult:
+        """Create the drafted campaign with its ``questions`` (≤ 4, ``0-10:`` for ratings), DM
+        each member of the audience a button to its form (paced, failures counted), and
+        announce it in the feedback channel. Raises ``InvalidInput`` naming a question, or
+        ``feedback_closes`` when the close time passed while the form was open."""
+        parsed = rules.parse_questions(questions)
+        if draft.closes_at <= self.clock.now():
+            raise InvalidInput("error.time_in_past", field="feedback_closes")
+        recipients = await self.port.role_members(draft.guild_id, draft.audience_role_id)
+        campaign_id = await self._create(
+            guild_id=draft.guild_id,
+            title=draft.title,
+            kind="campaign",
+            source=None,
+            audience_role_id=draft.audience_role_id,
+            restricted=False,
+            actor_id=actor_id,
+            closes_at=draft.closes_at,
+            questions=parsed,
+            invitees=recipients if draft.audience_role_id is not None else (),
+        )
+        result = await self._launch(campaign_id, recipients, announce=True)
+        await self.ctx.club.audit(
+            draft.guild_id,
+            actor_id,
+            "feedback.campaign.start",
+            f"#{campaign_id} {draft.title[:80]}: {result.sent} DMs, {result.failed} unreachable",
+        )
+        return result
+
     async def start_campaign(
         self,
         guild_id: int,
@@ -246,37 +303,9 @@ class FeedbackService:
         questions: Sequence[str | None],
         audience_role_id: int | None = None,
     ) -> StartResult:
-        """Create a campaign for a role (``None``: everyone), DM each member a button to its
-        form (paced, failures counted), and announce it in the feedback channel.
-
-        ``closes`` is typed in the club's language and zone (``vendredi 18h``, ``in 7 days``).
-        Raises ``InvalidInput`` naming ``feedback_title``, ``feedback_closes`` or a question.
-        """
-        settings = await self.ctx.club.get(guild_id)
-        clean_title = rules.validate_title(title)
-        parsed = rules.parse_questions(questions)
-        now = self.clock.now()
-        closes_at = parse_future_instant(
-            closes, field="feedback_closes", zone=settings.timezone, locale=settings.locale, now=now
-        )
-        recipients = await self.port.role_members(guild_id, audience_role_id)
-        campaign_id = await self._create(
-            guild_id=guild_id,
-            title=clean_title,
-            kind="campaign",
-            source=None,
-            audience_role_id=audience_role_id,
-            restricted=False,
-            actor_id=actor_id,
-            closes_at=closes_at,
-            questions=parsed,
-            invitees=recipients if audience_role_id is not None else (),
-        )
-        result = await self._launch(campaign_id, recipients, announce=True)
-        await self.ctx.club.audit(
-            guild_id, actor_id, "feedback.campaign.start", f"#{campaign_id} {clean_title[:80]}: {result.sent} DMs, {result.failed} unreachable"
-        )
-        return result
+        """:meth:`draft_campaign` then :meth:`launch_campaign` in one call."""
+        draft = await self.draft_campaign(guild_id, title=title, closes=closes, audience_role_id=audience_role_id)
+        return await self.launch_campaign(draft, actor_id, questions)
 
     async def start_survey(
         self,

@@ -1,0 +1,491 @@
+"""``/feedback`` (members) and ``/campaign`` (moderators): anonymous feedback, its campaigns,
+reports, digests and exports — the thin Discord face of :class:`bot.feedback.service.FeedbackService`.
+
+Anonymity on this path (DESIGN.md §3): free text is only ever collected through modals (no
+message left in any channel); a member who writes to the bot by DM gets a button opening
+the same modal pre-filled with their text (kept in memory only, never written, and
+forgotten after 15 minutes). Nothing here logs a member id or what they wrote. Persistent
+buttons are ``DynamicItem``s (``cercle:feedback:...``) whose state is read from the
+database on each click, so they work after a restart.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.errors import CercleError
+from bot.feedback import render
+from bot.feedback.rules import (
+    LABEL_LIMIT,
+    MAX_QUESTIONS,
+    MODAL_TITLE_LIMIT,
+    TEXT_LIMIT,
+    TITLE_LIMIT,
+    Question,
+)
+from bot.feedback.service import CampaignDraft, FeedbackService, Form
+from bot.i18n import t
+from bot.ports import OutMessage
+from bot.text import shorten
+from cogs._common import Guarded, ctx_of, locale_for, require_guild, require_moderator, respond, role_ids_of
+from cogs._ui import response_kwargs, send_kwargs
+
+OFFER_TTL = timedelta(minutes=15)
+OFFER_CACHE_MAX = 500
+
+
+def service_of(interaction: discord.Interaction) -> FeedbackService:
+    """The bot's feedback service."""
+    return ctx_of(interaction).services["feedback"]  # type: ignore[return-value]
+
+
+def _roles_or_none(interaction: discord.Interaction) -> list[int] | None:
+    """The member's roles in the server; ``None`` in DMs (then invitations decide)."""
+    return role_ids_of(interaction) if interaction.guild_id is not None else None
+
+
+def club_guild_for(bot: commands.Bot, user_id: int) -> int:
+    """The club a DM belongs to: the only guild shared with ``user_id`` (or the bot's only guild).
+
+    Raises ``CercleError`` ``feedback.dm_pick_guild`` / ``feedback.dm_no_guild`` otherwise.
+    """
+    shared = [g.id for g in bot.guilds if g.get_member(user_id) is not None]
+    if not shared and len(bot.guilds) == 1:
+        shared = [bot.guilds[0].id]
+    if len(shared) > 1:
+        raise CercleError("feedback.dm_pick_guild")
+    if not shared:
+        raise CercleError("feedback.dm_no_guild")
+    return shared[0]
+
+
+def _input_for(question: Question, locale: str) -> discord.ui.TextInput:
+    """A question as a text input: label ≤ 45 (Discord), the full question as placeholder (≤ 100)."""
+    label = shorten(f"{question.position}. {question.prompt}", LABEL_LIMIT)
+    if question.is_rating:
+        placeholder = shorten(f"0–10 · {question.prompt}", 100)
+        return discord.ui.TextInput(
+            label=label, custom_id=f"q{question.position}", placeholder=placeholder, required=False, max_length=5
+        )
+    return discord.ui.TextInput(
+        label=label,
+        custom_id=f"q{question.position}",
+        placeholder=shorten(question.prompt, 100),
+        style=discord.TextStyle.paragraph,
+        required=False,
+        max_length=TEXT_LIMIT,
+    )
+
+
+class _GuardedModal(discord.ui.Modal):
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
+
+
+class GiveModal(_GuardedModal):
+    """Spontaneous feedback: ``text`` (paragraph, required, ≤ 2000) and ``rating`` (optional 0–10)."""
+
+    def __init__(self, guild_id: int, category: str, locale: str, prefill: str | None = None) -> None:
+        super().__init__(title=shorten(t(locale, "feedback.modal.give_title"), MODAL_TITLE_LIMIT), timeout=900,
+                         custom_id=f"cercle:feedback:m:give:{guild_id}")
+        self.guild_id = guild_id
+        self.category = category
+        self.text: discord.ui.TextInput = discord.ui.TextInput(
+            label=t(locale, "feedback.modal.text"), custom_id="text", style=discord.TextStyle.paragraph,
+            placeholder=t(locale, "feedback.modal.text_placeholder"), max_length=TEXT_LIMIT,
+            default=shorten(prefill, TEXT_LIMIT) if prefill else None,
+        )
+        self.rating: discord.ui.TextInput = discord.ui.TextInput(
+            label=t(locale, "feedback.modal.rating"), custom_id="rating", required=False, max_length=5,
+            placeholder=t(locale, "feedback.modal.rating_placeholder"),
+        )
+        self.add_item(self.text)
+        self.add_item(self.rating)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        code = await service_of(interaction).give(
+            self.guild_id, text=self.text.value, category=self.category, rating=self.rating.value
+        )
+        await _send_receipt(interaction, code, self.guild_id)
+
+
+async def _send_receipt(interaction: discord.Interaction, code: str, guild_id: int) -> None:
+    locale = await locale_for(interaction)
+    settings = await ctx_of(interaction).club.get(guild_id)
+    text = render.receipt(code, locale) + "\n\n" + render.threat_model(locale, settings.anonymity_threshold)
+    await respond(interaction, shorten(text, 2000), ephemeral=True)
+
+
+class AnswerModal(_GuardedModal):
+    """A campaign's form: one input per question (≤ 4); with ``replace``, the receipt code first."""
+
+    def __init__(self, form: Form, locale: str, *, replace: bool = False) -> None:
+        kind = "replace" if replace else "answer"
+        super().__init__(title=shorten(form.campaign.title, MODAL_TITLE_LIMIT), timeout=900,
+                         custom_id=f"cercle:feedback:m:{kind}:{form.campaign.id}")
+        self.campaign_id = form.campaign.id
+        self.guild_id = form.campaign.guild_id
+        self.replace = replace
+        self.receipt: discord.ui.TextInput | None = None
+        if replace:
+            self.receipt = discord.ui.TextInput(
+                label=t(locale, "feedback.modal.receipt"), custom_id="receipt", min_length=10, max_length=20,
+                placeholder=t(locale, "feedback.modal.receipt_placeholder"),
+            )
+            self.add_item(self.receipt)
+        self.inputs = [_input_for(q, locale) for q in form.questions[:MAX_QUESTIONS]]
+        for item in self.inputs:
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        service = service_of(interaction)
+        values = [i.value for i in self.inputs]
+        roles = _roles_or_none(interaction)
+        if self.replace and self.receipt is not None:
+            await service.replace_answer(self.campaign_id, interaction.user.id, self.receipt.value, values, role_ids=roles)
+            await respond(interaction, render.receipt("", await locale_for(interaction), replaced=True), ephemeral=True)
+            return
+        code = await service.submit_answer(self.campaign_id, interaction.user.id, values, role_ids=roles)
+        await _send_receipt(interaction, code, self.guild_id)
+
+
+class StartModal(_GuardedModal):
+    """Up to four questions of a new campaign; ``0-10:`` at the start makes a rating."""
+
+    def __init__(self, draft: CampaignDraft, locale: str) -> None:
+        super().__init__(title=shorten(draft.title, MODAL_TITLE_LIMIT), timeout=900, custom_id="cercle:feedback:m:start")
+        self.draft = draft
+        self.inputs = []
+        for n in range(1, MAX_QUESTIONS + 1):
+            item = discord.ui.TextInput(
+                label=t(locale, "field.feedback_question_" + str(n)).capitalize(), custom_id=f"q{n}",
+                required=n == 1, max_length=110,
+                placeholder=t(locale, "feedback.modal.question_placeholder") if n == 1 else None,
+            )
+            self.inputs.append(item)
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await service_of(interaction).launch_campaign(
+            self.draft, interaction.user.id, [i.value for i in self.inputs]
+        )
+        locale = await locale_for(interaction)
+        text = t(locale, "feedback.started", id=result.campaign_id, sent=result.sent, invited=result.invited,
+                 failed=result.failed)
+        if result.announced:
+            settings = await ctx_of(interaction).club.get(self.draft.guild_id)
+            text += "\n" + t(locale, "feedback.started_announced", channel=settings.feedback_channel_id)
+        await respond(interaction, text, ephemeral=True)
+
+
+class AnswerButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:feedback:answer:(?P<cid>\d+)"):
+    """"Answer anonymously" on a DM invitation or a channel announcement: opens the form."""
+
+    def __init__(self, campaign_id: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"cercle:feedback:answer:{campaign_id}", label="answer"))
+        self.campaign_id = campaign_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> AnswerButton:
+        return cls(int(match["cid"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        locale = await locale_for(interaction)
+        form = await service_of(interaction).open_form(self.campaign_id, interaction.user.id, role_ids=_roles_or_none(interaction))
+        if form.already_answered:
+            message = OutMessage(
+                content=t(locale, "feedback.error.already_answered", title=form.campaign.title),
+                components=(render.replace_button(form.campaign.id, locale),),
+            )
+            await respond(interaction, ephemeral=True, **response_kwargs(message))
+            return
+        await interaction.response.send_modal(AnswerModal(form, locale))
+
+
+class ReplaceButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:feedback:replace:(?P<cid>\d+)"):
+    """"Replace my answer": the form again, with the receipt code that proves the answer is yours."""
+
+    def __init__(self, campaign_id: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"cercle:feedback:replace:{campaign_id}", label="replace"))
+        self.campaign_id = campaign_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> ReplaceButton:
+        return cls(int(match["cid"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        locale = await locale_for(interaction)
+        form = await service_of(interaction).open_form(self.campaign_id, interaction.user.id, role_ids=_roles_or_none(interaction))
+        await interaction.response.send_modal(AnswerModal(form, locale, replace=True))
+
+
+class GiveButton(
+    Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:feedback:give:(?P<guild>\d+):(?P<category>[a-z_]+)"
+):
+    """The DM offer's button: the feedback modal, pre-filled with what the member wrote."""
+
+    def __init__(self, guild_id: int, category: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"cercle:feedback:give:{guild_id}:{category}", label="give"))
+        self.guild_id = guild_id
+        self.category = category
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> GiveButton:
+        return cls(int(match["guild"]), match["category"])
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        cog: FeedbackCog | None = interaction.client.get_cog("FeedbackCog")  # type: ignore[attr-defined]
+        prefill = await cog.prefill_for(interaction) if cog is not None else None
+        await interaction.response.send_modal(GiveModal(self.guild_id, self.category, await locale_for(interaction), prefill))
+
+
+CATEGORY_CHOICES = [
+    app_commands.Choice(name=_("Pain point"), value="pain_point"),
+    app_commands.Choice(name=_("Feature request"), value="feature_request"),
+    app_commands.Choice(name=_("Praise"), value="praise"),
+    app_commands.Choice(name=_("Question"), value="question"),
+    app_commands.Choice(name=_("Other"), value="other"),
+]
+WEEKDAY_CHOICES = [
+    app_commands.Choice(name=_(name), value=n)
+    for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
+]
+
+
+class FeedbackCog(commands.Cog):
+    """``/feedback give|withdraw|about`` for members, ``/campaign ...`` for moderators, and the DM offer."""
+
+    feedback = app_commands.Group(name=_("feedback"), description=_("Give anonymous feedback to the club, or withdraw it"))
+    campaign = app_commands.Group(
+        name=_("campaign"),
+        description=_("Anonymous feedback campaigns, reports, digests and exports"),
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        ctx = bot.ctx  # type: ignore[attr-defined]
+        self.service = FeedbackService(ctx)
+        self.service.register_jobs()
+        ctx.services["feedback"] = self.service
+        # offer message id -> (member id, their text, expiry): memory only, never written (DESIGN.md §3).
+        self._offers: dict[int, tuple[int, str, object]] = {}
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(AnswerButton, ReplaceButton, GiveButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(AnswerButton, ReplaceButton, GiveButton)
+
+    # --- members ---------------------------------------------------------------------
+
+    @feedback.command(name=_("give"), description=_("Give anonymous feedback through a private form"))
+    @app_commands.rename(category=_("category"))
+    @app_commands.describe(category=_("What your feedback is about"))
+    @app_commands.choices(category=CATEGORY_CHOICES)
+    async def give(self, interaction: discord.Interaction, category: app_commands.Choice[str] | None = None) -> None:
+        guild_id = interaction.guild_id or club_guild_for(self.bot, interaction.user.id)
+        locale = await locale_for(interaction)
+        await interaction.response.send_modal(GiveModal(guild_id, category.value if category else "other", locale))
+
+    @feedback.command(name=_("withdraw"), description=_("Delete one of your anonymous answers with its receipt code"))
+    @app_commands.rename(receipt=_("receipt"))
+    @app_commands.describe(receipt=_("The receipt code you got after answering (ABCDE-12345)"))
+    async def withdraw(self, interaction: discord.Interaction, receipt: app_commands.Range[str, 1, 30]) -> None:
+        result = await self.service.withdraw(interaction.user.id, receipt)
+        locale = await locale_for(interaction)
+        await respond(interaction, t(locale, "feedback.withdrawn_digested" if result.digested else "feedback.withdrawn"))
+
+    @feedback.command(name=_("about"), description=_("How your anonymity is protected, and what is not protected"))
+    async def about(self, interaction: discord.Interaction) -> None:
+        locale = await locale_for(interaction)
+        threshold = 5
+        if interaction.guild_id is not None:
+            threshold = (await ctx_of(interaction).club.get(interaction.guild_id)).anonymity_threshold
+        embed = discord.Embed(
+            title=t(locale, "feedback.help.title"),
+            description=t(locale, "feedback.help.body") + "\n\n" + render.threat_model(locale, threshold),
+        )
+        await respond(interaction, embed=embed)
+
+    # --- the DM offer -------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """A member writing to the bot by DM gets the anonymity promise and a button opening
+        the feedback modal pre-filled with their text. Never logged, never stored."""
+        if message.guild is not None or message.author.bot or not (message.content or "").strip():
+            return
+        locale = "en"
+        try:
+            guild_id = club_guild_for(self.bot, message.author.id)
+        except CercleError as exc:
+            await message.channel.send(exc.render(locale), allowed_mentions=discord.AllowedMentions.none())
+            return
+        settings = await self.service.ctx.club.get(guild_id)
+        locale = settings.locale
+        text = t(locale, "feedback.dm_offer") + "\n\n" + render.threat_model(locale, settings.anonymity_threshold)
+        offer = OutMessage(content=shorten(text, 2000), components=(render.give_button(guild_id, locale),))
+        try:
+            sent = await message.channel.send(**send_kwargs(offer))
+        except discord.HTTPException:
+            return
+        self._remember(sent.id, message.author.id, message.content)
+
+    def _remember(self, offer_id: int, user_id: int, text: str) -> None:
+        now = self.service.clock.now()
+        for key in [k for k, entry in self._offers.items() if entry[2] <= now]:  # type: ignore[operator]
+            del self._offers[key]
+        while len(self._offers) >= OFFER_CACHE_MAX:
+            self._offers.pop(next(iter(self._offers)))
+        self._offers[offer_id] = (user_id, text, now + OFFER_TTL)
+
+    async def prefill_for(self, interaction: discord.Interaction) -> str | None:
+        """The text the member wrote just before the offer they clicked: from memory, else
+        (after a restart) read back from the DM channel's history; ``None`` if gone."""
+        message = interaction.message
+        if message is None:
+            return None
+        cached = self._offers.pop(message.id, None)
+        if cached is not None and cached[0] == interaction.user.id:
+            return cached[1]
+        try:
+            async for earlier in message.channel.history(limit=20, before=message):
+                if earlier.id < message.id and earlier.author.id == interaction.user.id and earlier.content:
+                    return earlier.content
+        except discord.HTTPException:
+            return None
+        return None
+
+    # --- moderators -------------------------------------------------------------------
+
+    @campaign.command(name=_("start"), description=_("Start an anonymous feedback campaign (questions in the next form)"))
+    @app_commands.rename(title=_("title"), closes=_("closes"), audience=_("audience"))
+    @app_commands.describe(
+        title=_("The campaign's title"),
+        closes=_("When it closes, in the club's time zone (e.g. friday 6pm, in 7 days)"),
+        audience=_("Who is invited by DM (default: everyone)"),
+    )
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Range[str, 1, TITLE_LIMIT + 20],
+        closes: app_commands.Range[str, 1, 100],
+        audience: discord.Role | None = None,
+    ) -> None:
+        await require_moderator(interaction)
+        guild_id = require_guild(interaction)
+        draft = await self.service.draft_campaign(
+            guild_id, title=title, closes=closes, audience_role_id=audience.id if audience else None
+        )
+        await interaction.response.send_modal(StartModal(draft, await locale_for(interaction)))
+
+    @campaign.command(name=_("close"), description=_("Close a campaign now"))
+    @app_commands.rename(campaign=_("campaign"))
+    @app_commands.describe(campaign=_("The campaign"))
+    async def close(self, interaction: discord.Interaction, campaign: int) -> None:
+        await require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        closed = await self.service.close_campaign(require_guild(interaction), campaign, interaction.user.id)
+        await respond(interaction, t(await locale_for(interaction), "feedback.closed_done", title=closed.title))
+
+    @campaign.command(name=_("list"), description=_("List the campaigns"))
+    async def list_campaigns(self, interaction: discord.Interaction) -> None:
+        await require_moderator(interaction)
+        locale = await locale_for(interaction)
+        found = await self.service.list_campaigns(require_guild(interaction))
+        lines = [render.campaign_line(s.campaign, s.answers, locale) for s in found]
+        embed = discord.Embed(
+            title=t(locale, "feedback.list.title"),
+            description=shorten("\n".join(lines) or t(locale, "feedback.list.empty"), 4096),
+        )
+        await respond(interaction, embed=embed)
+
+    @campaign.command(name=_("report"), description=_("Anonymous results of a campaign, or of spontaneous feedback"))
+    @app_commands.rename(campaign=_("campaign"))
+    @app_commands.describe(campaign=_("The campaign (leave empty for spontaneous feedback)"))
+    async def report(self, interaction: discord.Interaction, campaign: int | None = None) -> None:
+        await require_moderator(interaction)
+        locale = await locale_for(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        message = await self.service.report_message(require_guild(interaction), campaign, locale)
+        await respond(interaction, ephemeral=True, **response_kwargs(message))
+
+    @campaign.command(name=_("digest"), description=_("Post the new anonymous feedback as one batch in the feedback channel"))
+    async def digest(self, interaction: discord.Interaction) -> None:
+        await require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.service.digest(require_guild(interaction), actor_id=interaction.user.id)
+        locale = await locale_for(interaction)
+        if result.posted:
+            text = t(locale, "feedback.digest.posted", count=result.posted)
+        else:
+            text = t(locale, "feedback.digest.waiting", pending=result.pending, threshold=result.threshold)
+        await respond(interaction, text)
+
+    @campaign.command(name=_("digest-schedule"), description=_("Configure the weekly automatic digest"))
+    @app_commands.rename(enabled=_("enabled"), weekday=_("weekday"), hour=_("hour"))
+    @app_commands.describe(
+        enabled=_("Whether the weekly digest runs"), weekday=_("Day of the week"), hour=_("Hour of the day, club time (0-23)")
+    )
+    @app_commands.choices(weekday=WEEKDAY_CHOICES)
+    async def digest_schedule(
+        self,
+        interaction: discord.Interaction,
+        enabled: bool | None = None,
+        weekday: app_commands.Choice[int] | None = None,
+        hour: app_commands.Range[int, 0, 23] | None = None,
+    ) -> None:
+        await require_moderator(interaction)
+        schedule, nxt = await self.service.set_digest_schedule(
+            require_guild(interaction), interaction.user.id, enabled=enabled,
+            weekday=weekday.value if weekday else None, hour=hour,
+        )
+        locale = await locale_for(interaction)
+        if schedule.enabled and nxt is not None:
+            text = t(locale, "feedback.digest.schedule_on", weekday=t(locale, f"feedback.weekday.{schedule.weekday}"),
+                     hour=schedule.hour, next=f"<t:{int(nxt.timestamp())}:F>")
+        else:
+            text = t(locale, "feedback.digest.schedule_off")
+        await respond(interaction, text)
+
+    @campaign.command(name=_("export"), description=_("CSV of anonymous answers (no identity columns)"))
+    @app_commands.rename(campaign=_("campaign"))
+    @app_commands.describe(campaign=_("The campaign (leave empty for spontaneous feedback)"))
+    async def export(self, interaction: discord.Interaction, campaign: int | None = None) -> None:
+        await require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        file = await self.service.export_csv(require_guild(interaction), campaign, interaction.user.id)
+        await respond(interaction, ephemeral=True, **response_kwargs(OutMessage(files=(file,))))
+
+    @campaign.command(name=_("painpoints"), description=_("Pain points and feedback by category over time"))
+    @app_commands.rename(weeks=_("weeks"))
+    @app_commands.describe(weeks=_("How many weeks back (1-52)"))
+    async def painpoints(self, interaction: discord.Interaction, weeks: app_commands.Range[int, 1, 52] = 12) -> None:
+        await require_moderator(interaction)
+        locale = await locale_for(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        message = await self.service.pain_points_message(require_guild(interaction), locale, weeks)
+        await respond(interaction, ephemeral=True, **response_kwargs(message))
+
+    @close.autocomplete("campaign")
+    @report.autocomplete("campaign")
+    @export.autocomplete("campaign")
+    async def _campaign_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        found = await self.service.campaign_choices(interaction.guild_id, current)
+        return [app_commands.Choice(name=label, value=cid) for label, cid in found]
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(FeedbackCog(bot))
