@@ -46,7 +46,8 @@ class Database:
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         for pragma in PRAGMAS:
-            await self._conn.execute(pragma)
+            cursor = await self._conn.execute(pragma)
+            await cursor.close()  # an unread pragma result keeps a statement open (blocks VACUUM)
         return self
 
     @property
@@ -128,5 +129,6 @@ class Database:
             raise FileExistsError(str(target))
         target.parent.mkdir(parents=True, exist_ok=True)
         async with self._lock:
-            await self.conn.execute("VACUUM INTO ?", (str(target),))
+            cursor = await self.conn.execute("VACUUM INTO ?", (str(target),))
+            await cursor.close()
         return target

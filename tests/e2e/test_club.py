@@ -186,3 +186,37 @@ async def test_synced_schema_within_discord_budget(harness):
     club = next(c for c in commands if c["name"] == "club")
     assert int(club["default_member_permissions"]) == 1 << 5
     assert club["description_localizations"]["fr"].startswith("Réglages")
+
+
+async def test_rate_limited_channel_post_is_retried(harness):
+    """A 429 on a channel message post (with Via and retry_after) is waited out by discord.py; the post lands once."""
+    from bot.ports import OutMessage
+
+    c = harness.club
+    harness.fake.inject_429("POST", rf"^/channels/{c.general.id}/messages$", retry_after=0.05)
+    message_id = await harness.bot.ctx.port.send_message(c.general.id, OutMessage(content="after the wait"))
+    assert harness.fake.hits_429() == 1
+    posted = [m for m in harness.fake.messages_in(c.general.id) if m.content == "after the wait"]
+    assert [m.id for m in posted] == [message_id]
+
+
+async def test_unexpected_error_shows_a_reference_and_logs_it(harness, caplog):
+    """An unexpected exception gives the member a short reference, in their language, and the log the same reference."""
+    import re
+
+    import discord
+
+    bot = harness.bot
+
+    @discord.app_commands.command(name="explode", description="test only")
+    async def explode(interaction: discord.Interaction) -> None:
+        raise RuntimeError("internal detail that must not reach the member")
+
+    bot.tree.add_command(explode)
+    await bot.tree.sync()
+    c = harness.club
+    reply = await harness.fake.slash(c.bob, "explode", guild=c.guild)
+    assert reply.ephemeral and "Référence" in reply.text()
+    assert "internal detail" not in reply.text()
+    ref = re.search(r"`([0-9a-f]{8})`", reply.text()).group(1)
+    assert f"error {ref} in explode" in caplog.text

@@ -1,0 +1,52 @@
+"""The cercle command line: check, migrate, backup."""
+
+import sqlite3
+
+import pytest
+
+from bot.cli import application_id_from_token, invite_url, main
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "data" / "c.sqlite3"))
+    monkeypatch.setenv("ANONYMITY_SECRET_FILE", str(tmp_path / "secrets" / "k"))
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("ANONYMITY_SECRET", raising=False)
+    return tmp_path
+
+
+def test_check_prints_invite_and_fails_without_token(env, capsys):
+    """check migrates, prints the invite URL with the permission integer, and exits 1 without a token."""
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "permissions=17929341225984" in out and "scope=bot+applications.commands" in out
+    assert "members (privileged" in out
+    assert (env / "data" / "c.sqlite3").exists()
+
+
+def test_check_with_token_uses_the_application_id(env, capsys, monkeypatch):
+    """The application id is read from the token's first segment."""
+    monkeypatch.setenv("DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4.abc.def")
+    assert main(["check"]) == 0
+    assert "client_id=123456789012345678" in capsys.readouterr().out
+    assert application_id_from_token("not base64 at all!!") is None
+    assert invite_url(5).startswith("https://discord.com/oauth2/authorize?client_id=5")
+
+
+def test_migrate_then_backup(env, capsys):
+    """migrate creates the schema; backup writes a readable copy and refuses to overwrite."""
+    assert main(["migrate"]) == 0
+    assert main(["migrate"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    target = env / "b.sqlite3"
+    assert main(["backup", str(target)]) == 0
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("SELECT count(*) FROM club_settings").fetchone()[0] == 0
+    assert main(["backup", str(target)]) == 3
+
+
+def test_backup_without_database(env):
+    """backup of a database that does not exist says so (exit 3)."""
+    assert main(["backup", str(env / "x.sqlite3")]) == 3
