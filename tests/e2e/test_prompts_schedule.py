@@ -285,3 +285,16 @@ async def test_weekly_time_keeps_local_time_across_dst(harness):
     assert len(bot_posts(harness, c.prompts)) == 1
     await at(harness, datetime(2027, 4, 2, 16, 0, tzinfo=UTC))
     assert len(bot_posts(harness, c.prompts)) == 2
+
+
+async def test_themes_autocomplete_builds_a_list(harness):
+    """Typing in themes suggests 'all' and theme names in the member's language, appending to what is typed."""
+    await ready(harness)
+    c, fake = harness.club, harness.fake
+    first = await fake.autocomplete(c.admin, "prompt schedule", "themes", guild=c.guild, weekday=4, time="18:00")
+    assert [ch["value"] for ch in first][:2] == ["all", "Features"]
+    more = await fake.autocomplete(c.moderator, "prompt schedule", "themes", guild=c.guild, weekday=4, time="18:00",
+                                   themes="Fonctionnalités, feuille")
+    assert [ch["value"] for ch in more] == ["Fonctionnalités, Feuille de route"]
+    reply = await schedule(harness, themes=more[0]["value"])
+    assert "Features, Roadmap" in reply.text()
