@@ -168,7 +168,12 @@ class PromptService:
         return [(str(guild_id), from_ts(when)) for guild_id, when in await store.armed_schedules(self.db)]
 
     async def _job_post(self, ref: str) -> None:
-        await self.post_due(int(ref))
+        try:
+            await self.post_due(int(ref))
+        except Exception:
+            # Never leave a guild's schedule unarmed: try again later (the row is re-read then).
+            log.exception("prompts: weekly post of guild %s failed; retrying in an hour", ref)
+            self.scheduler.arm(JOB_POST, ref, self.clock.now() + RETRY_DELAY)
 
     def _now(self) -> int:
         return to_ts(self.clock.now())
@@ -318,6 +323,8 @@ class PromptService:
             raise InvalidInput("prompts.error.no_channel", field="prompts.channel")
         if not await self.port.can_post(target):
             raise InvalidInput("prompts.error.cannot_post", field="prompts.channel", channel=f"<#{target}>")
+        if ping_role_id is not None and ping_role_id == guild_id:
+            raise InvalidInput("prompts.error.ping_everyone", field="prompts.ping_role")
         await self.ensure_bank(guild_id, settings.locale)
         now = self.clock.now()
         first = rules.occurrences(day, hour, minute, settings.timezone, now)[0]

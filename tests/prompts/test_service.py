@@ -484,3 +484,32 @@ async def test_loader_skips_paused_schedules(service, ctx):
     assert ctx.scheduler.pending(JOB_POST) == []
     schedule = await store.get_schedule(ctx.db, GUILD)
     assert schedule.paused and from_ts(schedule.next_at) == FRIDAY_DUE
+
+
+async def test_ping_role_everyone_refused(service):
+    """The @everyone role (id = guild id) cannot be the ping role: it is not opt-in."""
+    with pytest.raises(InvalidInput) as info:
+        await schedule_friday(service, ping_role_id=GUILD)
+    assert info.value.key == "prompts.error.ping_everyone" and info.value.params["field"] == "prompts.ping_role"
+
+
+async def test_unexpected_error_rearms_the_job(service, ctx, clock, port, monkeypatch):
+    """A crash inside the weekly job never leaves the schedule unarmed: it retries an hour later and posts."""
+    await schedule_friday(service)
+    calls = {"n": 0}
+    original = service._choose
+
+    async def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database hiccup")
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_choose", flaky)
+    await clock.set(FRIDAY_DUE)
+    assert not posts_in(port, PROMPTS_CH)
+    assert [a.when for a in ctx.scheduler.pending(JOB_POST)] == [FRIDAY_DUE + timedelta(hours=1)]
+    claim = await ctx.db.fetchone("SELECT 1 FROM claims WHERE key = ?", (f"prompts:{GUILD}:2026-W49",))
+    assert claim is None
+    await clock.advance(hours=1)
+    assert len(posts_in(port, PROMPTS_CH)) == 1
