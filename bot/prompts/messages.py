@@ -114,8 +114,8 @@ MESSAGES = {
         "prompts.ui.review.dm_closed": "The author's DMs are closed: they were not told.",
         "prompts.ui.stats.title": "Prompt engagement · last {weeks} weeks",
         "prompts.ui.stats.empty": "No prompt was posted in the last {weeks} weeks.",
-        "prompts.ui.stats.theme_line": "{posts} posts · {replies} replies · {participants} participants",
-        "prompts.ui.stats.post_line": "{replies} replies · {participants} participants",
+        "prompts.ui.stats.theme_line": "posts: {posts} · replies: {replies} · participants: {participants}",
+        "prompts.ui.stats.post_line": "replies: {replies} · participants: {participants}",
         "prompts.ui.stats.by_theme": "By theme",
     },
     "fr": {
@@ -229,8 +229,8 @@ MESSAGES = {
         "prompts.ui.review.dm_closed": "Les MP de l'auteur sont fermés : il n'a pas été prévenu.",
         "prompts.ui.stats.title": "Participation aux questions · {weeks} dernières semaines",
         "prompts.ui.stats.empty": "Aucune question n'a été publiée ces {weeks} dernières semaines.",
-        "prompts.ui.stats.theme_line": "{posts} publications · {replies} réponses · {participants} participants",
-        "prompts.ui.stats.post_line": "{replies} réponses · {participants} participants",
+        "prompts.ui.stats.theme_line": "publications : {posts} · réponses : {replies} · participants : {participants}",
+        "prompts.ui.stats.post_line": "réponses : {replies} · participants : {participants}",
         "prompts.ui.stats.by_theme": "Par thème",
     },
 }

@@ -162,12 +162,12 @@ async def test_stats_after_replies_in_threads(harness):
     await fake.settle()
     reply = await fake.slash(c.admin, "prompt stats", guild=c.guild)
     text = reply.text()
-    assert "3 replies · 2 participants" in text and "1 replies · 1 participants" in text
+    assert "replies: 3 · participants: 2" in text and "replies: 1 · participants: 1" in text
     assert "Features" in text and "Community" in text
     assert reply.file_bytes().startswith(b"\x89PNG")
     assert str(c.alice.id) not in text
     french = await fake.slash(c.moderator, "prompt stats", guild=c.guild, weeks=4)
-    assert "3 réponses · 2 participants" in french.text()
+    assert "réponses : 3 · participants : 2" in french.text()
 
 
 async def test_stats_empty(harness):
