@@ -100,7 +100,7 @@ async def reply_counting(folder: Path, replies: int) -> tuple[float, float, int]
     result = await service.post_now(1, 1)
     started = time.perf_counter()
     for i in range(replies):
-        await service.record_reply(1, result.thread_id, 1_000_000 + i % 200)
+        await service.record_reply(1, result.thread_id, 1_000_000 + i % 200, message_id=5_000_000 + i)
     cercle = time.perf_counter() - started
     counted = int(await ctx.db.fetchval("SELECT replies FROM prompt_posts WHERE id = ?", (result.post_id,)))
     await ctx.db.execute("CREATE TABLE bench_bare (thread_id INTEGER, author INTEGER)")

@@ -395,7 +395,7 @@ class PromptsCog(commands.Cog):
         if known is not None and not isinstance(known, discord.Thread):
             return  # a regular channel: never a prompt thread
         try:
-            await self.service.record_reply(message.guild.id, channel.id, message.author.id)
+            await self.service.record_reply(message.guild.id, channel.id, message.author.id, message.id)
         except Exception:
             log.exception("prompts: could not count a thread reply")
 

@@ -668,15 +668,24 @@ class PromptService:
 
     # ------------------------------------------------------------------ engagement
 
-    async def record_reply(self, guild_id: int, thread_id: int, author_id: int) -> bool:
+    async def record_reply(
+        self, guild_id: int, thread_id: int, author_id: int, message_id: int | None = None
+    ) -> bool:
         """Count a member's message in a prompt's thread (the cog skips bots). The author is kept
-        only as ``HMAC(secret, "prompts:{guild}" ‖ id)`` to count distinct participants.
-        Returns ``False`` when ``thread_id`` is not a prompt thread of ``guild_id``."""
+        only as ``HMAC(secret, "prompts:{guild}" ‖ id)`` to count distinct participants; with
+        ``message_id`` the message counts once even if two processes see it (its HMAC is claimed,
+        never the id itself). Returns ``False`` when ``thread_id`` is not a prompt thread of
+        ``guild_id`` or the message was already counted."""
         found = await store.post_by_thread(self.db, thread_id)
         if found is None or found[1] != guild_id:
             return False
-        await store.add_reply(self.db, found[0], dedupe_key(self.ctx.secret, f"prompts:{guild_id}", author_id))
-        return True
+        member_key = dedupe_key(self.ctx.secret, f"prompts:{guild_id}", author_id)
+        reply_key = None
+        if message_id is not None:
+            reply_key = "prompts:reply:" + dedupe_key(self.ctx.secret, f"prompts-reply:{guild_id}", message_id)[:40]
+        return await store.add_reply(
+            self.db, found[0], member_key, reply_key=reply_key, guild_id=guild_id, now=self._now()
+        )
 
     async def stats(self, guild_id: int, weeks: int = 8, locale: str = "en", *, chart: bool = True) -> StatsReport:
         """Engagement over the last ``weeks`` weeks (1–52): per post and per theme, with a PNG

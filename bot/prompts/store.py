@@ -387,13 +387,32 @@ async def post_by_thread(db: Database, thread_id: int) -> tuple[int, int] | None
     return None if row is None else (row[0], row[1])
 
 
-async def add_reply(db: Database, post_id: int, member_key: str) -> None:
-    """Count one reply and remember its author's HMAC key (distinct participants)."""
+async def add_reply(
+    db: Database, post_id: int, member_key: str, *, reply_key: str | None = None, guild_id: int | None = None,
+    now: int = 0,
+) -> bool:
+    """Count one reply and remember its author's HMAC key (distinct participants).
+
+    ``reply_key`` (an HMAC of the message id) is claimed in ``claims`` first, in the same
+    transaction, so a message seen twice (a second process, a replayed event) counts once.
+    Returns whether the reply was counted.
+    """
     async with db.transaction() as conn:
+        if reply_key is not None:
+            cursor = await conn.execute(
+                "INSERT INTO claims (key, guild_id, claimed_at, done_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (reply_key, guild_id, now, now),
+            )
+            fresh = cursor.rowcount == 1
+            await cursor.close()
+            if not fresh:
+                return False
         await conn.execute("UPDATE prompt_posts SET replies = replies + 1 WHERE id = ?", (post_id,))
         await conn.execute(
             "INSERT OR IGNORE INTO prompt_participants (post_id, member_key) VALUES (?, ?)", (post_id, member_key)
         )
+    return True
 
 
 async def stats_rows(db: Database, guild_id: int, since: int) -> list[tuple[int, int, str, str, int, int]]:

@@ -209,7 +209,7 @@ async def test_downtime_over_12_hours_skips_and_tells_next(harness):
 
 
 async def test_two_processes_on_one_database_post_once(harness):
-    """A second bot process started by mistake on the same database: the week is posted once."""
+    """A second bot process started by mistake on the same database: the week is posted once, a reply counted once."""
     await ready(harness)
     c = harness.club
     await schedule(harness)
@@ -223,9 +223,13 @@ async def test_two_processes_on_one_database_post_once(harness):
         assert len(bot_posts(harness, c.prompts)) == 1
         await at(harness, FRIDAY_DUE + timedelta(days=7))
         assert len(bot_posts(harness, c.prompts)) == 2
+        await harness.fake.post(c.alice, harness.fake.channels[bot_posts(harness, c.prompts)[0].id], "We use it daily")
+        await harness.fake.settle()
     finally:
         await second.close()
         await asyncio.wait_for(task, timeout=10)
+    stats = await harness.fake.slash(c.admin, "prompt stats", guild=c.guild)
+    assert "replies: 1 · participants: 1" in stats.text() and "replies: 2" not in stats.text()
 
 
 async def test_lost_channel_permission_tells_moderators_once_and_other_guild_posts(harness):

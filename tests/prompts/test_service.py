@@ -513,3 +513,15 @@ async def test_unexpected_error_rearms_the_job(service, ctx, clock, port, monkey
     assert claim is None
     await clock.advance(hours=1)
     assert len(posts_in(port, PROMPTS_CH)) == 1
+
+
+async def test_reply_seen_twice_counts_once_without_storing_its_id(service, ctx):
+    """The same thread message seen by two processes counts once; its id is stored only as an HMAC."""
+    result = await service.post_now(GUILD, MOD)
+    assert await service.record_reply(GUILD, result.thread_id, 70001234, message_id=987654321987)
+    assert not await service.record_reply(GUILD, result.thread_id, 70001234, message_id=987654321987)
+    assert await service.record_reply(GUILD, result.thread_id, 70001234, message_id=987654321988)
+    report = await service.stats(GUILD, chart=False)
+    assert (report.posts[0].replies, report.posts[0].participants) == (2, 1)
+    keys = [r[0] for r in await ctx.db.fetchall("SELECT key FROM claims WHERE key LIKE 'prompts:reply:%'")]
+    assert len(keys) == 2 and not any("987654321" in k for k in keys)
