@@ -307,7 +307,8 @@ class Rejected:
     params: dict[str, object] = field(default_factory=dict)
 
 
-def _excerpt(text: str) -> str:
+def excerpt(text: str) -> str:
+    """One line of at most 60 characters (reports, DMs): whitespace collapsed, "…" when cut."""
     value = " ".join((text or "").split())
     return value if len(value) <= 60 else value[:59] + "…"
 
@@ -316,15 +317,15 @@ def _check_line(number: int, theme_text: str | None, text: str, default_theme: s
     theme = theme_key(theme_text) if theme_text else default_theme
     if theme is None:
         if theme_text:
-            return Rejected(number, _excerpt(text), "prompts.import.bad_theme", {"value": _excerpt(theme_text)[:30]})
-        return Rejected(number, _excerpt(text), "prompts.import.no_theme", {})
+            return Rejected(number, excerpt(text), "prompts.import.bad_theme", {"value": excerpt(theme_text)[:30]})
+        return Rejected(number, excerpt(text), "prompts.import.no_theme", {})
     value = (text or "").strip()
     if not value:
         return Rejected(number, "", "prompts.import.empty", {})
     if len(value) < MIN_PROMPT_LENGTH:
-        return Rejected(number, _excerpt(value), "prompts.import.too_short", {"minimum": MIN_PROMPT_LENGTH})
+        return Rejected(number, excerpt(value), "prompts.import.too_short", {"minimum": MIN_PROMPT_LENGTH})
     if len(value) > MAX_PROMPT_LENGTH:
-        return Rejected(number, _excerpt(value), "prompts.import.too_long", {"limit": MAX_PROMPT_LENGTH, "length": len(value)})
+        return Rejected(number, excerpt(value), "prompts.import.too_long", {"limit": MAX_PROMPT_LENGTH, "length": len(value)})
     return ImportLine(number, theme, value)
 
 

@@ -39,7 +39,7 @@ from bot.prompts.rules import (
     Rejected,
 )
 from bot.prompts.store import Post, Prompt, Schedule, Suggestion
-from bot.text import plain, plain_label
+from bot.text import plain, plain_label, shorten
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ class PromptService:
                 continue
             norm = rules.normalise(item.text)
             if norm in norms:
-                duplicates.append((item.line, rules._excerpt(item.text)))
+                duplicates.append((item.line, rules.excerpt(item.text)))
                 continue
             prompt_id = await store.add_prompt(self.db, guild_id, item.theme, item.text, norm, "import", actor_id, now)
             norms.add(norm)
@@ -655,7 +655,7 @@ class PromptService:
         locale = suggestion.author_locale
         body = i18n.t(
             locale, f"prompts.dm.{status}", theme=theme_label(locale, suggestion.theme),
-            text=plain(rules._excerpt(suggestion.text)),
+            text=shorten(plain(suggestion.text), 1500),
         )
         try:
             await self.port.send_dm(suggestion.author_id, OutMessage(content=body))
