@@ -230,3 +230,13 @@ def test_rules_import_no_io_or_discord():
     names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {n for n in names if n.split(".")[0] in {"discord", "aiosqlite", "sqlite3"} or n == "bot.db"}
+
+
+def test_no_discord_import_in_the_prompts_package():
+    """No module of bot/prompts imports discord (DESIGN.md §1: the brain is discord-free)."""
+    folder = Path(rules.__file__).parent
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not {n for n in names if n.split(".")[0] == "discord"}, path.name
