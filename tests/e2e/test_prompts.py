@@ -205,3 +205,34 @@ async def test_synced_prompt_commands_fit_discord_budget(harness):
         assert commands[name]["name_localizations"]["fr"] in ("question", "questions")
     assert int(commands["prompt"]["default_member_permissions"]) == 1 << 5
     assert commands["prompts"].get("default_member_permissions") is None
+
+
+async def test_buttons_keep_working_after_a_restart(harness):
+    """List and review buttons sent before a restart still work afterwards (state read from the database)."""
+    await prompt_moderator(harness)
+    c, fake = harness.club, harness.fake
+    suggestion = await fake.slash(c.alice, "prompts suggest", guild=c.guild, theme="practice")
+    await fake.submit_modal(c.alice, suggestion, {"text": "How do you document your configuration choices?"})
+    listing = await fake.slash(c.admin, "prompt list", guild=c.guild)
+    review = await fake.slash(c.admin, "prompt review", guild=c.guild)
+    await harness.restart()
+    turned = await fake.click(c.admin, listing.message, label="Next")
+    assert "page 2/5" in turned.updated.text()
+    approved = await fake.click(c.admin, review.message, label="Approve")
+    assert "approved" in approved.updated.text()
+    again = await fake.slash(c.admin, "prompt review", guild=c.guild)
+    assert "No suggestion is waiting" in again.text()
+
+
+async def test_second_moderator_on_a_stale_review_is_told_it_was_decided(harness):
+    """Two moderators review the same suggestion: the second click is told it was already reviewed."""
+    await prompt_moderator(harness)
+    c, fake = harness.club, harness.fake
+    suggestion = await fake.slash(c.alice, "prompts suggest", guild=c.guild, theme="roadmap")
+    await fake.submit_modal(c.alice, suggestion, {"text": "Which deprecated screen should go first?"})
+    mine = await fake.slash(c.admin, "prompt review", guild=c.guild)
+    theirs = await fake.slash(c.moderator, "prompt review", guild=c.guild)
+    await fake.click(c.admin, mine.message, label="Approve")
+    late = await fake.click(c.moderator, theirs.message, label="Refuser")
+    assert "déjà été examinée" in late.text()
+    assert len(fake.dms_to(c.alice)) == 1
