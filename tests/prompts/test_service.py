@@ -525,3 +525,12 @@ async def test_reply_seen_twice_counts_once_without_storing_its_id(service, ctx)
     assert (report.posts[0].replies, report.posts[0].participants) == (2, 1)
     keys = [r[0] for r in await ctx.db.fetchall("SELECT key FROM claims WHERE key LIKE 'prompts:reply:%'")]
     assert len(keys) == 2 and not any("987654321" in k for k in keys)
+
+
+async def test_prompt_text_is_kept_as_typed_unicode(service, port):
+    """Emoji, combining accents, right-to-left and zero-width characters come back exactly as typed."""
+    text = "Quelle fonctionnalité 🚀 vous manque ? e\u0301 — ما رأيك؟ \u200d<@&1> **gras**"
+    added = await service.add_prompt(GUILD, MOD, "features", text)
+    assert (await service.get_prompt(GUILD, added.id)).text == text
+    rendered = service.render_post("fr", added, None).embeds[0].description
+    assert "🚀" in rendered and "ما رأيك؟" in rendered and "<@&1>" not in rendered
