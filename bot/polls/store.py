@@ -8,6 +8,7 @@ of clicks, each click re-reading the poll and the voter's current choices inside
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -238,78 +239,122 @@ class ClickOutcome:
 async def apply_clicks(db: Database, clicks: list[Click], now: datetime) -> list[ClickOutcome | CercleError]:
     """Apply a batch of clicks in one transaction, in order; one result per click.
 
-    Each click re-reads the poll's state and the voter's choices inside the transaction,
-    so concurrent clicks never lose or double a vote. Refusals come back as errors (not
-    raised): ``polls.error.gone`` (poll or choice missing), ``polls.error.not_open`` /
-    ``polls.error.closed`` / ``polls.error.cancelled``, ``polls.error.max_reached``.
-    ``votes_version`` of each changed poll is bumped once.
+    Inside one ``BEGIN IMMEDIATE`` transaction: the polls' state and the voters' current
+    choices are read, each click is applied in order to that state (so two clicks of the
+    same member in one batch see each other), and the net changes are written with the
+    ``(poll_id, voter, position)`` primary key as the last guard. The whole transaction
+    runs in the database thread in one hop (:meth:`bot.db.Database.run`), so a burst of
+    clicks does not wait for the event loop between statements. Refusals come back as
+    errors (not raised): ``polls.error.gone`` (poll or choice missing),
+    ``polls.error.not_open`` / ``polls.error.closed`` / ``polls.error.cancelled``,
+    ``polls.error.max_reached``. ``votes_version`` of each changed poll is bumped once.
     """
+    return await db.run(_apply_clicks, clicks, to_ts(now))
+
+
+def _apply_clicks(conn: sqlite3.Connection, clicks: list[Click], now_ts: int) -> list[ClickOutcome | CercleError]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        results = _apply_clicks_in_transaction(conn, clicks, now_ts)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return results
+
+
+def _apply_clicks_in_transaction(
+    conn: sqlite3.Connection, clicks: list[Click], now_ts: int
+) -> list[ClickOutcome | CercleError]:
+    # Few statements, each returning at most one row: the sqlite3 module releases the GIL
+    # around every step, and under a burst the event loop's thread holds it for up to the
+    # switch interval each time, so rows and statements are what a batch pays for.
     results: list[ClickOutcome | CercleError] = []
     polls: dict[int, sqlite3.Row | None] = {}
     labels: dict[int, tuple[str, ...]] = {}
+    state: dict[tuple[int, str], tuple[int, ...]] = {}
+    for poll_id in dict.fromkeys(c.poll_id for c in clicks):
+        row = conn.execute(
+            "SELECT status, max_choices, opens_at, closes_at, "
+            "(SELECT json_group_array(label) FROM (SELECT label FROM poll_choices WHERE poll_id = ?1 "
+            "ORDER BY position)) AS labels FROM polls WHERE id = ?1",
+            (poll_id,),
+        ).fetchone()
+        polls[poll_id] = row
+        labels[poll_id] = tuple(json.loads(row["labels"])) if row is not None else ()
+        voters = list(dict.fromkeys(c.voter for c in clicks if c.poll_id == poll_id))
+        found = conn.execute(
+            "SELECT json_group_array(json_array(voter, position)) FROM poll_votes "
+            "WHERE poll_id = ? AND voter IN (SELECT value FROM json_each(?))",
+            (poll_id, json.dumps(voters)),
+        ).fetchone()[0]
+        for voter, position in json.loads(found):
+            state[(poll_id, voter)] = (*state.get((poll_id, voter), ()), position)
+    original = dict(state)
+    public: dict[tuple[int, str], bool] = {}
+    for click in clicks:
+        row = polls[click.poll_id]
+        choices = labels[click.poll_id]
+        refusal = _refusal(row, len(choices), click.position, now_ts)
+        if refusal is not None:
+            results.append(refusal)
+            continue
+        assert row is not None
+        key = (click.poll_id, click.voter)
+        current = state.get(key, ())
+        try:
+            result = apply_click(current, click.position, row["max_choices"])
+        except CercleError as exc:
+            results.append(exc)
+            continue
+        state[key] = result.new
+        public[key] = click.public
+        results.append(ClickOutcome(click.poll_id, result, from_ts(row["closes_at"]), choices,
+                                    set(current) != set(result.new), row["max_choices"]))
+    deletes: list[list[object]] = []
+    inserts: list[list[object]] = []
     changed_polls: set[int] = set()
-    now_ts = to_ts(now)
-    async with db.transaction() as conn:
-        for click in clicks:
-            if click.poll_id not in polls:
-                cursor = await conn.execute(
-                    "SELECT status, max_choices, opens_at, closes_at, anonymous FROM polls WHERE id = ?",
-                    (click.poll_id,),
-                )
-                polls[click.poll_id] = await cursor.fetchone()
-                cursor = await conn.execute(
-                    "SELECT label FROM poll_choices WHERE poll_id = ? ORDER BY position", (click.poll_id,)
-                )
-                labels[click.poll_id] = tuple(r[0] for r in await cursor.fetchall())
-            row = polls[click.poll_id]
-            choices = labels[click.poll_id]
-            if row is None or not 1 <= click.position <= len(choices):
-                results.append(NotFound("polls.error.gone"))
-                continue
-            status = row["status"]
-            if status == "cancelled":
-                results.append(Conflict("polls.error.cancelled"))
-                continue
-            if status == "scheduled" and row["opens_at"] > now_ts:
-                results.append(Conflict("polls.error.not_open", opens=row["opens_at"]))
-                continue
-            if status == "closed" or row["closes_at"] <= now_ts:
-                results.append(Conflict("polls.error.closed", closed=row["closes_at"]))
-                continue
-            if status == "scheduled":  # due to open, the scheduler is about to open it
-                results.append(Conflict("polls.error.not_open", opens=row["opens_at"]))
-                continue
-            cursor = await conn.execute(
-                "SELECT position FROM poll_votes WHERE poll_id = ? AND voter = ?", (click.poll_id, click.voter)
-            )
-            current = tuple(r[0] for r in await cursor.fetchall())
-            try:
-                result = apply_click(current, click.position, row["max_choices"])
-            except CercleError as exc:
-                results.append(exc)
-                continue
-            removed = set(current) - set(result.new)
-            added = set(result.new) - set(current)
-            for position in removed:
-                await conn.execute(
-                    "DELETE FROM poll_votes WHERE poll_id = ? AND voter = ? AND position = ?",
-                    (click.poll_id, click.voter, position),
-                )
-            for position in added:
-                await conn.execute(
-                    "INSERT INTO poll_votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    (click.poll_id, click.voter, position, now_ts if click.public else None),
-                )
-            changed = bool(removed or added)
-            if changed:
-                changed_polls.add(click.poll_id)
-            results.append(
-                ClickOutcome(click.poll_id, result, from_ts(row["closes_at"]), choices, changed, row["max_choices"])
-            )
-        for poll_id in changed_polls:
-            await conn.execute("UPDATE polls SET votes_version = votes_version + 1 WHERE id = ?", (poll_id,))
+    for key, new in state.items():
+        old = set(original.get(key, ()))
+        for position in old - set(new):
+            deletes.append([*key, position])
+        for position in set(new) - old:
+            inserts.append([*key, position, now_ts if public.get(key) else None])
+        if old != set(new):
+            changed_polls.add(key[0])
+    if deletes:
+        conn.execute(
+            "DELETE FROM poll_votes WHERE (poll_id, voter, position) IN "
+            "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?))",
+            (json.dumps(deletes),),
+        )
+    if inserts:
+        conn.execute(
+            "INSERT INTO poll_votes (poll_id, voter, position, voted_at) "
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?) WHERE true "
+            "ON CONFLICT DO NOTHING",
+            (json.dumps(inserts),),
+        )
+    if changed_polls:
+        conn.execute(
+            "UPDATE polls SET votes_version = votes_version + 1 WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(changed_polls)),),
+        )
     return results
+
+
+def _refusal(row: sqlite3.Row | None, n_choices: int, position: int, now_ts: int) -> CercleError | None:
+    """Why a click on a poll in state ``row`` cannot count, or ``None``."""
+    if row is None or not 1 <= position <= n_choices:
+        return NotFound("polls.error.gone")
+    status = row["status"]
+    if status == "cancelled":
+        return Conflict("polls.error.cancelled")
+    if status == "closed" or row["closes_at"] <= now_ts:
+        return Conflict("polls.error.closed", closed=row["closes_at"])
+    if status == "scheduled":  # not yet, or due and about to be opened by the scheduler
+        return Conflict("polls.error.not_open", opens=row["opens_at"])
+    return None
 
 
 # --- loaders (scheduler re-arming at start) ---------------------------------------------
