@@ -113,7 +113,7 @@ MESSAGES = {
         "feedback.weekday.5": "Saturday",
         "feedback.weekday.6": "Sunday",
         "feedback.help.title": "Anonymous feedback",
-        "feedback.help.body": "`/feedback give` — send anonymous feedback (category optional) through a private form; you get a receipt code.\n`/feedback withdraw receipt:` — delete one of your answers.\nYou can also simply write to me in DM.",
+        "feedback.help.body": "`/feedback give` — send anonymous feedback (category optional) through a private form; you get a receipt code.\n`/feedback withdraw receipt:` — delete one of your answers.\n`/feedback about` — this page.\nYou can also simply write to me in DM.",
     },
     "fr": {
         "field.feedback_title": "titre",
@@ -210,7 +210,7 @@ MESSAGES = {
         "feedback.weekday.5": "samedi",
         "feedback.weekday.6": "dimanche",
         "feedback.help.title": "Retours anonymes",
-        "feedback.help.body": "`/retours donner` — envoyer un retour anonyme (catégorie facultative) dans un formulaire privé ; vous recevez un code de reçu.\n`/retours retirer recu:` — supprimer une de vos réponses.\nVous pouvez aussi simplement m'écrire en MP.",
+        "feedback.help.body": "`/retours donner` — envoyer un retour anonyme (catégorie facultative) dans un formulaire privé ; vous recevez un code de reçu.\n`/retours retirer recu:` — supprimer une de vos réponses.\n`/retours anonymat` — cette page.\nVous pouvez aussi simplement m'écrire en MP.",
     },
 }
 

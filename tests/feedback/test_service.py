@@ -84,7 +84,7 @@ async def test_fan_out_is_paced(ctx, port):
     svc.register_jobs()
     await ctx.scheduler.start()
     await _campaign(svc, port, members=range(100, 110))
-    assert len(slept) == 9 and all(s == pytest.approx(1 / ctx.fanout_rate) for s in slept)
+    assert len(slept) == 9 and all(s == pytest.approx(2 / ctx.fanout_rate) for s in slept)
     assert ctx.fanout_rate < 50
 
 
@@ -339,3 +339,18 @@ async def test_autocomplete_titles_only(svc, port):
     choices = await svc.campaign_choices(GUILD, "q4")
     assert choices == [(f"#{cid} · Q4 survey · open", cid)]
     assert await svc.campaign_choices(GUILD, "zzz") == []
+
+
+async def test_concurrent_answers_group_committed_once_each(svc, ctx, port):
+    """Answers submitted at once are all stored once; a member's simultaneous double submit stores one."""
+    import asyncio
+
+    cid = (await _campaign(svc, port, members=range(100, 140))).campaign_id
+    members = list(range(100, 140)) + [100, 101]
+    results = await asyncio.gather(
+        *(svc.submit_answer(cid, m, ["7", f"t{m}"]) for m in members), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(refused) == 2 and all(r.key == "feedback.error.already_answered" for r in refused)
+    assert await store.count_answers(ctx.db, cid) == 40
+    assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_dedupe") == 40
