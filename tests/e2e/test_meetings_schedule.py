@@ -1,0 +1,172 @@
+"""Meetings over time through the fake Discord: reminders (archived thread, closed DMs),
+start and end, archiving, restarts, downtime catch-up, a quarterly series across DST."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.meetings.e2e import START_AT, announcement, create_meeting, thread_id, thread_texts
+
+
+@pytest.fixture
+async def club(harness):
+    """The harness with the club's channels and moderator role configured."""
+    await harness.configure_defaults()
+    return harness
+
+
+def reminders(h, post) -> list[str]:
+    """Reminder messages in an announcement's thread."""
+    return [t for t in thread_texts(h, post) if "Reminder" in t or "Rappel" in t]
+
+
+async def rsvp_with_reminder(h, user, post, label="Going"):
+    """Click an RSVP button then switch Remind me on."""
+    reply = await h.fake.click(user, post, label=label)
+    await h.fake.click(user, reply.message, label="Remind me")
+
+
+async def test_reminders_in_archived_thread_and_dms_with_closed_ones(club):
+    """At each offset the reminder goes to the thread (unarchived) and to members who asked; closed DMs do not stop it."""
+    h, c = club, club.club
+    await create_meeting(h, location="https://meet.example/club")
+    post = announcement(h)
+    await rsvp_with_reminder(h, c.alice, post)
+    await rsvp_with_reminder(h, c.carol, post)  # DMs closed
+    await h.fake.click(c.bob, post, label="Maybe")  # no reminder asked
+    thread = h.fake.channels[thread_id(h, post)]
+    await h.fake.archive_thread(thread)
+    await h.clock.set(START_AT - timedelta(hours=24))
+    assert not thread.archived
+    (first,) = reminders(h, post)
+    assert f"<t:{int(START_AT.timestamp())}:R>" in first and "https://meet.example/club" in first and "late" not in first
+    assert len(h.fake.dms_to(c.alice)) == 1 and "Reminder" in h.fake.dms_to(c.alice)[0].text()
+    assert not h.fake.dms_to(c.bob)
+    await h.clock.set(START_AT - timedelta(hours=1))
+    assert len(reminders(h, post)) == 2 and len(h.fake.dms_to(c.alice)) == 2
+
+
+async def test_reminders_in_french_club(club):
+    """A French club gets its reminders in French."""
+    h = club
+    await h.set_club(language="fr")
+    await create_meeting(h, reminders="30m")
+    await h.clock.set(START_AT - timedelta(minutes=30))
+    assert reminders(h, announcement(h))[0].startswith("⏰ Rappel")
+
+
+async def test_start_end_survey_hook_and_archive(club):
+    """Start: 'starting now', RSVP closed; end: closing message, Going members handed to the survey hook; archived a day later."""
+    h, c = club, club.club
+    await create_meeting(h, duration="2h", reminders="none")
+    post = announcement(h)
+    await h.fake.click(c.alice, post, label="Going")
+    await h.fake.click(c.bob, post, label="Going")
+    await h.fake.click(c.carol, post, label="Maybe")
+    ended = []
+
+    async def hook(guild_id, occurrence, attendees):
+        ended.append((guild_id, occurrence.title, sorted(attendees)))
+
+    h.bot.ctx.services["meetings"].on_meeting_ended = hook
+    await h.clock.set(START_AT)
+    assert any("is starting now" in t for t in thread_texts(h, post))
+    fresh = announcement(h)
+    assert "In progress" in fresh.text() and not fresh.buttons()
+    await h.clock.set(START_AT + timedelta(hours=2))
+    assert any("is over" in t and "2 going" in t for t in thread_texts(h, post))
+    assert ended == [(c.guild.id, "Club meeting", sorted([c.alice.id, c.bob.id]))]
+    assert "This meeting is over" in announcement(h).text()
+    thread = h.fake.channels[thread_id(h, post)]
+    await h.clock.set(START_AT + timedelta(hours=25))
+    assert not thread.archived
+    await h.clock.set(START_AT + timedelta(hours=26))
+    assert thread.archived
+
+
+async def test_end_invites_going_members_to_the_feedback_survey(club):
+    """When the feedback capability is loaded, the Going members are invited to its anonymous survey."""
+    h, c = club, club.club
+    feedback = h.bot.ctx.services.get("feedback")
+    if feedback is None or not hasattr(feedback, "start_survey"):
+        pytest.skip("the feedback capability is not loaded in this build")
+    await create_meeting(h, reminders="none")
+    post = announcement(h)
+    await h.fake.click(c.alice, post, label="Going")
+    await h.fake.click(c.bob, post, label="Can't go")
+    await h.clock.set(START_AT + timedelta(hours=1))
+    await h.fake.settle()
+    assert h.fake.dms_to(c.alice) and not h.fake.dms_to(c.bob)
+
+
+async def test_restart_between_creation_and_reminder(club):
+    """A restart between creation and the reminder: the new process re-arms it from the database and sends it once."""
+    h, c = club, club.club
+    await create_meeting(h)
+    post = announcement(h)
+    await rsvp_with_reminder(h, c.alice, post)
+    await h.restart()
+    await h.clock.set(START_AT - timedelta(hours=24))
+    assert len(reminders(h, post)) == 1 and len(h.fake.dms_to(c.alice)) == 1
+    again = await h.fake.click(c.bob, announcement(h), label="Going")  # persistent button after the restart
+    assert "Vous participez" in again.text()
+
+
+async def test_two_quick_restarts_right_after_a_reminder_send_nothing_twice(club):
+    """Restarting twice right after a reminder (clock barely moved) does not send it again."""
+    h, c = club, club.club
+    await create_meeting(h)
+    post = announcement(h)
+    await rsvp_with_reminder(h, c.alice, post)
+    await h.clock.set(START_AT - timedelta(hours=24))
+    await h.restart()
+    await h.restart()
+    await h.clock.advance(minutes=1)
+    assert len(reminders(h, post)) == 1 and len(h.fake.dms_to(c.alice)) == 1
+
+
+async def test_missed_reminder_sent_late_with_a_note(club):
+    """Cercle down when a reminder was due: at restart, before the start, it is sent late with a note."""
+    h = club
+    await create_meeting(h, reminders="2h")
+    post = announcement(h)
+    await h.stop()
+    await h.clock.set(START_AT - timedelta(minutes=30))
+    await h.start()
+    (late,) = reminders(h, post)
+    assert "Sent late: Cercle was offline" in late
+
+
+async def test_missed_reminder_dropped_after_the_start(club):
+    """Cercle down across the reminder and the start: the reminder is dropped, the start message still goes out."""
+    h = club
+    await create_meeting(h, reminders="1h", duration="2h")
+    post = announcement(h)
+    await h.stop()
+    await h.clock.set(START_AT + timedelta(minutes=15))
+    await h.start()
+    assert reminders(h, post) == []
+    assert any("is starting now" in t for t in thread_texts(h, post))
+
+
+async def test_quarterly_series_across_both_dst_changes(club):
+    """A quarterly 18:00 Paris series created in winter: each next occurrence is announced at 18:00 Paris,
+    before and after the spring (March) and autumn (October) changes; each mirrored as a one-off event."""
+    h, c = club, club.club
+    await create_meeting(h, title="Quarterly club", starts="2027-01-19 18:00", repeat="quarterly", reminders="none")
+    expected = [
+        datetime(2027, 1, 19, 17, tzinfo=UTC),   # CET
+        datetime(2027, 4, 19, 16, tzinfo=UTC),   # CEST (after 28 March)
+        datetime(2027, 7, 19, 16, tzinfo=UTC),
+        datetime(2027, 10, 19, 16, tzinfo=UTC),  # still CEST
+        datetime(2028, 1, 19, 17, tzinfo=UTC),   # CET again (after 31 October)
+    ]
+    for index, start in enumerate(expected):
+        post = announcement(h)
+        assert f"<t:{int(start.timestamp())}:F>" in post.text(), index
+        events = [e for e in c.guild.scheduled_events.values() if e["scheduled_start_time"].startswith(start.isoformat()[:16])]
+        assert len(events) == 1 and events[0].get("recurrence_rule") is None
+        await h.clock.set(start + timedelta(hours=1, minutes=1))
+    assert len([m for m in h.fake.messages_in(c.meetings.id) if m.embeds]) == len(expected) + 1
