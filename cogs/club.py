@@ -122,7 +122,12 @@ class ClubCog(commands.Cog):
         if not entries:
             await respond(interaction, t(locale, "club.audit.empty"))
             return
-        lines = [f"<t:{e.created_at}:f> · <@{e.actor_id}> · `{e.action}` {discord.utils.escape_markdown(e.detail)}" for e in entries]
+        # Actor 0 is Cercle itself (e.g. an alert about a lost channel).
+        lines = [
+            f"<t:{e.created_at}:f> · {f'<@{e.actor_id}>' if e.actor_id else 'Cercle'} · `{e.action}` "
+            f"{discord.utils.escape_markdown(e.detail)}"
+            for e in entries
+        ]
         embed = discord.Embed(title=t(locale, "club.audit.title"), description="\n".join(lines)[:4096])
         await respond(interaction, embed=embed)
 

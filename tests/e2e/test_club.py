@@ -220,3 +220,10 @@ async def test_unexpected_error_shows_a_reference_and_logs_it(harness, caplog):
     assert "internal detail" not in reply.text()
     ref = re.search(r"`([0-9a-f]{8})`", reply.text()).group(1)
     assert f"error {ref} in explode" in caplog.text
+
+
+async def test_option_named_like_a_fake_keyword_goes_through_options(harness):
+    """An option whose name clashes with the fake's keywords is sent with options= (here the channel options)."""
+    c = harness.club
+    reply = await harness.fake.slash(c.admin, "club config set", guild=c.guild, options={"announcements_channel": c.announcements})
+    assert "Saved" in reply.text()

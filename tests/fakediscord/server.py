@@ -654,12 +654,16 @@ class FakeDiscord:
         return nested
 
     async def slash(self, user: User, path: str, *, guild: Guild | None = None, channel: Channel | None = None,
-                    locale: str | None = None, wait: bool = True, **options: Any) -> Reply:
-        """Run ``/path`` (``"club config set"``) as ``user`` with ``options`` by name.
+                    locale: str | None = None, wait: bool = True, options: dict[str, Any] | None = None,
+                    **named: Any) -> Reply:
+        """Run ``/path`` (``"club config set"``) as ``user`` with options by name.
 
+        ``channel`` is where the command is typed; pass options whose names clash with
+        this method's keywords (``channel``, ``guild``, ``locale``…) in ``options``.
         Raises :class:`CommandNotAvailable` when the member's client would not offer the
         command, ``AssertionError`` when the options break the synced schema.
         """
+        options = {**named, **(options or {})}
         if channel is not None and guild is None and channel.guild_id:
             guild = self.guilds[channel.guild_id]
         cmd, parts, schema = self._resolve_path(path, guild, user)
@@ -673,8 +677,10 @@ class FakeDiscord:
         return await self._interact(2, user, guild, channel, data, locale=locale, wait=wait)
 
     async def autocomplete(self, user: User, path: str, focused: str, *, guild: Guild | None = None,
-                           channel: Channel | None = None, locale: str | None = None, **options: Any) -> list[dict[str, Any]]:
-        """The choices the bot offers for option ``focused`` (its typed text in ``options``)."""
+                           channel: Channel | None = None, locale: str | None = None,
+                           options: dict[str, Any] | None = None, **named: Any) -> list[dict[str, Any]]:
+        """The choices the bot offers for option ``focused`` (its typed text among the options)."""
+        options = {**named, **(options or {})}
         cmd, parts, schema = self._resolve_path(path, guild, user)
         options.setdefault(focused, "")
         built = self._build_options(schema, options, guild, {}, focused)
