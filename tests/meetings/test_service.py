@@ -418,3 +418,26 @@ async def test_suggest_and_member_list(svc):
     mine = await svc.member_upcoming(GUILD, 601)
     assert [(o.id, s) for o, s in mine] == [(occ.id, "maybe")]
 
+
+
+async def test_edit_series_scope_changes_later_occurrences(svc, port, clock):
+    """Editing with scope=series makes title and duration the series' own: the next occurrence takes them."""
+    occ = (await create(svc, repeat="weekly", reminders="none")).occurrence
+    result = await svc.edit(GUILD, occ.id, MOD, title="Weekly sync", duration="30m", scope="series")
+    assert result.occurrence.title == "Weekly sync" and result.occurrence.duration_s == 1800
+    await clock.set(START + timedelta(minutes=31))
+    upcoming = await svc.member_upcoming(GUILD, 601)
+    assert [(o.title, o.duration_s, o.starts_at) for o, _ in upcoming] == [("Weekly sync", 1800, START + timedelta(days=7))]
+
+
+async def test_edit_duration_only_moves_the_end(svc, port, clock):
+    """A new duration moves the end (and the event) without telling members of a time change."""
+    occ = (await create(svc, reminders="none")).occurrence
+    await svc.rsvp(occ.id, 601, "going")
+    result = await svc.edit(GUILD, occ.id, MOD, duration="3h")
+    assert result.changed == ["duration"] and not result.time_changed and result.notified.sent == 0
+    assert port.events[occ.event_id].end == START + timedelta(hours=3)
+    await clock.set(START + timedelta(hours=1))
+    assert (await store.get_occurrence(svc.ctx.db, occ.id)).status == "started"
+    await clock.set(START + timedelta(hours=3))
+    assert (await store.get_occurrence(svc.ctx.db, occ.id)).status == "ended"
