@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.errors import InvalidInput
 from bot.i18n import t
 from bot.polls import render
 from bot.polls.rules import CHOICES_FIELD_MAX, DESCRIPTION_MAX, QUESTION_MAX
@@ -64,30 +65,37 @@ class VoteButton(
 class CreateModal(discord.ui.Modal):
     """The question, choices (one per line) and optional description of a new poll."""
 
-    def __init__(self, draft: PollDraft, locale: str) -> None:
+    def __init__(self, draft: PollDraft, locale: str, typed: dict[str, str] | None = None) -> None:
         super().__init__(title=t(locale, "polls.modal.title"), timeout=900)
         self.draft = draft
+        self.locale = locale
+        typed = typed or {}
         self.question: discord.ui.TextInput = discord.ui.TextInput(
             label=t(locale, "polls.modal.question"), custom_id="question", max_length=QUESTION_MAX,
-            style=discord.TextStyle.paragraph,
+            style=discord.TextStyle.paragraph, default=typed.get("question") or None,
         )
         self.choices: discord.ui.TextInput = discord.ui.TextInput(
             label=t(locale, "polls.modal.choices"), custom_id="choices", style=discord.TextStyle.paragraph,
             placeholder=t(locale, "polls.modal.choices_placeholder"), max_length=CHOICES_FIELD_MAX,
+            default=typed.get("choices") or None,
         )
         self.description: discord.ui.TextInput = discord.ui.TextInput(
             label=t(locale, "polls.modal.description"), custom_id="description", style=discord.TextStyle.paragraph,
-            required=False, max_length=DESCRIPTION_MAX,
+            required=False, max_length=DESCRIPTION_MAX, default=typed.get("description") or None,
         )
         for item in (self.question, self.choices, self.description):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         # No defer: a few SQLite writes and one post answer well within Discord's 3 s.
-        poll = await service_of(interaction).create(
-            self.draft, question=self.question.value, choices=self.choices.value, description=self.description.value
-        )
+        typed = {"question": self.question.value, "choices": self.choices.value, "description": self.description.value}
         locale = await locale_for(interaction)
+        try:
+            poll = await service_of(interaction).create(self.draft, **typed)
+        except InvalidInput as exc:
+            # The refusal names the field; a button reopens the form with what was typed.
+            await respond(interaction, exc.render(locale), ephemeral=True, view=RetryView(self.draft, self.locale, typed, locale))
+            return
         link = render.message_link(poll.guild_id, poll.channel_id, poll.message_id)
         if poll.status == "open":
             text = t(locale, "polls.created.open", poll=poll.id, channel=poll.channel_id, link=link,
@@ -102,6 +110,19 @@ class CreateModal(discord.ui.Modal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
+
+
+class RetryView(discord.ui.View):
+    """One "Edit and try again" button under a refused form, reopening it filled in (15 min)."""
+
+    def __init__(self, draft: PollDraft, modal_locale: str, typed: dict[str, str], locale: str) -> None:
+        super().__init__(timeout=900)
+        self.draft, self.modal_locale, self.typed = draft, modal_locale, typed
+        self.retry.label = t(locale, "polls.modal.retry")
+
+    @discord.ui.button(label="retry", style=discord.ButtonStyle.primary)
+    async def retry(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(CreateModal(self.draft, self.modal_locale, self.typed))
 
 
 SHOW_RESULTS_CHOICES = [

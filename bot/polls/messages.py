@@ -87,6 +87,7 @@ MESSAGES = {
         "polls.modal.choices": "Choices: one per line, 2 to 20",
         "polls.modal.choices_placeholder": "Yes\nNo\nNo opinion",
         "polls.modal.description": "Description (optional)",
+        "polls.modal.retry": "Edit and try again",
     },
     "fr": {
         "field.polls.question": "question",
@@ -172,6 +173,7 @@ MESSAGES = {
         "polls.modal.choices": "Choix : un par ligne, de 2 à 20",
         "polls.modal.choices_placeholder": "Oui\nNon\nSans avis",
         "polls.modal.description": "Description (facultative)",
+        "polls.modal.retry": "Corriger et réessayer",
     },
 }
 

@@ -121,3 +121,18 @@ async def test_click_on_a_cancelled_poll(harness):
     await harness.bot.ctx.db.execute("UPDATE polls SET status = 'cancelled' WHERE id = ?", (pid,))
     reply = await harness.fake.click(c.alice, stale, label="1. Export")
     assert "This poll was cancelled" in reply.text()
+
+
+async def test_refused_form_reopens_with_what_was_typed(harness):
+    """After a refused form, "Edit and try again" reopens it filled in; fixing the choices creates the poll."""
+    await harness.configure_defaults()
+    c = harness.club
+    refused = await create_poll(harness, question="Keep this question", choices="Only one", description="Keep me too")
+    button = refused.message
+    assert button.buttons()[0]["label"] == "Edit and try again"
+    reopened = await harness.fake.click(c.admin, button, label="Edit and try again")
+    inputs = {row["components"][0]["custom_id"]: row["components"][0].get("value") for row in reopened.modal["components"]}
+    assert inputs == {"question": "Keep this question", "choices": "Only one", "description": "Keep me too"}
+    done = await harness.fake.submit_modal(c.admin, reopened, {"choices": "One\nTwo"})
+    assert "is open" in done.text()
+    assert "Keep this question" in posted(harness)[0].text()
