@@ -13,17 +13,8 @@ START_AT = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
 
 
 async def slash_options(h, user: User, path: str, options: dict, *, locale: str | None = None):
-    """Like ``fake.slash`` for commands with an option named ``channel`` (a keyword that
-    ``fake.slash`` keeps for the channel the command is typed in): same schema checks."""
-    fake, guild = h.fake, h.club.guild
-    cmd, parts, schema = fake._resolve_path(path, guild, user)
-    resolved: dict = {}
-    built = fake._build_options(schema, options, guild, resolved, None)
-    data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": fake._nest(parts, cmd, built),
-            "guild_id": str(guild.id)}
-    if resolved:
-        data["resolved"] = resolved
-    return await fake._interact(2, user, guild, None, data, locale=locale)
+    """``fake.slash`` with the options in a dict (``channel`` is also one of its keywords)."""
+    return await h.fake.slash(user, path, guild=h.club.guild, locale=locale, options=options)
 
 
 async def create_meeting(h, *, user: User | None = None, title: str = "Club meeting", agenda: str = "",
