@@ -92,9 +92,11 @@ class RsvpButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"
         return cls(int(match["occ"]), match["status"])
 
     async def run(self, interaction: discord.Interaction) -> None:
-        result = await service_of(interaction).rsvp(self.occurrence_id, interaction.user.id, self.status)
+        service = service_of(interaction)
+        result = await service.rsvp(self.occurrence_id, interaction.user.id, self.status, refresh=False)
         text, view = rsvp_reply(await locale_for(interaction), result.occurrence, result.status, result.remind)
         await respond(interaction, text, view=view)
+        await service.refresh_announcement(result.occurrence.id)  # after the answer: never delays it
 
 
 class RemindButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:meetings:remind:(?P<occ>\d+)"):
@@ -126,9 +128,11 @@ class VoteButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"
         return cls(int(match["topic"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        topic, voted = await service_of(interaction).vote(self.topic_id, interaction.user.id)
+        service = service_of(interaction)
+        topic, voted = await service.vote(self.topic_id, interaction.user.id, refresh=False)
         locale = await locale_for(interaction)
         await respond(interaction, t(locale, "meetings.voted" if voted else "meetings.unvoted", n=topic.votes))
+        await service.refresh_topic(topic.id)  # after the answer: never delays it
 
 
 class CreateModal(discord.ui.Modal):

@@ -162,6 +162,7 @@ class MeetingsService:
 
     ctx: AppContext
     on_meeting_ended: EndedHook = field(default=_no_hook)
+    _dirty: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -396,8 +397,55 @@ class MeetingsService:
 
     # --- members -------------------------------------------------------------------------
 
-    async def rsvp(self, occurrence_id: int | str, user_id: int, status: str) -> RsvpResult:
-        """Record a member's answer (``going``/``maybe``/``no``), refresh the live counts.
+    async def _coalesced(self, key: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work`` now, or, if it is already running for ``key``, once more after it:
+        a burst of clicks makes at most two edits of one message (Discord allows about
+        5 edits per 5 s per channel; a queue of edits would delay every answer)."""
+        if key in self._dirty:
+            self._dirty[key] = True
+            return
+        self._dirty[key] = False
+        try:
+            while True:
+                await work()
+                if not self._dirty[key]:
+                    return
+                self._dirty[key] = False
+        finally:
+            del self._dirty[key]
+
+    async def refresh_announcement(self, occurrence_id: int) -> None:
+        """Show the current counts on an occurrence's announcement (coalesced per meeting)."""
+
+        async def work() -> None:
+            occ = await store.get_occurrence(self.db, occurrence_id)
+            if occ is not None:
+                await self._refresh_announcement(occ)
+
+        await self._coalesced(f"announcement:{occurrence_id}", work)
+
+    async def refresh_topic(self, topic_id: int) -> None:
+        """Show the current vote count on a topic's message (coalesced per topic)."""
+
+        async def work() -> None:
+            topic = await store.get_topic(self.db, topic_id)
+            occ = None if topic is None else await store.get_occurrence(self.db, topic.occurrence_id)
+            if topic is None or occ is None or topic.message_id is None:
+                return
+            locale = await self._locale(occ.guild_id)
+            try:
+                await self.ctx.port.edit_message(
+                    occ.thread_id or occ.channel_id, topic.message_id, render.topic_message(locale, topic)
+                )
+            except DeliveryError as exc:
+                log.warning("topic %s: count not updated (%s)", topic_id, exc.reason)
+
+        await self._coalesced(f"topic:{topic_id}", work)
+
+    async def rsvp(self, occurrence_id: int | str, user_id: int, status: str, *, refresh: bool = True) -> RsvpResult:
+        """Record a member's answer (``going``/``maybe``/``no``) and, unless ``refresh`` is
+        false (the cog answers the member first, then calls :meth:`refresh_announcement`),
+        show the live counts on the announcement.
 
         Raises ``NotFound``, or ``Conflict`` once the meeting has started/ended/been cancelled.
         """
@@ -407,7 +455,8 @@ class MeetingsService:
         if occ.status != "scheduled" or self.ctx.clock.now() >= occ.starts_at:
             raise Conflict(f"meetings.error.closed_{occ.status}" if occ.status != "scheduled" else "meetings.error.closed_started")
         await store.set_rsvp(self.db, occ.id, user_id, status, self.ctx.clock.now())
-        await self._refresh_announcement(occ)
+        if refresh:
+            await self.refresh_announcement(occ.id)
         mine = await store.get_rsvp(self.db, occ.id, user_id)
         return RsvpResult(occ, status, bool(mine and mine.remind), await self._counts(occ.id))
 
@@ -496,10 +545,12 @@ class MeetingsService:
         await store.set_topic_message(self.db, topic_id, message_id)
         return await store.get_topic(self.db, topic_id)  # type: ignore[return-value]
 
-    async def vote(self, topic_id: int | str, user_id: int) -> tuple[Topic, bool]:
-        """Upvote a topic, or take the vote back on a second click; refreshes the button count.
+    async def vote(self, topic_id: int | str, user_id: int, *, refresh: bool = True) -> tuple[Topic, bool]:
+        """Upvote a topic, or take the vote back on a second click; refreshes the button count
+        unless ``refresh`` is false (then call :meth:`refresh_topic` after answering).
 
-        Returns the topic and whether the member's vote now counts. Raises ``NotFound``.
+        Returns the topic and whether the member's vote now counts. Raises ``NotFound``,
+        ``Conflict`` once the meeting has ended or was cancelled.
         """
         try:
             tid = int(topic_id)
@@ -514,12 +565,8 @@ class MeetingsService:
         voted = await store.toggle_vote(self.db, tid, user_id)
         topic = await store.get_topic(self.db, tid)
         assert topic is not None
-        if topic.message_id is not None:
-            locale = await self._locale(occ.guild_id)
-            try:
-                await self.ctx.port.edit_message(occ.thread_id or occ.channel_id, topic.message_id, render.topic_message(locale, topic))
-            except DeliveryError as exc:
-                log.warning("topic %s: count not updated (%s)", tid, exc.reason)
+        if refresh:
+            await self.refresh_topic(tid)
         return topic, voted
 
     # --- moderators ------------------------------------------------------------------------

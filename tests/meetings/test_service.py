@@ -441,3 +441,47 @@ async def test_edit_duration_only_moves_the_end(svc, port, clock):
     assert (await store.get_occurrence(svc.ctx.db, occ.id)).status == "started"
     await clock.set(START + timedelta(hours=3))
     assert (await store.get_occurrence(svc.ctx.db, occ.id)).status == "ended"
+
+
+async def test_burst_of_refreshes_makes_at_most_two_edits(svc, port):
+    """Ten simultaneous refreshes of one announcement collapse into at most two edits showing the last counts."""
+    import asyncio
+
+    occ = (await create(svc)).occurrence
+    for user in range(10):
+        await svc.rsvp(occ.id, 700 + user, "going", refresh=False)
+    before = len(port.of("edit_message"))
+    await asyncio.gather(*(svc.refresh_announcement(occ.id) for _ in range(10)))
+    edits = port.of("edit_message")[before:]
+    assert 1 <= len(edits) <= 2
+    assert edits[-1].message.components[0].label == "Going (10)"
+
+
+@pytest.mark.parametrize(
+    ("case", "en", "fr"),
+    [
+        ("topic_gone", "This topic no longer exists", "Ce sujet n'existe plus"),
+        ("ended", "This meeting is over", "Cette réunion est terminée"),
+        ("bad_status", "**answer** must be going, maybe or no", "**réponse** doit être going, maybe ou no"),
+        ("thread_gone", "I could not post in this meeting's thread", "Je n'ai pas pu publier dans le fil"),
+        ("bad_scope", "**scope** must be", "**portée** doit être"),
+    ],
+)
+async def test_other_refusals_in_both_languages(svc, port, clock, case, en, fr):
+    """The remaining refusals (gone topic, ended meeting, bad answer, unusable thread, bad scope) read well in EN and FR."""
+    occ = (await create(svc, reminders="none")).occurrence
+    with pytest.raises((Conflict, NotFound, InvalidInput)) as err:
+        if case == "topic_gone":
+            await svc.vote(424242, 601)
+        elif case == "ended":
+            topic = await svc.propose(GUILD, occ.id, 601, "A topic")
+            await clock.set(START + timedelta(hours=2))
+            await svc.vote(topic.id, 602)
+        elif case == "bad_status":
+            await svc.rsvp(occ.id, 601, "perhaps")
+        elif case == "thread_gone":
+            port.unpostable.add(occ.thread_id)
+            await svc.propose(GUILD, occ.id, 601, "A topic")
+        else:
+            await svc.cancel(GUILD, occ.id, MOD, scope="everything")
+    assert en in err.value.render("en") and fr in err.value.render("fr")
