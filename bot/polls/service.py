@@ -503,16 +503,27 @@ class PollService:
         self, guild_id: int, poll_id: int, *, manage_guild: bool, role_ids: list[int], locale: str
     ) -> OutMessage:
         """The results with chart, for an ephemeral reply to a moderator. Raises
-        ``Conflict('polls.error.results_hidden')`` for an ``after_close`` poll not closed yet."""
+        ``Conflict('polls.error.results_hidden')`` for an ``after_close`` poll not closed yet,
+        ``Conflict('polls.error.below_threshold')`` for an open anonymous poll with fewer
+        voters than the club's anonymity threshold."""
         await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
         poll = await self._poll_for(guild_id, poll_id)
-        self._check_visible(poll)
-        tally = await store.tally(self.db, poll_id, len(poll.choices))
+        tally = await self._check_visible(poll)
         return await self._results_message(poll, tally, locale)
 
-    def _check_visible(self, poll: Poll) -> None:
+    async def _check_visible(self, poll: Poll) -> Tally:
+        """The tally, if its counts may be shown now: not before the close of an
+        ``after_close`` poll; for an open anonymous poll, not before the club's anonymity
+        threshold of voters (the same rule as the live message, so repeated
+        ``/poll results`` cannot time a single vote)."""
         if poll.show_results == "after_close" and poll.status != "closed":
             raise Conflict("polls.error.results_hidden", poll=poll.id, closes=to_ts(poll.closes_at))
+        tally = await store.tally(self.db, poll.id, len(poll.choices))
+        if poll.anonymous and poll.status != "closed":
+            threshold = (await self.ctx.club.get(poll.guild_id)).anonymity_threshold
+            if not anonymity.meets_threshold(tally.voters, threshold):
+                raise Conflict("polls.error.below_threshold", poll=poll.id, threshold=threshold, count=tally.voters)
+        return tally
 
     async def export(
         self, guild_id: int, actor_id: int, poll_id: int, *, manage_guild: bool, role_ids: list[int]
@@ -520,15 +531,14 @@ class PollService:
         """CSV of a poll: ``(file, data rows)``. Public poll: one row per vote
         ``voter_id, choice_number, choice, voted_at_utc``; anonymous poll: counts only
         ``choice_number, choice, votes`` (no voter column: DESIGN.md §3). Every cell goes
-        through :func:`~bot.anonymity.csv_safe`. Same visibility rule as :meth:`results`."""
+        through :func:`~bot.anonymity.csv_safe`. Same visibility rules as :meth:`results`."""
         await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
         poll = await self._poll_for(guild_id, poll_id)
-        self._check_visible(poll)
+        tally = await self._check_visible(poll)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         rows = 0
         if poll.anonymous:
-            tally = await store.tally(self.db, poll_id, len(poll.choices))
             writer.writerow(["choice_number", "choice", "votes"])
             for position, choice in enumerate(poll.choices, start=1):
                 writer.writerow([position, anonymity.csv_safe(choice), tally.counts[position - 1]])

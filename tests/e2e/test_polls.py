@@ -249,12 +249,15 @@ async def test_export_public_poll_lists_voters(harness):
 
 
 async def test_export_anonymous_poll_has_no_voter(harness):
-    """An anonymous poll's export holds counts per choice only, no voter column, and says so."""
+    """An anonymous poll's export waits for the anonymity threshold or the close, then holds counts per choice only, no voter column."""
     await harness.configure_defaults()
     c = harness.club
     await create_poll(harness)
     [message] = posted(harness)
     await harness.fake.click(c.alice, message, label="2. Search")
+    early = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message))
+    assert "counts show once 5 members have voted (now 1)" in early.text() and not early.files
+    await harness.fake.slash(c.admin, "poll close", guild=c.guild, poll=poll_id_of(message))
     reply = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message), locale="fr")
     assert "aucun votant" in reply.text()
     data = reply.file_bytes(0).decode("utf-8-sig")

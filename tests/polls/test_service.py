@@ -337,6 +337,7 @@ async def test_export_anonymous_has_no_voter_column(polls):
     """An anonymous poll's export has counts per choice and no voter column."""
     poll = await make_poll(polls, anonymous=True)
     await polls.click(poll.id, 2, ALICE)
+    await polls.close(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
     file, rows = await polls.export(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
     table = list(csv.reader(io.StringIO(file.data.decode("utf-8-sig"))))
     assert table[0] == ["choice_number", "choice", "votes"]
@@ -387,3 +388,18 @@ async def test_stale_live_message_refreshed_after_restart(ctx, polls, port, cloc
     assert len(port.of("edit_message")) == 1
     assert "Voters: 1" in embed_text(port, poll.message_id)
     await scheduler.stop()
+
+
+async def test_open_anonymous_counts_wait_for_threshold_everywhere(polls):
+    """While an anonymous poll is open with fewer voters than the threshold, /poll results and export refuse."""
+    poll = await make_poll(polls, anonymous=True)
+    for member in range(4):
+        await polls.click(poll.id, 1, ALICE + member)
+    for call in (polls.results(GUILD, poll.id, manage_guild=True, role_ids=[], locale="en"),
+                 polls.export(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])):
+        with pytest.raises(Conflict) as info:
+            await call
+        assert info.value.key == "polls.error.below_threshold" and info.value.params["count"] == 4
+    await polls.click(poll.id, 2, ALICE + 10)
+    message = await polls.results(GUILD, poll.id, manage_guild=True, role_ids=[], locale="en")
+    assert "Voters: 5" in message.embeds[0].description
