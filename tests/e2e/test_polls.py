@@ -7,6 +7,8 @@ import csv
 import io
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.fakediscord import CommandNotAvailable
 
 
@@ -316,12 +318,8 @@ async def test_members_cannot_see_or_use_poll_commands(harness):
     """/poll is hidden from members, and refused in code when a server admin lets everyone use it."""
     await harness.configure_defaults()
     c = harness.club
-    try:
+    with pytest.raises(CommandNotAvailable):
         await harness.fake.slash(c.alice, "poll list", guild=c.guild)
-    except CommandNotAvailable:
-        pass
-    else:
-        raise AssertionError("/poll should be hidden from members")
     harness.fake.allow_command(c.guild, "poll")
     refused = await harness.fake.slash(c.alice, "poll create", guild=c.guild)
     assert refused.modal is None and "Only the club's moderators" in refused.text()
@@ -338,3 +336,22 @@ async def test_synced_poll_commands_fit_and_are_translated(harness):
     assert poll["name_localizations"]["fr"] == "sondage"
     create = next(o for o in poll["options"] if o["name"] == "create")
     assert create["name_localizations"]["fr"] == "créer"
+
+
+async def test_monthly_and_quarterly_polls_schedule_their_next_occurrence(harness):
+    """A monthly poll closed early is followed by one a month later; a quarterly one three months later."""
+    await harness.configure_defaults()
+    c = harness.club
+    monthly = await create_poll(harness, question="Monthly mood", closes="3 days", repeat="monthly")
+    assert "every month" in monthly.text()
+    quarterly = await create_poll(harness, question="Quarterly check", closes="3 days", repeat="quarterly", locale="fr")
+    assert "chaque trimestre" in quarterly.text()
+    first, second = posted(harness)
+    for message in (first, second):
+        await harness.fake.slash(c.admin, "poll close", guild=c.guild, poll=poll_id_of(message))
+    listing = (await harness.fake.slash(c.admin, "poll list", guild=c.guild)).text()
+    month = int(datetime(2026, 12, 30, 9, 0, tzinfo=UTC).timestamp())
+    quarter = int(datetime(2027, 2, 28, 9, 0, tzinfo=UTC).timestamp())
+    assert "Monthly mood](" not in listing.split("Scheduled")[1].split("Recently")[0]  # not posted before it opens
+    assert f"Monthly mood — opens <t:{month}:R>" in listing
+    assert f"Quarterly check — opens <t:{quarter}:R>" in listing
