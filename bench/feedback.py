@@ -3,7 +3,7 @@ respected, then 2,000 anonymous answers submitted concurrently, beside a bare di
 client acknowledging the same modals in the same run.
 
 Phase 1 (Cercle only): ``/campaign`` fan-out to ``--members`` members (5 % with DMs closed)
-at ``--rate`` DMs per second (Cercle's default, 20/s). Prints the fan-out time, DMs sent
+at ``--rate`` requests per second (Cercle's default, 20/s, i.e. 10 DMs/s). Prints the fan-out time, DMs sent
 and counted failures, and the highest number of REST requests the fake saw in any one
 second (Discord's global limit is 50/s; a first DM to a member costs two requests, one to
 open the DM channel and one to post).
@@ -141,7 +141,7 @@ async def run_cercle(members: int, rate: float, fast: bool) -> tuple[Run, list[t
             peak = await watcher
             print(f"  phase 1 · campaign to {result.invited} members: {result.sent} DMs sent, {result.failed} unreachable "
                   f"({result.failures}) in {fan_seconds:.1f} s wall" + (f", paced schedule {sum(paced):.1f} s" if fast else ""))
-            print(f"           rate {rate:g} DMs/s · peak {peak} REST requests in one second "
+            print(f"           fan-out rate {rate:g} requests/s ({rate / 2:g} DMs/s) · peak {peak} REST requests in one second "
                   f"({'virtual sleeps: not meaningful' if fast else 'Discord allows 50/s'})")
 
             forms = []

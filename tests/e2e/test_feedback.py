@@ -152,7 +152,7 @@ async def test_campaign_start_to_report(harness):
     refused = await harness.fake.submit_modal(c.alice, wrong, {"receipt": "AAAAA-BBBBB", "q1": "0"})
     assert "No answer matches" in refused.text()
 
-    await answer(harness, c.bob, last_dm(harness, c.bob), {"q1": "7", "q2": "Trop de clics"})
+    await answer(harness, c.bob, last_dm(harness, c.bob), {"q1": "7", "q2": f"Trop de clics @everyone <@{c.admin.id}>"})
     await answer(harness, c.carol, announcement, {"q1": "3", "q2": "Support is slow"})  # DMs closed: from the channel
     await answer(harness, c.moderator, last_dm(harness, c.moderator), {"q1": "8"})
     hidden = await harness.fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)
@@ -164,6 +164,7 @@ async def test_campaign_start_to_report(harness):
     text = shown.text()
     assert "**5** answer(s)" in text and "Exports fixed" in text and "Slow exports" not in text
     assert "Trop de clics" in text and "NPS" in text and "+20" in text
+    assert "@everyone" not in text and f"<@{c.admin.id}>" not in text
     assert any(f["filename"] == "report.png" for f in shown.files)
     assert shown.file_bytes(0)[:4] == b"\x89PNG"
 
