@@ -344,8 +344,17 @@ class MeetingsService:
             await store.update_occurrence(self.db, occ.id, event_note=exc.reason)
         fresh = await store.get_occurrence(self.db, occ.id)
         assert fresh is not None
+        await self._skip_past_reminders(fresh)
         await self._arm(fresh)
         return fresh
+
+    async def _skip_past_reminders(self, occ: Occurrence) -> None:
+        """Reminders already due when a meeting is created or moved are not sent: the
+        announcement (or the "moved" DM) is the news. Only downtime gets the late policy."""
+        now = self.ctx.clock.now()
+        for offset in await store.reminder_offsets(self.db, occ.id):
+            if occ.starts_at - timedelta(seconds=offset) <= now:
+                await store.mark_reminder(self.db, occ.id, offset, sent_at=now, late=False, dm_sent=0, dm_failed=0)
 
     async def _arm(self, occ: Occurrence) -> None:
         scheduler = self.ctx.scheduler
@@ -675,6 +684,7 @@ class MeetingsService:
             if fresh.starts_at != target.starts_at or fresh.ends_at != target.ends_at:
                 if fresh.starts_at != target.starts_at:
                     await store.reset_reminders(self.db, fresh.id)
+                    await self._skip_past_reminders(fresh)
                 self._disarm(target, await store.reminder_offsets(self.db, target.id))
                 await self._arm(fresh)
             await self._refresh_announcement(fresh)

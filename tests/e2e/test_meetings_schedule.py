@@ -175,3 +175,29 @@ async def test_quarterly_series_across_both_dst_changes(club):
         assert len(events) == 1 and events[0].get("recurrence_rule") is None
         await h.clock.set(start + timedelta(hours=1, minutes=1))
     assert len([m for m in h.fake.messages_in(c.meetings.id) if m.embeds]) == len(expected) + 1
+
+
+async def test_reminder_in_a_locked_archived_thread(club):
+    """A thread archived and locked by Discord/moderators is reopened (Manage Threads) for the reminder."""
+    h = club
+    await create_meeting(h, reminders="1h")
+    post = announcement(h)
+    thread = h.fake.channels[thread_id(h, post)]
+    await h.fake.archive_thread(thread, locked=True)
+    await h.clock.set(START_AT - timedelta(hours=1))
+    assert len(reminders(h, post)) == 1 and not thread.archived
+
+
+async def test_gateway_reconnect_around_a_reminder_sends_it_once(club):
+    """A gateway reconnect (RESUME) right before and after the reminder does not send it twice."""
+    h, c = club, club.club
+    await create_meeting(h, reminders="1h")
+    post = announcement(h)
+    await rsvp_with_reminder(h, c.alice, post)
+    await h.fake.gateway.request_reconnect()
+    await h.fake.settle()
+    await h.clock.set(START_AT - timedelta(hours=1))
+    await h.fake.gateway.request_reconnect()
+    await h.fake.settle()
+    await h.clock.advance(minutes=5)
+    assert len(reminders(h, post)) == 1 and len(h.fake.dms_to(c.alice)) == 1

@@ -485,3 +485,23 @@ async def test_other_refusals_in_both_languages(svc, port, clock, case, en, fr):
         else:
             await svc.cancel(GUILD, occ.id, MOD, scope="everything")
     assert en in err.value.render("en") and fr in err.value.render("fr")
+
+
+async def test_reminders_already_due_at_creation_are_skipped(svc, port, clock):
+    """A meeting created 2 h ahead skips its 24 h reminder (no 'sent late' note) and sends the 1 h one on time."""
+    occ = (await create(svc, starts="in 2 hours")).occurrence
+    assert occ.starts_at == clock.now() + timedelta(hours=2)
+    await clock.advance(minutes=1)
+    assert not [p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]
+    await clock.set(occ.starts_at - timedelta(hours=1))
+    (reminder,) = [p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]
+    assert "Sent late" not in reminder
+
+
+async def test_moving_a_meeting_closer_skips_reminders_already_due(svc, port, clock):
+    """Moved to 30 minutes from now: the 24 h and 1 h reminders are not sent at once (the 'moved' notice is the news)."""
+    occ = (await create(svc)).occurrence
+    await svc.edit(GUILD, occ.id, MOD, starts="in 30 minutes")
+    await clock.advance(minutes=5)
+    assert not [p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]
+    assert any("has moved" in p for p in thread_posts(port, occ.thread_id))
