@@ -119,6 +119,7 @@ class PollService:
         self._queue: list[tuple[store.Click, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
         self._polls_meta: dict[int, tuple[bool, int]] = {}
+        self._meta_pending: dict[int, asyncio.Future] = {}
         ctx.services["polls"] = self
 
     # --- scheduler wiring -------------------------------------------------------------
@@ -276,13 +277,26 @@ class PollService:
     # --- voting -----------------------------------------------------------------------
 
     async def _meta(self, poll_id: int) -> tuple[bool, int]:
-        """``(anonymous, guild_id)`` of a poll, cached (both never change). ``NotFound`` if gone."""
+        """``(anonymous, guild_id)`` of a poll, cached (both never change). ``NotFound`` if gone.
+
+        Concurrent first clicks on a poll share one lookup: a burst must not queue one
+        database round trip per click before the first vote is even written.
+        """
         meta = self._polls_meta.get(poll_id)
-        if meta is None:
-            row = await self.db.fetchone("SELECT anonymous, guild_id FROM polls WHERE id = ?", (poll_id,))
-            if row is None:
-                raise NotFound("polls.error.gone")
-            meta = self._polls_meta[poll_id] = (bool(row[0]), int(row[1]))
+        if meta is not None:
+            return meta
+        pending = self._meta_pending.get(poll_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._load_meta(poll_id))
+            self._meta_pending[poll_id] = pending
+            pending.add_done_callback(lambda _: self._meta_pending.pop(poll_id, None))
+        return await asyncio.shield(pending)
+
+    async def _load_meta(self, poll_id: int) -> tuple[bool, int]:
+        row = await self.db.fetchone("SELECT anonymous, guild_id FROM polls WHERE id = ?", (poll_id,))
+        if row is None:
+            raise NotFound("polls.error.gone")
+        meta = self._polls_meta[poll_id] = (bool(row[0]), int(row[1]))
         return meta
 
     async def voter_key(self, poll_id: int, user_id: int) -> str:
