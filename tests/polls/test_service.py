@@ -403,3 +403,24 @@ async def test_open_anonymous_counts_wait_for_threshold_everywhere(polls):
     await polls.click(poll.id, 2, ALICE + 10)
     message = await polls.results(GUILD, poll.id, manage_guild=True, role_ids=[], locale="en")
     assert "Voters: 5" in message.embeds[0].description
+
+
+async def test_concurrent_first_clicks_share_one_lookup(ctx, polls, monkeypatch):
+    """Fifty simultaneous first clicks on a poll look its metadata up once, and a missing poll is looked up again later."""
+    poll = await make_poll(polls, anonymous=False)
+    fresh_service = PollService.__new__(PollService)
+    fresh_service.__dict__.update(polls.__dict__, _polls_meta={}, _meta_pending={}, _queue=[], _flusher=None)
+    calls = []
+    original = PollService._load_meta
+
+    async def counting(self, poll_id):
+        calls.append(poll_id)
+        return await original(self, poll_id)
+
+    monkeypatch.setattr(PollService, "_load_meta", counting)
+    await asyncio.gather(*(fresh_service.click(poll.id, 1, ALICE + i) for i in range(50)))
+    assert calls == [poll.id]
+    for _ in range(2):
+        with pytest.raises(NotFound):
+            await fresh_service.click(poll.id + 100, 1, ALICE)
+    assert calls == [poll.id, poll.id + 100, poll.id + 100]
