@@ -217,7 +217,7 @@ COMMANDS_FR = {
     "Plan and manage the club's meetings (moderators)": "Planifier et gérer les réunions du club (modérateurs)",
     "The club's meetings: list, calendar, agenda topics": "Les réunions du club : liste, agenda, sujets",
     # moderator subcommands
-    "create": "creer",
+    "create": "créer",
     "Plan a meeting (a modal then asks for its title and agenda)": "Planifier une réunion (un formulaire demande ensuite titre et ordre du jour)",
     "list": "liste",
     "Upcoming meetings with their answers": "Réunions à venir avec leurs réponses",
@@ -244,7 +244,7 @@ COMMANDS_FR = {
     "Where: a link, an address or a voice channel": "Où : un lien, une adresse ou un salon vocal",
     "channel": "salon",
     "Where to announce it (default: the meetings channel)": "Où l'annoncer (par défaut : le salon des réunions)",
-    "repeat": "repetition",
+    "repeat": "répétition",
     "Repeat the meeting": "Répéter la réunion",
     "reminders": "rappels",
     "Reminders before the start (default 24h,1h; 'none' for none)": "Rappels avant le début (24h,1h par défaut ; « aucun » pour aucun)",

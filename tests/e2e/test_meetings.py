@@ -333,7 +333,7 @@ async def test_cancel_whole_series_in_french(club):
 
 
 async def test_synced_schema_fits_discord_budget(club):
-    """/meeting and /meetings fit Discord's 8,000-character budget and carry French localisations."""
+    """/meeting and /meetings fit Discord's 8,000-character budget; every name, description and choice has French."""
     from tests.fakediscord import validate
 
     commands = {cmd["name"]: cmd for cmd in club.fake.global_commands}
@@ -342,3 +342,14 @@ async def test_synced_schema_fits_discord_budget(club):
     assert commands["meeting"]["name_localizations"]["fr"] == "reunion"
     assert int(commands["meeting"]["default_member_permissions"]) == 1 << 5
     assert commands["meetings"].get("default_member_permissions") is None
+
+    def walk(node, path):
+        for key in ("name_localizations", "description_localizations"):
+            assert (node.get(key) or {}).get("fr"), f"{path}: no French {key}"
+        for choice in node.get("choices") or []:
+            assert (choice.get("name_localizations") or {}).get("fr"), f"{path}: choice {choice['name']}"
+        for option in node.get("options") or []:
+            walk(option, f"{path} {option['name']}")
+
+    walk(commands["meeting"], "/meeting")
+    walk(commands["meetings"], "/meetings")

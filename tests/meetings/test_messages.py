@@ -19,12 +19,21 @@ def test_keys_are_prefixed_with_the_feature():
 
 
 def test_french_command_names_are_valid_discord_names():
-    """French command and option names are lowercase, ≤ 32 chars, without spaces or accents."""
+    """French command and option names are lowercase words of ≤ 32 chars (Discord's name rule)."""
+    import re
+
     names = ["meeting", "meetings", "create", "list", "edit", "cancel", "attendees", "agenda", "calendar",
              "propose", "starts", "duration", "location", "channel", "repeat", "reminders", "topic", "title", "scope"]
     for name in names:
         fr = COMMANDS_FR[name]
-        assert fr == fr.lower() and " " not in fr and len(fr) <= 32 and fr.isascii(), name
+        assert fr == fr.lower() and re.fullmatch(r"[-_\w]{1,32}", fr), name
+
+
+def test_shared_command_words_agree_with_other_features():
+    """Words shared with other features (create, list, channel…) have the same French everywhere:
+    the catalog keeps one translation per English string, so a clash would rename our commands."""
+    merged = i18n.command_catalog_fr()
+    assert {k: v for k, v in COMMANDS_FR.items() if merged.get(k) != v} == {}
 
 
 def test_descriptions_fit_discord_limit():
