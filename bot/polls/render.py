@@ -89,6 +89,8 @@ def poll_embed(poll: Poll, tally: Tally, locale: str, threshold: int) -> Embed:
         kind = t(locale, "polls.msg.single") if poll.single else t(locale, "polls.msg.multiple", maximum=poll.max_choices)
         privacy = t(locale, "polls.msg.anonymous") if poll.anonymous else t(locale, "polls.msg.public")
         info.append(f"{kind} · {privacy}")
+        if poll.repeat != "none" and poll.status != "closed":
+            info.append(t(locale, "polls.msg.repeats", repeat=t(locale, f"polls.repeat.{poll.repeat}")))
         if (poll.status == "open" and poll.show_results == "live") or poll.status == "closed":
             info.append(t(locale, "polls.msg.voters", count=tally.voters))
         if not show and poll.status in ("open", "scheduled"):

@@ -46,7 +46,7 @@ _PERIOD_LIMIT = {"weekly": timedelta(days=7), "monthly": timedelta(days=28), "qu
 @dataclass(frozen=True)
 class Poll:
     """One poll as stored. Instants are UTC-aware; ``choices`` are the full texts, position
-    1 first; ``voters`` is filled only by queries that count them."""
+    1 first; ``repeat`` is the rule of its series while the series is active."""
 
     id: int
     guild_id: int
@@ -69,6 +69,7 @@ class Poll:
     rendered_version: int
     created_at: datetime
     choices: tuple[str, ...] = ()
+    repeat: Repeat = "none"
 
     @property
     def single(self) -> bool:

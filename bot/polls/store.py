@@ -21,7 +21,8 @@ from bot.polls.rules import ClickResult, Poll, PollSpec, Tally, apply_click, dum
 _POLL_COLUMNS = (
     "id, guild_id, channel_id, message_id, creator_id, question, description, anonymous, max_choices, "
     "show_results, status, opens_at, closes_at, opened_at, closed_at, finalized_at, series_id, "
-    "votes_version, rendered_version, created_at"
+    "votes_version, rendered_version, created_at, "
+    "(SELECT repeat FROM poll_series WHERE poll_series.id = polls.series_id AND poll_series.active = 1) AS repeat"
 )
 
 
@@ -37,7 +38,7 @@ def _poll(row: sqlite3.Row, choices: tuple[str, ...]) -> Poll:
         status=row["status"], opens_at=from_ts(row["opens_at"]), closes_at=from_ts(row["closes_at"]),
         opened_at=_opt(row["opened_at"]), closed_at=_opt(row["closed_at"]), finalized_at=_opt(row["finalized_at"]),
         series_id=row["series_id"], votes_version=row["votes_version"], rendered_version=row["rendered_version"],
-        created_at=from_ts(row["created_at"]), choices=choices,
+        created_at=from_ts(row["created_at"]), choices=choices, repeat=row["repeat"] or "none",
     )
 
 

@@ -82,7 +82,7 @@ async def test_create_in_french_with_every_option(harness):
     opens = int(datetime(2026, 12, 3, 17, 0, tzinfo=UTC).timestamp())
     assert f"<t:{opens}:F>" in message.text()
     assert f"<t:{opens + 48 * 3600}:F>" in message.text()
-    assert "Up to 2 choices" in message.text() and "Public" in message.text()
+    assert "Up to 2 choices" in message.text() and "Public" in message.text() and "Repeats every week" in message.text()
 
 
 async def test_single_choice_moves_and_multiple_choice_toggles(harness):
