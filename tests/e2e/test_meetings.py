@@ -353,3 +353,19 @@ async def test_synced_schema_fits_discord_budget(club):
 
     walk(commands["meeting"], "/meeting")
     walk(commands["meetings"], "/meetings")
+
+
+async def test_long_title_shortened_on_screen_kept_whole(club):
+    """A 200-character title that tries to ping: thread and event names are cut to 100 with '…', nobody is pinged,
+    and the announcement and the calendar keep it whole."""
+    h, c = club, club.club
+    title = "@everyone Roadmap " + "x" * 182
+    await create_meeting(h, title=title)
+    post = announcement(h)
+    thread = h.fake.channels[thread_id(h, post)]
+    (event,) = c.guild.scheduled_events.values()
+    assert len(thread.name) == 100 and thread.name.endswith("…") and "@everyone" not in thread.name
+    assert len(event["name"]) == 100 and event["name"].endswith("…")
+    assert post.embeds[0]["title"] == title and post.data["mention_everyone"] is False
+    cal = icalendar.Calendar.from_ical((await h.fake.slash(c.alice, "meetings calendar", guild=c.guild)).file_bytes())
+    assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == [title]
