@@ -303,11 +303,13 @@ async def test_unicode_choices_kept_and_nothing_pings(harness):
     """Emoji, combining marks, right-to-left text, ')' and '|' work; mentions in the text ping nobody."""
     await harness.configure_defaults()
     c = harness.club
-    choices = f"🎉 Fête\ne\u0301te\u0301\nעברית\na) b | c\n<@&{c.member_role.id}> @everyone"
+    long = "Très long choix " + "é" * 84  # 100 characters: whole in the embed, shortened on its button
+    choices = f"🎉 Fête\ne\u0301te\u0301\nעברית\na) b | c\n<@&{c.member_role.id}> @everyone\n{long}"
     await create_poll(harness, anonymous=False, question=f"Quoi ? <@{c.alice.id}>", choices=choices)
     [message] = posted(harness)
     labels = [b["label"] for b in message.buttons()]
     assert labels[:4] == ["1. 🎉 Fête", "2. e\u0301te\u0301", "3. עברית", "4. a) b | c"]
+    assert len(labels[5]) == 80 and labels[5].endswith("…") and long in message.text()
     assert message.data.get("mention_everyone") is False
     assert not message.data.get("mentions") and not message.data.get("mention_roles")
     vote = await harness.fake.click(c.alice, message, label="4. a) b | c")
