@@ -485,13 +485,13 @@ class PollService:
             raise Conflict("polls.error.close_scheduled", poll=poll_id)
         if poll.status == "cancelled":
             raise Conflict("polls.error.close_cancelled", poll=poll_id)
+        if poll.status == "closed" and poll.finalized_at is not None:
+            raise Conflict("polls.error.already_closed", poll=poll_id)
         if stop_repeating and poll.series_id is not None:
             await store.deactivate_series(self.db, poll.series_id)
         if poll.status == "open":
             if not await store.mark_closed(self.db, poll_id, self.clock.now()):
                 raise Conflict("polls.error.already_closed", poll=poll_id)
-        elif poll.finalized_at is not None and not stop_repeating:
-            raise Conflict("polls.error.already_closed", poll=poll_id)
         self.scheduler.disarm(KIND_CLOSE, str(poll_id))
         await self._finalize(poll_id)
         await self.ctx.club.audit(guild_id, actor_id, "polls.close", f"poll #{poll_id}")
