@@ -145,6 +145,10 @@ class DiscordPort(Protocol):
         """Archive a thread."""
         ...
 
+    async def rename_thread(self, thread_id: int, name: str) -> None:
+        """Rename a thread (name 1–100 chars, shortened by the implementation)."""
+        ...
+
     async def send_dm(self, user_id: int, message: OutMessage) -> int:
         """DM a member; raises :class:`DeliveryError` ``dm_closed`` on 50007."""
         ...

@@ -99,6 +99,12 @@ class DiscordPortImpl:
         except discord.HTTPException as exc:
             raise delivery_error(exc) from None
 
+    async def rename_thread(self, thread_id: int, name: str) -> None:
+        try:
+            await self.bot.http.edit_channel(thread_id, name=plain_label(name, 100) or "…")
+        except discord.HTTPException as exc:
+            raise delivery_error(exc) from None
+
     async def send_dm(self, user_id: int, message: OutMessage) -> int:
         try:
             user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
