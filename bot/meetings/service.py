@@ -688,6 +688,11 @@ class MeetingsService:
                 self._disarm(target, await store.reminder_offsets(self.db, target.id))
                 await self._arm(fresh)
             await self._refresh_announcement(fresh)
+            if fresh.thread_id is not None and fresh.title != target.title:
+                try:
+                    await self.ctx.port.rename_thread(fresh.thread_id, render.thread_name(fresh.title))
+                except DeliveryError as exc:
+                    log.warning("meeting %s: thread not renamed (%s)", fresh.id, exc.reason)
             if fresh.event_id is not None:
                 try:
                     await self.ctx.port.edit_scheduled_event(guild_id, fresh.event_id, render.event_spec(fresh))

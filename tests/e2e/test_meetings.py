@@ -287,7 +287,7 @@ async def test_edit_refusals_in_both_languages(club):
 
 
 async def test_edit_title_and_location(club):
-    """Editing the title and location updates the announcement and the event, and notes it in the thread."""
+    """Editing the title and location updates the announcement, the event and the thread's name, with a notice in it."""
     h, c = club, club.club
     await create_meeting(h)
     post = announcement(h)
@@ -295,7 +295,7 @@ async def test_edit_title_and_location(club):
                        location="Lyon office")
     assert "Renamed" in announcement(h).text() and "Lyon office" in announcement(h).text()
     (event,) = c.guild.scheduled_events.values()
-    assert event["name"] == "Renamed"
+    assert event["name"] == "Renamed" and h.fake.channels[thread_id(h, post)].name == "Renamed"
     assert any("was updated" in t for t in thread_texts(h, post))
 
 

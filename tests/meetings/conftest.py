@@ -8,11 +8,35 @@ import pytest
 
 from bot.meetings.service import Actor, MeetingsService
 from bot.scheduler import Scheduler
+from tests.support import RecordingPort, Sent
 
 GUILD = 111_111_111_111_111_111
 CHANNEL = 222_222_222_222_222_222
 MOD = Actor(500, manage_guild=True)
 MEMBER = Actor(600)
+
+
+class MeetingsPort(RecordingPort):
+    """The shared recording port plus ``rename_thread`` (added to the port for meetings)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread_names: dict[int, str] = {}
+
+    async def create_thread(self, channel_id, message_id, name, auto_archive_minutes=10080):
+        thread_id = await super().create_thread(channel_id, message_id, name, auto_archive_minutes)
+        self.thread_names[thread_id] = name
+        return thread_id
+
+    async def rename_thread(self, thread_id: int, name: str) -> None:
+        self.thread_names[thread_id] = name
+        self.calls.append(Sent("rename_thread", thread_id, None, None, {"name": name}))
+
+
+@pytest.fixture
+def port() -> MeetingsPort:
+    """The recording port with thread renaming (overrides the shared fixture in these tests)."""
+    return MeetingsPort()
 
 
 @pytest.fixture

@@ -313,6 +313,7 @@ async def test_edit_title_agenda_location_and_refusals(svc, port):
     embed = port.messages[occ.message_id].embeds[0]
     assert embed.title == "New title" and embed.description == "1. hello"
     assert port.events[occ.event_id].location == "Paris office"
+    assert port.thread_names[occ.thread_id] == "New title"
     with pytest.raises(Forbidden):
         await svc.edit(GUILD, occ.id, MEMBER, title="x")
     with pytest.raises(InvalidInput) as err:
