@@ -38,6 +38,8 @@ from cogs._ui import response_kwargs, send_kwargs
 
 OFFER_TTL = timedelta(minutes=15)
 OFFER_CACHE_MAX = 500
+GIVE_PER_WINDOW, GIVE_WINDOW_SECONDS = 10, 600.0
+"""Anti-flood: 10 feedback forms per member per 10 minutes (kept in memory only)."""
 
 
 def service_of(interaction: discord.Interaction) -> FeedbackService:
@@ -291,6 +293,7 @@ class FeedbackCog(commands.Cog):
     @app_commands.rename(category=_("category"))
     @app_commands.describe(category=_("What your feedback is about"))
     @app_commands.choices(category=CATEGORY_CHOICES)
+    @app_commands.checks.cooldown(GIVE_PER_WINDOW, GIVE_WINDOW_SECONDS, key=lambda i: i.user.id)
     async def give(self, interaction: discord.Interaction, category: app_commands.Choice[str] | None = None) -> None:
         guild_id = interaction.guild_id or club_guild_for(self.bot, interaction.user.id)
         locale = await locale_for(interaction)

@@ -325,3 +325,13 @@ async def test_survey_api_for_meetings(harness):
     reply = await answer(harness, c.alice, invite, {"q1": "8", "q2": "More demos"})
     receipt_of(reply)
     assert not harness.fake.dms_to(c.bob)
+
+
+async def test_give_flood_is_slowed_down(harness):
+    """An 11th /feedback give within ten minutes is refused with a cooldown message."""
+    c = harness.club
+    for _ in range(10):
+        reply = await harness.fake.slash(c.alice, "feedback give", guild=c.guild)
+        assert reply.modal is not None
+    refused = await harness.fake.slash(c.alice, "feedback give", guild=c.guild)
+    assert refused.modal is None and "Slow down" in refused.text()
