@@ -291,11 +291,15 @@ class MeetingsCog(commands.Cog):
         if not found:
             await respond(interaction, t(locale, "meetings.list.empty"))
             return
-        lines = [
-            f"**{plain(shorten(occ.title, 100))}** · {render.when_text(occ)} · <#{occ.thread_id or occ.channel_id}>\n"
-            f"{counts_line(locale, counts)}"
-            for occ, counts in found
-        ]
+        lines = []
+        for row in found:
+            occ = row.occurrence
+            line = (f"**{plain(shorten(occ.title, 100))}** · {render.when_text(occ)} · <#{occ.thread_id or occ.channel_id}>\n"
+                    f"{counts_line(locale, row.counts)}")
+            if row.reminders_sent:
+                line += "\n" + t(locale, "meetings.list.reminders", count=row.reminders_sent,
+                                  delivered=row.dms_delivered, failed=row.dms_failed)
+            lines.append(line)
         embed = discord.Embed(title=t(locale, "meetings.list.title"), description=shorten("\n".join(lines), 4096))
         await respond(interaction, embed=embed)
 

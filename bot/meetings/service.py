@@ -123,6 +123,18 @@ class RsvpResult:
 
 
 @dataclass(frozen=True)
+class ModeratorRow:
+    """One line of ``/meeting list``: the occurrence, its answers, reminders sent so far and
+    their DMs delivered / failed (DMs closed…)."""
+
+    occurrence: Occurrence
+    counts: RsvpCounts
+    reminders_sent: int
+    dms_delivered: int
+    dms_failed: int
+
+
+@dataclass(frozen=True)
 class Attendees:
     """Who answered what, and the same as a CSV ``file``."""
 
@@ -580,11 +592,15 @@ class MeetingsService:
 
     # --- moderators ------------------------------------------------------------------------
 
-    async def list_upcoming(self, guild_id: int, actor: Actor) -> list[tuple[Occurrence, RsvpCounts]]:
-        """Upcoming meetings with their counts (moderators). Raises ``Forbidden``."""
+    async def list_upcoming(self, guild_id: int, actor: Actor) -> list[ModeratorRow]:
+        """Upcoming meetings with their answers and how the reminder DMs went so far
+        (failures are reported to moderators, DESIGN.md §4). Raises ``Forbidden``."""
         await self._require_moderator(guild_id, actor)
-        occs = await store.upcoming(self.db, guild_id, self.ctx.clock.now(), 25)
-        return [(o, await self._counts(o.id)) for o in occs]
+        rows = []
+        for occ in await store.upcoming(self.db, guild_id, self.ctx.clock.now(), 25):
+            sent, delivered, failed = await store.reminder_totals(self.db, occ.id)
+            rows.append(ModeratorRow(occ, await self._counts(occ.id), sent, delivered, failed))
+        return rows
 
     async def agenda(self, guild_id: int, occurrence_id: int | str, actor: Actor) -> tuple[Occurrence, list[RankedTopic]]:
         """The proposed topics ranked by votes (moderators). Raises ``Forbidden``, ``NotFound``."""

@@ -345,6 +345,17 @@ async def mark_reminder(
     )
 
 
+async def reminder_totals(db: Database, occurrence_id: int) -> tuple[int, int, int]:
+    """``(reminders sent, DMs delivered, DMs that failed)`` of an occurrence so far."""
+    row = await db.fetchone(
+        "SELECT COUNT(sent_at), COALESCE(SUM(dm_sent), 0), COALESCE(SUM(dm_failed), 0) "
+        "FROM meeting_reminders WHERE occurrence_id = ?",
+        (occurrence_id,),
+    )
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 async def reset_reminders(db: Database, occurrence_id: int) -> None:
     """Mark every reminder of an occurrence unsent (the meeting was moved)."""
     await db.execute(

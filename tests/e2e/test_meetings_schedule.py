@@ -29,7 +29,8 @@ async def rsvp_with_reminder(h, user, post, label="Going"):
 
 
 async def test_reminders_in_archived_thread_and_dms_with_closed_ones(club):
-    """At each offset the reminder goes to the thread (unarchived) and to members who asked; closed DMs do not stop it."""
+    """At each offset the reminder goes to the thread (unarchived) and to members who asked; closed DMs are counted
+    and reported to moderators in /meeting list."""
     h, c = club, club.club
     await create_meeting(h, location="https://meet.example/club")
     post = announcement(h)
@@ -44,8 +45,12 @@ async def test_reminders_in_archived_thread_and_dms_with_closed_ones(club):
     assert f"<t:{int(START_AT.timestamp())}:R>" in first and "https://meet.example/club" in first and "late" not in first
     assert len(h.fake.dms_to(c.alice)) == 1 and "Reminder" in h.fake.dms_to(c.alice)[0].text()
     assert not h.fake.dms_to(c.bob)
+    listed = await h.fake.slash(c.admin, "meeting list", guild=c.guild)
+    assert "1 reminder(s) sent · DMs: 1 delivered, 1 could not be reached" in listed.text()
     await h.clock.set(START_AT - timedelta(hours=1))
     assert len(reminders(h, post)) == 2 and len(h.fake.dms_to(c.alice)) == 2
+    french = await h.fake.slash(c.admin, "meeting list", guild=c.guild, locale="fr")
+    assert "2 rappel(s) envoyé(s) · messages privés : 2 remis, 2 injoignables" in french.text()
 
 
 async def test_reminders_in_french_club(club):

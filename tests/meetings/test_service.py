@@ -506,3 +506,19 @@ async def test_moving_a_meeting_closer_skips_reminders_already_due(svc, port, cl
     await clock.advance(minutes=5)
     assert not [p for p in thread_posts(port, occ.thread_id) if "Reminder" in p]
     assert any("has moved" in p for p in thread_posts(port, occ.thread_id))
+
+
+async def test_moderator_list_reports_reminder_dms(svc, port, clock):
+    """/meeting list data: answers and, once reminders went out, DMs delivered and failed."""
+    occ = (await create(svc)).occurrence
+    for user in (601, 602):
+        await svc.rsvp(occ.id, user, "going")
+        await svc.toggle_remind(occ.id, user)
+    port.closed_dms.add(602)
+    (row,) = await svc.list_upcoming(GUILD, MOD)
+    assert (row.counts.going, row.reminders_sent) == (2, 0)
+    await clock.set(START - timedelta(hours=24))
+    (row,) = await svc.list_upcoming(GUILD, MOD)
+    assert (row.reminders_sent, row.dms_delivered, row.dms_failed) == (1, 1, 1)
+    with pytest.raises(Forbidden):
+        await svc.list_upcoming(GUILD, MEMBER)
