@@ -11,6 +11,7 @@ database on each click, so they work after a restart.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -37,6 +38,9 @@ from cogs._common import Guarded, ctx_of, locale_for, require_guild, require_mod
 from cogs._ui import response_kwargs, send_kwargs
 
 OFFER_TTL = timedelta(minutes=15)
+FANOUT_WAIT_SECONDS = 600.0
+"""How long the /campaign start reply waits for the fan-out (the followup token lives 15 min)."""
+_BACKGROUND: set[asyncio.Task] = set()
 OFFER_CACHE_MAX = 500
 GIVE_PER_WINDOW, GIVE_WINDOW_SECONDS = 10, 600.0
 """Anti-flood: 10 feedback forms per member per 10 minutes (kept in memory only)."""
@@ -175,10 +179,19 @@ class StartModal(_GuardedModal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await service_of(interaction).launch_campaign(
-            self.draft, interaction.user.id, [i.value for i in self.inputs]
-        )
         locale = await locale_for(interaction)
+        # The fan-out is paced (10 DMs/s): a big audience outlives the interaction's 15-minute
+        # token, so it runs as a task; the moderator gets the counts if it ends in time.
+        task = asyncio.create_task(
+            service_of(interaction).launch_campaign(self.draft, interaction.user.id, [i.value for i in self.inputs])
+        )
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
+        done, _ = await asyncio.wait({task}, timeout=FANOUT_WAIT_SECONDS)
+        if task not in done:
+            await respond(interaction, t(locale, "feedback.started_background"), ephemeral=True)
+            return
+        result = task.result()
         text = t(locale, "feedback.started", id=result.campaign_id, sent=result.sent, invited=result.invited,
                  failed=result.failed)
         if result.announced:

@@ -70,6 +70,8 @@ log = logging.getLogger(__name__)
 CLOSE_KIND = "feedback.close"
 DIGEST_KIND = "feedback.digest"
 MAX_SURVEY_DAYS = 366
+PROGRESS_EVERY = 100
+"""A long fan-out records its counts every 100 recipients."""
 REQUESTS_PER_DM = 2
 """discord.py opens a DM channel (one request) before the first DM to a member (another)."""
 
@@ -393,6 +395,7 @@ class FeedbackService:
         questions = await store.questions(self.db, campaign_id)
         settings = await self.ctx.club.get(campaign.guild_id)
         result = StartResult(campaign_id, len(recipients), 0, 0)
+        await store.set_fanout(self.db, campaign_id, len(recipients), 0, 0)
         if not await self.scheduler.claim(f"feedback:campaign:{campaign_id}:fanout", campaign.guild_id):
             return result
         if announce and settings.feedback_channel_id is not None:
@@ -406,8 +409,15 @@ class FeedbackService:
                 result.announced = True
         invitation = render.invitation(campaign, questions, settings.locale, settings.anonymity_threshold)
 
+        progress = {"tried": 0, "sent": 0}
+
         async def send(user_id: int) -> None:
+            progress["tried"] += 1
+            if progress["tried"] % PROGRESS_EVERY == 0:  # /campaign list shows a long fan-out's progress
+                failed = progress["tried"] - 1 - progress["sent"]
+                await store.set_fanout(self.db, campaign_id, len(recipients), progress["sent"], failed)
             await self.port.send_dm(user_id, invitation)
+            progress["sent"] += 1
 
         # fan_out paces calls; a first DM costs two REST requests (open the DM channel, post),
         # so DMs go at half the rate to keep requests/s at ctx.fanout_rate (DESIGN.md §4).

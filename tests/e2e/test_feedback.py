@@ -4,6 +4,7 @@ English and French."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -40,6 +41,18 @@ async def start_campaign(harness, *, closes="in 7 days", audience=None, title="Q
     modal = await harness.fake.slash(user or c.admin, "campaign start", guild=c.guild, title=title, closes=closes, **options)
     assert modal.modal is not None, modal.text()
     return await harness.fake.submit_modal(user or c.admin, modal, questions)
+
+
+async def dm_and_wait_offer(harness, user, text):
+    """The member writes to the bot by DM; returns the bot's offer once it arrived (≤ 5 s)."""
+    before = len(harness.fake.dms_to(user))
+    sent = await harness.fake.dm_bot(user, text)
+    for _ in range(250):
+        await harness.fake.settle()
+        if len(harness.fake.dms_to(user)) > before:
+            return sent, harness.fake.dms_to(user)[-1]
+        await asyncio.sleep(0.02)
+    raise AssertionError("the bot never answered the DM")
 
 
 def last_dm(harness, user):
@@ -92,9 +105,7 @@ async def test_bad_rating_names_the_field(harness):
 async def test_plain_dm_gets_offer_and_prefilled_modal(harness):
     """A member writing to the bot by DM gets the promise and a button opening the modal pre-filled with their text."""
     c = harness.club
-    await harness.fake.dm_bot(c.alice, "Honestly the reporting module is painful")
-    await harness.fake.settle()
-    offer = last_dm(harness, c.alice)
+    _, offer = await dm_and_wait_offer(harness, c.alice, "Honestly the reporting module is painful")
     assert "anonymously" in offer.text() and "delete your own message" in offer.text()
     form = await harness.fake.click(c.alice, offer, label="anonymously")
     inputs = [row["components"][0] for row in form.modal["components"]]
@@ -106,8 +117,7 @@ async def test_plain_dm_gets_offer_and_prefilled_modal(harness):
 async def test_dm_prefill_survives_a_restart(harness):
     """After a restart the offer's button still opens a pre-filled modal (read back from the DM history)."""
     c = harness.club
-    await harness.fake.dm_bot(c.bob, "Il manque un export PDF")
-    await harness.fake.settle()
+    await dm_and_wait_offer(harness, c.bob, "Il manque un export PDF")
     await harness.restart()
     offer = last_dm(harness, c.bob)
     form = await harness.fake.click(c.bob, offer, label="anonym")

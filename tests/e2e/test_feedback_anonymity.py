@@ -13,7 +13,7 @@ from bot.anonymity import dedupe_key
 from bot.clock import FakeClock
 from bot.feedback.service import dedupe_scope
 from tests.e2e.harness import SECRET, START, Harness, build_club, quiet_discord_logs
-from tests.e2e.test_feedback import answer, give, last_dm, start_campaign
+from tests.e2e.test_feedback import answer, dm_and_wait_offer, give, last_dm, start_campaign
 
 
 def _needles(users, dm_ids):
@@ -46,10 +46,9 @@ async def test_no_identity_anywhere(fake, e2e_settings, caplog):
             if user is club.carol:  # DMs closed: she uses the command
                 await give(harness, user, f"spontaneous text {n}", category="pain_point")
                 continue
-            sent = await fake.dm_bot(user, f"spontaneous text {n} by DM")
+            sent, offer = await dm_and_wait_offer(harness, user, f"spontaneous text {n} by DM")
             dm_ids.append(sent.id)
-            await fake.settle()
-            form = await fake.click(user, last_dm(harness, user), label="anonym")
+            form = await fake.click(user, offer, label="anonym")
             await fake.submit_modal(user, form, {})
 
         outputs = []
