@@ -345,3 +345,20 @@ async def test_give_flood_is_slowed_down(harness):
         assert reply.modal is not None
     refused = await harness.fake.slash(c.alice, "feedback give", guild=c.guild)
     assert refused.modal is None and "Slow down" in refused.text()
+
+
+async def test_long_fan_out_continues_in_background(harness, monkeypatch):
+    """When the DMs take longer than the reply may wait, the moderator is told, and /campaign list shows the counts later."""
+    import sys
+
+    monkeypatch.setattr(sys.modules["cogs.feedback"], "FANOUT_WAIT_SECONDS", 0)  # the module the bot loaded
+    c = harness.club
+    await harness.configure_defaults()
+    reply = await start_campaign(harness, audience=c.member_role)
+    assert "still being sent" in reply.text()
+    for _ in range(100):
+        await harness.fake.settle()
+        listing = await harness.fake.slash(c.admin, "campaign list", guild=c.guild)
+        if "5 invited, 1 unreachable" in listing.text():
+            break
+    assert "5 invited, 1 unreachable" in listing.text()
