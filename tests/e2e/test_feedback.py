@@ -362,3 +362,15 @@ async def test_long_fan_out_continues_in_background(harness, monkeypatch):
         if "5 invited, 1 unreachable" in listing.text():
             break
     assert "5 invited, 1 unreachable" in listing.text()
+
+
+async def test_member_outside_audience_is_refused(harness):
+    """A campaign for a role refuses a member without it who clicks the channel announcement."""
+    c = harness.club
+    await harness.configure_defaults()
+    await start_campaign(harness, audience=c.moderator_role)
+    announcement = harness.fake.messages_in(c.feedback.id)[-1]
+    refused = await harness.fake.click(c.alice, announcement, label="nonym")
+    assert refused.modal is None and "only for the members it was sent to" in refused.text()
+    allowed = await harness.fake.click(c.moderator, announcement, label="nonym")
+    assert allowed.modal is not None
