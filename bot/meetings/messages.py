@@ -34,6 +34,7 @@ MESSAGES = {
         "meetings.error.thread_unavailable": "I could not post in this meeting's thread. Ask a moderator.",
         "meetings.error.nothing_to_edit": "**{field}**: give at least one thing to change (time, duration, location, title or agenda).",
         "meetings.error.scope": "**{field}** must be “this occurrence” or “the whole series”.",
+        "meetings.error.slot_taken": "**{field}**: this series already has an occurrence at that time (cancelled or past). Pick another time.",
         # announcement
         "meetings.field.when": "When",
         "meetings.field.duration": "Duration",
@@ -138,6 +139,7 @@ MESSAGES = {
         "meetings.error.thread_unavailable": "Je n'ai pas pu publier dans le fil de cette réunion. Demandez à un modérateur.",
         "meetings.error.nothing_to_edit": "**{field}** : indiquez au moins une chose à changer (horaire, durée, lieu, titre ou ordre du jour).",
         "meetings.error.scope": "**{field}** doit être « cette occurrence » ou « toute la série ».",
+        "meetings.error.slot_taken": "**{field}** : cette série a déjà une occurrence à cette heure-là (annulée ou passée). Choisissez une autre heure.",
         "meetings.field.when": "Quand",
         "meetings.field.duration": "Durée",
         "meetings.field.location": "Où",

@@ -642,9 +642,10 @@ class MeetingsService:
     ) -> EditResult:
         """Change a scheduled occurrence; announcement, thread, event and reminders follow.
 
-        A new time moves this occurrence only (the rest of the series stays); members who
-        answered Going/Maybe get a DM. With ``scope="series"`` the title, agenda, location and
-        duration also become the series' own for later occurrences. Raises ``Forbidden``,
+        A new time moves this occurrence only (the rest of the series stays) — or, with
+        ``scope="series"``, the series from this occurrence on (its rule restarts at the new
+        local time); members who answered Going/Maybe get a DM. With ``scope="series"`` the
+        title, agenda, location and duration also become the series' own for later occurrences. Raises ``Forbidden``,
         ``NotFound``, ``Conflict`` (not scheduled), ``InvalidInput`` naming the field.
         """
         await self._require_moderator(guild_id, actor)
@@ -677,6 +678,13 @@ class MeetingsService:
         time_changed = starts_at != occ.starts_at
         if time_changed or length != occ.duration_s:
             changes.update(starts_at=to_ts(starts_at), ends_at=to_ts(starts_at + timedelta(seconds=length)))
+        if time_changed and scope == "series" and occ.repeat != "none":
+            # From this occurrence on, the series follows the new local time (the rule restarts there).
+            new_local = format_local(to_local(starts_at, occ.timezone))
+            taken = await store.occurrence_by_recurrence(self.db, occ.series_id, new_local)
+            if taken is not None and taken.id != occ.id:
+                raise InvalidInput("meetings.error.slot_taken", field="meetings.starts")
+            series_changes["local_start"] = changes["recurrence_local"] = new_local
         if not changes and not (scope == "series" and series_changes):
             raise InvalidInput("meetings.error.nothing_to_edit", field="meetings.meeting")
         targets = [occ]
@@ -689,7 +697,7 @@ class MeetingsService:
             ]
         for target in targets:
             own = dict(changes) if target.id == occ.id else {
-                k: v for k, v in series_changes.items() if k != "duration_s"
+                k: v for k, v in series_changes.items() if k not in ("duration_s", "local_start")
             }
             if target.id != occ.id and "duration_s" in series_changes:
                 own["ends_at"] = to_ts(target.starts_at + timedelta(seconds=length))

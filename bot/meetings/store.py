@@ -188,8 +188,8 @@ async def get_series(db: Database, series_id: int) -> Series | None:
 
 async def update_series(db: Database, series_id: int, **values: object) -> None:
     """Change columns of a series (``title``, ``agenda``, ``location``, ``location_channel_id``,
-    ``duration_s``, ``cancelled_at`` as Unix seconds)."""
-    allowed = {"title", "agenda", "location", "location_channel_id", "duration_s", "cancelled_at"}
+    ``duration_s``, ``local_start`` as local ISO text, ``cancelled_at`` as Unix seconds)."""
+    allowed = {"title", "agenda", "location", "location_channel_id", "duration_s", "cancelled_at", "local_start"}
     if not values or set(values) - allowed:
         raise ValueError(f"bad series columns {sorted(values)}")
     sets = ", ".join(f"{k} = ?" for k in values)
@@ -274,7 +274,7 @@ async def active_series(db: Database, guild_id: int) -> list[Series]:
 async def update_occurrence(db: Database, occurrence_id: int, **values: object) -> None:
     """Change columns of an occurrence (instants as Unix seconds)."""
     allowed = {
-        "starts_at", "ends_at", "title", "agenda", "location", "location_channel_id", "status",
+        "starts_at", "ends_at", "title", "agenda", "location", "location_channel_id", "status", "recurrence_local",
         "message_id", "thread_id", "event_id", "event_note", "archived",
     }
     if not values or set(values) - allowed:

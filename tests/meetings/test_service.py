@@ -522,3 +522,34 @@ async def test_moderator_list_reports_reminder_dms(svc, port, clock):
     assert (row.reminders_sent, row.dms_delivered, row.dms_failed) == (1, 1, 1)
     with pytest.raises(Forbidden):
         await svc.list_upcoming(GUILD, MEMBER)
+
+
+async def test_moving_one_occurrence_leaves_the_series_alone(svc, clock):
+    """A weekly occurrence moved to Friday 19:00: the next one is still Thursday 18:00 the week after."""
+    occ = (await create(svc, repeat="weekly", reminders="none")).occurrence
+    moved = (await svc.edit(GUILD, occ.id, MOD, starts="2026-12-04 19:00")).occurrence
+    assert moved.starts_at == datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
+    await clock.set(moved.ends_at)
+    (nxt, _), = await svc.member_upcoming(GUILD, 601)
+    assert nxt.starts_at == START + timedelta(days=7)
+
+
+async def test_moving_the_series_moves_later_occurrences(svc, clock):
+    """With scope=series the new local time (Friday 19:00 Paris) becomes the series' from this occurrence on."""
+    occ = (await create(svc, repeat="weekly", reminders="none")).occurrence
+    await svc.edit(GUILD, occ.id, MOD, starts="2026-12-04 19:00", scope="series")
+    series = await store.get_series(svc.ctx.db, occ.series_id)
+    assert series.local_start == "2026-12-04T19:00"
+    await clock.set(datetime(2026, 12, 4, 19, 0, tzinfo=UTC))
+    (nxt, _), = await svc.member_upcoming(GUILD, 601)
+    assert nxt.starts_at == datetime(2026, 12, 11, 18, 0, tzinfo=UTC)
+
+
+async def test_moving_the_series_onto_a_stored_occurrence_is_refused(svc):
+    """Moving a series onto the time of one of its stored (e.g. cancelled) occurrences is refused in EN and FR."""
+    occ = (await create(svc, repeat="weekly", reminders="none")).occurrence
+    nxt = (await svc.cancel(GUILD, occ.id, MOD)).next_occurrence
+    with pytest.raises(InvalidInput) as err:
+        await svc.edit(GUILD, nxt.id, MOD, starts="2026-12-03 18:00", scope="series")
+    assert "already has an occurrence at that time" in err.value.render("en")
+    assert "a déjà une occurrence à cette heure-là" in err.value.render("fr")
