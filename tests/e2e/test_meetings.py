@@ -369,3 +369,20 @@ async def test_long_title_shortened_on_screen_kept_whole(club):
     assert post.embeds[0]["title"] == title and post.data["mention_everyone"] is False
     cal = icalendar.Calendar.from_ical((await h.fake.slash(c.alice, "meetings calendar", guild=c.guild)).file_bytes())
     assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == [title]
+
+
+async def test_burst_of_rsvp_clicks(club):
+    """Twelve members clicking at once all get their answer; the announcement ends with the right count in few edits."""
+    import asyncio
+
+    h, c = club, club.club
+    await create_meeting(h)
+    post = announcement(h)
+    crowd = [h.fake.add_member(c.guild, h.fake.add_user(f"member{i}"), [c.member_role]) for i in range(12)]
+    before = len(h.fake.requests)
+    replies = await asyncio.gather(*(h.fake.click(user, post, label="Going") for user in crowd))
+    await h.fake.settle()
+    assert all("You're going" in r.text() for r in replies)
+    assert label_of(announcement(h), "Going") == "Going (12)"
+    edits = [r for r in h.fake.requests[before:] if r[0] == "PATCH" and f"/messages/{post.id}" in r[1]]
+    assert 1 <= len(edits) < 12
