@@ -22,12 +22,12 @@ from discord.ext import commands
 
 from bot.i18n import t
 from bot.meetings import render
-from bot.meetings.rules import AGENDA_MAX, TITLE_MAX, RsvpCounts
-from bot.meetings.service import Actor, MeetingsService
+from bot.meetings.rules import AGENDA_MAX, TITLE_MAX
+from bot.meetings.service import Actor, Draft, MeetingsService
 from bot.meetings.store import Occurrence
 from bot.text import plain, shorten
 from cogs._common import Guarded, ctx_of, locale_for, require_guild, require_moderator, respond, role_ids_of
-from cogs._ui import response_kwargs, to_files
+from cogs._ui import to_files
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class VoteButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"
 class CreateModal(discord.ui.Modal):
     """Title and agenda of a new meeting (after ``/meeting create``'s options were checked)."""
 
-    def __init__(self, draft: Any, locale: str) -> None:
+    def __init__(self, draft: Draft, locale: str) -> None:
         super().__init__(title=shorten(t(locale, "meetings.modal.title"), 45), timeout=900,
                          custom_id=f"cercle:meetings:create:{secrets.token_hex(8)}")
         self.draft = draft
@@ -173,11 +173,6 @@ class CreateModal(discord.ui.Modal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
-
-
-def counts_line(locale: str, counts: RsvpCounts) -> str:
-    """Counts in one line."""
-    return render.counts_text(locale, counts)
 
 
 class MeetingsCog(commands.Cog):
@@ -295,7 +290,7 @@ class MeetingsCog(commands.Cog):
         for row in found:
             occ = row.occurrence
             line = (f"**{plain(shorten(occ.title, 100))}** · {render.when_text(occ)} · <#{occ.thread_id or occ.channel_id}>\n"
-                    f"{counts_line(locale, row.counts)}")
+                    f"{render.counts_text(locale, row.counts)}")
             if row.reminders_sent:
                 line += "\n" + t(locale, "meetings.list.reminders", count=row.reminders_sent,
                                   delivered=row.dms_delivered, failed=row.dms_failed)
@@ -430,7 +425,7 @@ class MeetingsCog(commands.Cog):
         return t(await locale_for(interaction), key, **params)
 
 
-__all__ = ["MeetingsCog", "RsvpButton", "RemindButton", "VoteButton", "response_kwargs"]
+__all__ = ["MeetingsCog", "RsvpButton", "RemindButton", "VoteButton"]
 
 
 async def setup(bot: commands.Bot) -> None:
