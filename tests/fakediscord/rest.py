@@ -271,7 +271,9 @@ class Rest:
                 problems = validate.message(payload)
                 if problems:
                     raise invalid(problems)
-            message = self.fake.store_interaction_message(state, data if kind == 4 else {"content": ""}, files, loading=kind == 5)
+            # A "thinking" defer keeps its flags: deferred ephemeral replies stay ephemeral.
+            body = data if kind == 4 else {"content": "", "flags": data.get("flags") or 0}
+            message = self.fake.store_interaction_message(state, body, files, loading=kind == 5)
             state.original = message
             resource["message"] = message.data
         elif kind in (6, 7):

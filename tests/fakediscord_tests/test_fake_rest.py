@@ -185,3 +185,16 @@ async def test_default_mentions_ping_but_none_does_not(world):
     _, quiet, _ = await call(http, fake, "POST", f"/channels/{text.id}/messages",
                              {"content": f"@everyone <@{member.id}>", "allowed_mentions": {"parse": []}})
     assert not quiet["mention_everyone"] and not quiet["mentions"]
+
+
+async def test_deferred_ephemeral_stays_ephemeral_and_first_followup_replaces_it(world):
+    """A 'thinking' defer with the ephemeral flag stays private; the first followup fills that same message."""
+    fake, guild, text, member, http = world
+    state = (await fake._interact(2, member, guild, text, {"id": "1", "name": "x", "type": 1}, locale=None, wait=False)).state
+    async with aiohttp.ClientSession() as anon:
+        status, _, _ = await call(anon, fake, "POST", f"/interactions/{state.id}/{state.token}/callback", {"type": 5, "data": {"flags": 64}})
+        assert status == 204 and state.original.ephemeral
+        status, body, _ = await call(anon, fake, "POST", f"/webhooks/{fake.app_id}/{state.token}", {"content": "done"})
+    assert status == 200 and body["id"] == str(state.original.id)
+    assert state.original.content == "done" and state.original.ephemeral and not state.followups
+    assert fake.messages_in(text.id) == []  # nothing visible to the channel
