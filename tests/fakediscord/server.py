@@ -33,6 +33,8 @@ from tests.fakediscord.model import (
 )
 from tests.fakediscord.rest import Rest, json_response
 
+# Names discord.py gives the tasks that run events, commands and components.
+_BOT_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-view-dispatch-", "discord-ui-dynamic-")
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _EVERYONE = re.compile(r"@(everyone|here)")
@@ -537,11 +539,15 @@ class FakeDiscord:
         return reply
 
     async def settle(self, quiet: float = 0.02, limit: float = 10.0) -> None:
-        """Wait until the bot has made no request for ``quiet`` seconds (and none is in flight)."""
+        """Wait until the bot is idle: no request in flight or made for ``quiet`` seconds,
+        and — for a bot in this process — none of discord.py's event, command or component
+        tasks still running (work that makes no request, such as counting a thread reply)."""
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             await asyncio.sleep(0.005)
-            if self.inflight == 0 and time.monotonic() - self.last_request_at >= quiet:
+            if self.inflight or time.monotonic() - self.last_request_at < quiet:
+                continue
+            if not any(not t.done() and t.get_name().startswith(_BOT_TASKS) for t in asyncio.all_tasks()):
                 return
 
     def _build_options(self, schema: list[dict[str, Any]], values: dict[str, Any], guild: Guild | None,
