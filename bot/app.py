@@ -166,11 +166,18 @@ class CercleBot(commands.Bot):
         return None
 
 
+def _no_voice_warnings() -> None:
+    """Cercle never joins voice: silence discord.py's start-up warnings about voice libraries."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 def create_bot(settings: Settings, **client_kwargs: object) -> CercleBot:
     """Build Cercle's bot for ``settings``; ``client_kwargs`` go to :class:`CercleBot`
     (``clock``, ``secret``, ``fanout_sleep``, ``fanout_rate``, ``start_scheduler``) and on to
     ``commands.Bot``."""
     point_at(settings)
+    _no_voice_warnings()
     return CercleBot(settings, **client_kwargs)  # type: ignore[arg-type]
 
 

@@ -285,13 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``cercle`` argument parser."""
     parser = argparse.ArgumentParser(prog="cercle", description="Cercle: the Discord bot of a software user club.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="connect to Discord and serve the club(s)").set_defaults(func=cmd_run)
-    sub.add_parser("check", help="validate settings and database, print the invite URL").set_defaults(func=cmd_check)
-    sub.add_parser("migrate", help="apply pending database migrations").set_defaults(func=cmd_migrate)
-    backup = sub.add_parser("backup", help="write a consistent copy of the database")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text)
+
+    command("run", "connect to Discord and serve the club(s) until SIGTERM/SIGINT").set_defaults(func=cmd_run)
+    command("check", "validate settings and database, print the invite URL, permissions and intents").set_defaults(
+        func=cmd_check
+    )
+    command("migrate", "apply pending database migrations").set_defaults(func=cmd_migrate)
+    backup = command("backup", "write a consistent copy of the database (VACUUM INTO), safe while the bot runs")
     backup.add_argument("path", type=Path, help="new file to write (must not exist)")
     backup.set_defaults(func=cmd_backup)
-    sync = sub.add_parser("sync-commands", help="publish the slash commands (200 creates/day/guild)")
+    sync = command("sync-commands", "publish the slash commands (Discord allows 200 creates a day per server)")
     sync.add_argument("--guild", type=int, default=None, help="sync to this guild only (instant), e.g. a test server")
     sync.set_defaults(func=cmd_sync)
     return parser

@@ -44,11 +44,17 @@ class Database:
     async def connect(self) -> Database:
         """Open the connection and apply the pragmas; returns ``self``."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        for pragma in PRAGMAS:
-            cursor = await self._conn.execute(pragma)
-            await cursor.close()  # an unread pragma result keeps a statement open (blocks VACUUM)
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            for pragma in PRAGMAS:
+                cursor = await conn.execute(pragma)
+                await cursor.close()  # an unread pragma result keeps a statement open (blocks VACUUM)
+        except BaseException:
+            # Not a database, or unreadable: close, or the worker thread keeps the process alive.
+            await conn.close()
+            raise
+        self._conn = conn
         return self
 
     @property

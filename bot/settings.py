@@ -64,11 +64,32 @@ class Settings(BaseSettings):
             raise ValueError("must be an IANA time zone name such as Europe/Paris") from exc
         return value
 
-    @field_validator("discord_api_base", "discord_gateway_url")
+    @field_validator("discord_api_base")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://", "ws://", "wss://")):
-            raise ValueError("must be an http(s):// or ws(s):// URL")
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("must be a ws:// or wss:// URL")
+        return value
+
+    @field_validator("database_path", "anonymity_secret_file")
+    @classmethod
+    def _file_path(cls, value: Path) -> Path:
+        if str(value).strip() in ("", ".") or value.is_dir():
+            raise ValueError("must be a file path, e.g. data/cercle.sqlite3")
+        return value
+
+    @field_validator("dev_guild_id")
+    @classmethod
+    def _snowflake(cls, value: int | None) -> int | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be a server (guild) id: a positive number")
         return value
 
     @property
@@ -105,7 +126,8 @@ def describe_validation_error(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
         name = "_".join(str(part) for part in err["loc"]).upper() or "settings"
-        lines.append(f"{name}: {err['msg']}")
+        message = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}: {message}")
     return "\n".join(lines)
 
 

@@ -50,3 +50,16 @@ def test_migrate_then_backup(env, capsys):
 def test_backup_without_database(env):
     """backup of a database that does not exist says so (exit 3)."""
     assert main(["backup", str(env / "x.sqlite3")]) == 3
+
+
+def test_not_a_database_fails_cleanly_and_exits(env, monkeypatch, capsys):
+    """A file that is not SQLite gives exit 3 and a message (and the process is not kept alive by the database thread)."""
+    bad = env / "notadb.sqlite3"
+    bad.write_text("hello")
+    monkeypatch.setenv("DATABASE_PATH", str(bad))
+    assert main(["migrate"]) == 3
+    assert main(["check"]) == 3
+    assert "not a database" in capsys.readouterr().err
+    import threading
+
+    assert not [t for t in threading.enumerate() if "_connection_worker_thread" in t.name and t.is_alive()]

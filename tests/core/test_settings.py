@@ -55,3 +55,15 @@ def test_anonymity_secret_from_environment_wins(tmp_path):
     settings = Settings(_env_file=None, anonymity_secret="from-env", anonymity_secret_file=path)
     assert settings.resolve_anonymity_secret() == b"from-env"
     assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DATABASE_PATH", ""), ("DISCORD_GATEWAY_URL", "http://x"), ("DISCORD_API_BASE", "wss://x"), ("DEV_GUILD_ID", "-5")],
+)
+def test_more_bad_values_are_configuration_errors(monkeypatch, name, value):
+    """An empty database path, a non-websocket gateway, a non-HTTP API base and a negative guild id are refused by name."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings(_env_file=None)
+    assert name in str(info.value) and "Value error" not in str(info.value)
