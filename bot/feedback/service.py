@@ -40,6 +40,7 @@ import csv
 import io
 import logging
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,6 +71,7 @@ log = logging.getLogger(__name__)
 CLOSE_KIND = "feedback.close"
 DIGEST_KIND = "feedback.digest"
 MAX_SURVEY_DAYS = 366
+ANSWER_CACHE_SECONDS = 5.0
 PROGRESS_EVERY = 100
 """A long fan-out records its counts every 100 recipients."""
 REQUESTS_PER_DM = 2
@@ -135,6 +137,13 @@ class CampaignSummary:
     answers: int
 
 
+async def _exists(conn: object, invite_key: str) -> bool:
+    cursor = await conn.execute("SELECT 1 FROM feedback_invites WHERE key = ?", (invite_key,))  # type: ignore[attr-defined]
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row is not None
+
+
 class FeedbackService:
     """Anonymous feedback use-cases over an :class:`~bot.context.AppContext`.
 
@@ -150,7 +159,8 @@ class FeedbackService:
         self.port = ctx.port
         self.scheduler = ctx.scheduler
         self._questions: dict[int, tuple[Question, ...]] = {}
-        self._queue: list[tuple[dict[str, object], asyncio.Future[str]]] = []
+        self._answer_cache: dict[int, tuple[Campaign, float]] = {}
+        self._queue: list[tuple[str | None, dict[str, object], asyncio.Future[str]]] = []
         self._flusher: asyncio.Task[None] | None = None
         ctx.services.setdefault("feedback", self)
 
@@ -433,17 +443,34 @@ class FeedbackService:
             raise NotFound("feedback.error.campaign_not_found")
         return campaign
 
+    def _needs_invite(self, campaign: Campaign, role_ids: Sequence[int] | None) -> bool:
+        """Whether only an invitation can let this member answer (no role/everyone rule applies)."""
+        if campaign.restricted:
+            return True
+        if campaign.audience_role_id is None:
+            return False
+        return not (role_ids is not None and campaign.audience_role_id in role_ids)
+
     async def _eligible(self, campaign: Campaign, user_id: int, role_ids: Sequence[int] | None) -> bool:
-        if not campaign.restricted:
-            if campaign.audience_role_id is None:
-                return True
-            if role_ids is not None and campaign.audience_role_id in role_ids:
-                return True
+        if not self._needs_invite(campaign, role_ids):
+            return True
         key = anonymity.dedupe_key(self.ctx.secret, invite_scope(campaign.id), user_id)
         return await store.has_invite(self.db, key)
 
-    async def _check_can_answer(self, campaign_id: int, user_id: int, role_ids: Sequence[int] | None) -> Campaign:
+    async def _answerable(self, campaign_id: int) -> Campaign:
+        """The campaign for the answer path, cached a few seconds (a burst of answers reads it
+        once). Safe: the group commit re-checks that the campaign is open in its transaction,
+        and closing in this process drops the cache."""
+        now = time.monotonic()
+        cached = self._answer_cache.get(campaign_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         campaign = await self._campaign(campaign_id)
+        self._answer_cache[campaign_id] = (campaign, now + ANSWER_CACHE_SECONDS)
+        return campaign
+
+    async def _check_can_answer(self, campaign_id: int, user_id: int, role_ids: Sequence[int] | None) -> Campaign:
+        campaign = await self._answerable(campaign_id)
         if not campaign.is_open or campaign.closes_at <= to_ts(self.clock.now()):
             raise Conflict("feedback.error.closed", title=campaign.title)
         if not await self._eligible(campaign, user_id, role_ids):
@@ -471,12 +498,18 @@ class FeedbackService:
         member may replace it with their receipt), plus :meth:`open_form`'s errors and
         ``InvalidInput`` naming the question (never quoting the answer).
         """
-        campaign = await self._check_can_answer(campaign_id, user_id, role_ids)
+        campaign = await self._answerable(campaign_id)
+        if not campaign.is_open or campaign.closes_at <= to_ts(self.clock.now()):
+            raise Conflict("feedback.error.closed", title=campaign.title)
         questions = await self._questions_of(campaign_id)
         clean = rules.validate_answer(questions, values)
         code, code_hash = anonymity.new_receipt()
         key = anonymity.dedupe_key(self.ctx.secret, dedupe_scope(campaign_id), user_id)
+        invite = None
+        if self._needs_invite(campaign, role_ids):  # checked inside the group commit
+            invite = anonymity.dedupe_key(self.ctx.secret, invite_scope(campaign_id), user_id)
         outcome = await self._write_answer(
+            invite,
             {
                 "dedupe_key": key,
                 "guild_id": campaign.guild_id,
@@ -488,19 +521,22 @@ class FeedbackService:
         )
         if outcome == "closed":
             raise Conflict("feedback.error.closed", title=campaign.title)
+        if outcome == "not_invited":
+            raise Forbidden("feedback.error.not_invited")
         if outcome != "stored":
             raise Conflict("feedback.error.already_answered", title=campaign.title)
         return anonymity.format_receipt(code)
 
-    async def _write_answer(self, item: dict[str, object]) -> str:
-        """Queue one answer for the next group commit; ``"stored"``, ``"duplicate"`` or ``"closed"``.
+    async def _write_answer(self, invite_key: str | None, item: dict[str, object]) -> str:
+        """Queue one answer for the next group commit; ``"stored"``, ``"duplicate"``,
+        ``"closed"`` or ``"not_invited"`` (when ``invite_key`` is given and absent).
 
         Answers arriving together share one transaction (one fsync under
         ``synchronous=FULL``): a burst of submits is written in a few commits instead of one
         each. It also mixes several answers in each WAL commit.
         """
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.append((item, future))
+        self._queue.append((invite_key, item, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         return await future
@@ -511,26 +547,28 @@ class FeedbackService:
             try:
                 results = []
                 async with self.db.transaction() as conn:
-                    campaign_ids = sorted({int(item["campaign_id"]) for item, _ in batch})  # type: ignore[call-overload]
+                    campaign_ids = sorted({int(item["campaign_id"]) for _, item, _ in batch})  # type: ignore[call-overload]
                     cursor = await conn.execute(
                         f"SELECT id FROM feedback_campaigns WHERE status = 'open' AND id IN ({','.join('?' * len(campaign_ids))})",
                         campaign_ids,
                     )
                     open_ids = {row[0] for row in await cursor.fetchall()}
                     await cursor.close()
-                    for item, _ in batch:
+                    for invite_key, item, _ in batch:
                         if item["campaign_id"] not in open_ids:
                             results.append("closed")
+                        elif invite_key is not None and not await _exists(conn, invite_key):
+                            results.append("not_invited")
                         elif await store.insert_campaign_answer(conn, **item):  # type: ignore[arg-type]
                             results.append("stored")
                         else:
                             results.append("duplicate")
             except Exception as exc:  # the whole batch failed: every submitter gets the error
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, future), result in zip(batch, results, strict=True):
+            for (_, _, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
 
@@ -604,6 +642,7 @@ class FeedbackService:
 
     async def _finish_close(self, campaign: Campaign) -> Campaign:
         await store.mark_closed(self.db, campaign.id, to_ts(self.clock.now()))
+        self._answer_cache.pop(campaign.id, None)
         self.scheduler.disarm(CLOSE_KIND, str(campaign.id))
         closed = await self._campaign(campaign.id)
         count = await store.count_answers(self.db, campaign.id)

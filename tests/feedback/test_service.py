@@ -328,6 +328,8 @@ async def test_start_survey_for_meeting_attendees(svc, ctx, port, clock):
     await svc.submit_answer(result.campaign_id, 23, ["8", ""])  # DMs closed but invited
     with pytest.raises(Forbidden):
         await svc.open_form(result.campaign_id, 11, role_ids=[ROLE])
+    with pytest.raises(Forbidden):
+        await svc.submit_answer(result.campaign_id, 11, ["5", ""], role_ids=[ROLE])
     with pytest.raises(InvalidInput):
         await svc.start_survey(GUILD, "x", ["q"], [1], clock.now() - timedelta(minutes=1))
 
