@@ -17,6 +17,13 @@ from bot.ports import DeliveryError
 
 T = TypeVar("T")
 DEFAULT_RATE = 20.0  # requests per second: well under Discord's global 50/s
+# A first DM to a member costs two requests (open the DM channel, then post).
+REQUESTS_PER_DM = 2
+
+
+def dm_rate(request_rate: float) -> float:
+    """DMs per second that keep a DM fan-out within ``request_rate`` requests per second."""
+    return request_rate / REQUESTS_PER_DM
 
 
 @dataclass

@@ -50,7 +50,7 @@ from bot.anonymity import meets_threshold
 from bot.clock import from_ts, to_ts
 from bot.context import AppContext
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
-from bot.fanout import fan_out
+from bot.fanout import dm_rate, fan_out
 from bot.feedback import charts, render, rules, store
 from bot.feedback.rules import (
     CampaignReport,
@@ -74,8 +74,6 @@ MAX_SURVEY_DAYS = 366
 ANSWER_CACHE_SECONDS = 5.0
 PROGRESS_EVERY = 100
 """A long fan-out records its counts every 100 recipients."""
-REQUESTS_PER_DM = 2
-"""discord.py opens a DM channel (one request) before the first DM to a member (another)."""
 
 
 def dedupe_scope(campaign_id: int) -> str:
@@ -431,7 +429,7 @@ class FeedbackService:
 
         # fan_out paces calls; a first DM costs two REST requests (open the DM channel, post),
         # so DMs go at half the rate to keep requests/s at ctx.fanout_rate (DESIGN.md §4).
-        outcome = await fan_out(recipients, send, rate=self.ctx.fanout_rate / REQUESTS_PER_DM, sleep=self.ctx.sleep)
+        outcome = await fan_out(recipients, send, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
         result.sent, result.failed, result.failures = outcome.sent, outcome.failed, dict(outcome.failures)
         await store.set_fanout(self.db, campaign_id, len(recipients), outcome.sent, outcome.failed)
         await self.scheduler.complete(f"feedback:campaign:{campaign_id}:fanout")

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from bot.clock import to_ts
 from bot.context import AppContext
 from bot.errors import Conflict, InvalidInput, NotFound
-from bot.fanout import FanOutResult, fan_out
+from bot.fanout import FanOutResult, dm_rate, fan_out
 from bot.i18n import t
 from bot.meetings import render, store
 from bot.meetings.rules import (
@@ -230,7 +230,7 @@ class MeetingsService:
         async def send(user_id: int) -> None:
             await self.ctx.port.send_dm(user_id, message)
 
-        return await fan_out(recipients, send, rate=self.ctx.fanout_rate, sleep=self.ctx.sleep)
+        return await fan_out(recipients, send, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
 
     # --- create --------------------------------------------------------------------------
 
@@ -861,7 +861,7 @@ class MeetingsService:
         async def send(user_id: int) -> None:
             await self.ctx.port.send_dm(user_id, dm)
 
-        result = await fan_out(recipients, send, rate=self.ctx.fanout_rate, sleep=self.ctx.sleep)
+        result = await fan_out(recipients, send, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
         if result.failed:
             log.info("meeting %s: reminder DMs %s sent, %s failed %s", oid, result.sent, result.failed, dict(result.failures))
         await store.mark_reminder(

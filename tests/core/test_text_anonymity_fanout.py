@@ -82,3 +82,10 @@ def test_locale_choice():
     assert i18n.pick_locale("en-GB", "fr") == "en"
     assert i18n.pick_locale("de", "fr") == "fr"
     assert i18n.pick_locale(None, None) == "en"
+
+
+def test_dm_rate_halves_the_request_rate():
+    """A DM costs two requests (open the channel, post): DMs go at half the request budget."""
+    from bot.fanout import DEFAULT_RATE, dm_rate
+
+    assert dm_rate(DEFAULT_RATE) == DEFAULT_RATE / 2 and dm_rate(20) * 2 <= 25
