@@ -12,8 +12,9 @@ before any side effect, so a reconnect, a restart or a second process never acts
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -164,6 +165,28 @@ class Scheduler:
             (key, guild_id, to_ts(self.clock.now())),
         )
         return changed == 1
+
+    async def release(self, key: str) -> None:
+        """Give back a claim whose side effect did not happen (so a later run may retry).
+        A completed claim is never released."""
+        await self.db.execute("DELETE FROM claims WHERE key = ? AND done_at IS NULL", (key,))
+
+    @contextlib.asynccontextmanager
+    async def claimed(self, key: str, guild_id: int | None = None) -> AsyncIterator[bool]:
+        """``async with scheduler.claimed(key) as won:`` — claim ``key``; if the block raises
+        (including a cancellation at shutdown) before :meth:`complete` was called, the claim is
+        released so the next start retries instead of silently dropping the side effect.
+
+        A hard crash (the process killed between the post and :meth:`complete`) still leaves
+        the claim taken: at most once, never twice (DESIGN.md §4).
+        """
+        won = await self.claim(key, guild_id)
+        try:
+            yield won
+        except BaseException:
+            if won:
+                await asyncio.shield(self.release(key))
+            raise
 
     async def complete(self, key: str, discord_id: int | None = None) -> None:
         """Record that the side effect of ``key`` happened (and the Discord id it made)."""

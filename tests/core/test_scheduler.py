@@ -107,3 +107,24 @@ async def test_stopped_scheduler_runs_nothing(db, clock):
     await scheduler.stop()
     await clock.advance(minutes=5)
     assert ran == []
+
+
+async def test_claimed_releases_when_interrupted_and_keeps_when_completed(db, clock):
+    """An interrupted side effect frees its claim for a retry; a completed one stays claimed."""
+    import asyncio
+
+    import pytest
+
+    scheduler = Scheduler(db, clock)
+    with pytest.raises(asyncio.CancelledError):
+        async with scheduler.claimed("k:1", 1) as won:
+            assert won
+            raise asyncio.CancelledError
+    async with scheduler.claimed("k:1", 1) as won:
+        assert won  # released above: the retry wins
+        await scheduler.complete("k:1", 99)
+    with pytest.raises(RuntimeError):
+        async with scheduler.claimed("k:1", 1) as won:
+            assert not won
+            raise RuntimeError("the loser failing must not free the winner's claim")
+    assert await db.fetchval("SELECT discord_id FROM claims WHERE key = 'k:1'") == 99
