@@ -60,12 +60,24 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+OWN_LOGGERS = ("bot", "cogs", "cercle")
+
+
 def configure_logging(settings: Settings) -> None:
-    """Root logging at ``LOG_LEVEL``; the ``discord`` logger never below INFO (at DEBUG it
-    prints whole gateway payloads: DM text and tokens — DESIGN.md §3)."""
+    """Cercle's own loggers at ``LOG_LEVEL``; every other library never below INFO.
+
+    At DEBUG, ``discord`` prints whole gateway payloads (DM text, tokens) and ``aiosqlite``
+    prints every SQL statement with its parameters — anonymous answers next to their dedupe
+    keys (DESIGN.md §3) — so neither may follow ``LOG_LEVEL=DEBUG``.
+    """
     level = getattr(logging, settings.log_level)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("discord").setLevel(max(level, logging.INFO))
+    logging.basicConfig(
+        level=max(level, logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    for name in ("discord", "aiosqlite", "asyncio"):
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
 
 

@@ -20,6 +20,10 @@ _FRENCH_HOUR = re.compile(r"(?<![\w:])([01]?\d|2[0-3])\s?h\s?([0-5]\d)?(?![\w:])
 _RELATIVE = re.compile(r"^\s*(in|dans)\s", re.IGNORECASE)
 _BARE_DURATION = re.compile(r"^\s*\d+\s*(m|min|mn|minutes?|h|hours?|heures?|d|j|days?|jours?|w|weeks?|semaines?)\s*$", re.IGNORECASE)
 MAX_DURATION = timedelta(days=366)
+# Times a club can mean (design decision): anything else is a typo, and keeps date
+# arithmetic (start + duration, reminders) far from datetime's limits.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _languages(locale: str) -> list[str]:
@@ -53,9 +57,12 @@ def parse_duration(text: str, *, field: str, locale: str = "en", base: datetime 
         raise InvalidInput("error.required", field=field)
     found = None
     for prefix in ("in", "dans"):
-        found = dateparser.parse(
-            f"{prefix} {cleaned}", languages=_languages(locale), settings=_settings("UTC", base)
-        )
+        try:
+            found = dateparser.parse(
+                f"{prefix} {cleaned}", languages=_languages(locale), settings=_settings("UTC", base)
+            )
+        except (OverflowError, ValueError):  # "in 99999999 days"
+            raise InvalidInput("error.duration_range", field=field, max_days=MAX_DURATION.days) from None
         if found is not None:
             break
     if found is None:
@@ -81,10 +88,14 @@ def parse_instant(text: str, *, field: str, zone: str, locale: str, now: datetim
     candidate = cleaned if _RELATIVE.match(cleaned) else _FRENCH_HOUR.sub(
         lambda m: f"{int(m.group(1)):02d}:{m.group(2) or '00'}", cleaned
     )
-    found = dateparser.parse(candidate, languages=_languages(locale), settings=_settings(zone, now))
-    if found is None:
+    try:
+        found = dateparser.parse(candidate, languages=_languages(locale), settings=_settings(zone, now))
+        instant = None if found is None else found.astimezone(UTC).replace(microsecond=0)
+    except (OverflowError, ValueError):  # e.g. "0001-01-01 00:00" shifted out of datetime's range
+        instant = None
+    if instant is None or not EARLIEST <= instant <= LATEST:
         raise InvalidInput("error.bad_time", field=field, value=cleaned[:50])
-    return found.astimezone(UTC).replace(microsecond=0)
+    return instant
 
 
 def parse_future_instant(

@@ -63,3 +63,25 @@ def test_not_a_database_fails_cleanly_and_exits(env, monkeypatch, capsys):
     import threading
 
     assert not [t for t in threading.enumerate() if "_connection_worker_thread" in t.name and t.is_alive()]
+
+
+def test_debug_level_never_reaches_library_loggers(env, monkeypatch):
+    """LOG_LEVEL=DEBUG turns on Cercle's loggers only: aiosqlite (SQL with parameters) and discord stay at INFO."""
+    import logging
+
+    from bot.cli import configure_logging
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    try:
+        configure_logging(load_settings(_env_file=None))
+        assert logging.getLogger("bot.feedback.service").isEnabledFor(logging.DEBUG)
+        for name in ("aiosqlite", "discord", "discord.gateway", "asyncio", "apscheduler"):
+            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+    finally:
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+        for name in ("bot", "cogs", "cercle", "aiosqlite", "discord", "asyncio", "apscheduler"):
+            logging.getLogger(name).setLevel(logging.NOTSET)

@@ -61,3 +61,20 @@ def test_zero_duration_refused():
     """A zero duration is not a duration."""
     with pytest.raises(InvalidInput):
         parse_duration("0h", field="duration")
+
+
+@pytest.mark.parametrize("text", ["0001-01-01 00:00", "9999-12-31 23:59", "1900-05-01 10:00"])
+def test_out_of_range_years_are_a_field_named_error(text):
+    """Years a club cannot mean (and that would overflow date arithmetic) are refused by field name."""
+    with pytest.raises(InvalidInput) as info:
+        parse_instant(text, field="starts", zone="Europe/Paris", locale="en", now=NOW)
+    assert info.value.key == "error.bad_time" and info.value.params["field"] == "starts"
+
+
+@pytest.mark.parametrize("text", ["99999999999 days", "999999 weeks", "400 days"])
+def test_huge_duration_is_refused(text):
+    """A duration too long (or unreadable by its size) is a field-named refusal, never an overflow."""
+    with pytest.raises(InvalidInput) as info:
+        parse_duration(text, field="duration")
+    assert info.value.key in ("error.bad_duration", "error.duration_range")
+    assert info.value.params["field"] == "duration"
