@@ -22,7 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.club.service import ClubService
 from bot.context import AppContext
 from bot.db import Database
-from bot.fanout import DEFAULT_RATE
+from bot.fanout import DEFAULT_RATE, dm_rate, outbox_of
 from bot.migrate import migrate
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -116,6 +116,7 @@ class CercleBot(commands.Bot):
         self._start_scheduler = start_scheduler
         self.ctx: AppContext
         self.db: Database | None = None
+        self.fanout_resume: asyncio.Task[object] | None = None
 
     async def setup_hook(self) -> None:
         """Open and migrate the database, build services, load cogs, arm the scheduler."""
@@ -149,6 +150,11 @@ class CercleBot(commands.Bot):
             await self.load_extension(name)
         if self._start_scheduler:
             await scheduler.start()
+            # DM fan-outs a previous process left unfinished (DESIGN.md §4), in the background:
+            # a big one must not hold back the gateway connection.
+            self.fanout_resume = asyncio.create_task(
+                outbox_of(self.ctx).resume_all(rate=dm_rate(self._fanout_rate), sleep=self._fanout_sleep)
+            )
         log.info("Cercle ready to connect: %d extensions, %d scheduled jobs", len(self.extensions), len(scheduler.pending()))
 
     async def close(self) -> None:
@@ -156,6 +162,10 @@ class CercleBot(commands.Bot):
         ctx = getattr(self, "ctx", None)
         if ctx is not None:
             await ctx.scheduler.stop()
+        resume, self.fanout_resume = self.fanout_resume, None
+        if resume is not None and not resume.done():
+            resume.cancel()  # what it did not send stays in the outbox for the next start
+            await asyncio.gather(resume, return_exceptions=True)
         await super().close()
         db, self.db = self.db, None
         if db is not None:

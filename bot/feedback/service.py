@@ -50,7 +50,7 @@ from bot.anonymity import meets_threshold
 from bot.clock import from_ts, to_ts
 from bot.context import AppContext
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
-from bot.fanout import dm_rate, fan_out
+from bot.fanout import Delivery, JobState, dm_rate, outbox_of
 from bot.feedback import charts, render, rules, store
 from bot.feedback.rules import (
     CampaignReport,
@@ -70,6 +70,8 @@ log = logging.getLogger(__name__)
 
 CLOSE_KIND = "feedback.close"
 DIGEST_KIND = "feedback.digest"
+INVITE_JOB = "feedback.invite"
+"""Durable fan-out of a campaign's or survey's invitations: job ``feedback.invite:{campaign id}``."""
 MAX_SURVEY_DAYS = 366
 ANSWER_CACHE_SECONDS = 5.0
 PROGRESS_EVERY = 100
@@ -166,9 +168,11 @@ class FeedbackService:
 
     def register_jobs(self) -> None:
         """Register ``feedback.close`` (close a campaign at ``closes_at``) and
-        ``feedback.digest`` (weekly digest per guild), both re-armed from the database."""
+        ``feedback.digest`` (weekly digest per guild), both re-armed from the database, and
+        the ``feedback.invite`` fan-outs, resumed at start if a restart interrupted them."""
         self.scheduler.register(CLOSE_KIND, self._close_job, self._close_loader)
         self.scheduler.register(DIGEST_KIND, self._digest_job, self._digest_loader)
+        outbox_of(self.ctx).register(INVITE_JOB, self._invitation_factory)
 
     async def _close_loader(self) -> list[tuple[str, datetime]]:
         return [(str(c.id), from_ts(c.closes_at)) for c in await store.open_campaigns(self.db)]
@@ -404,7 +408,11 @@ class FeedbackService:
         settings = await self.ctx.club.get(campaign.guild_id)
         result = StartResult(campaign_id, len(recipients), 0, 0)
         await store.set_fanout(self.db, campaign_id, len(recipients), 0, 0)
-        if not await self.scheduler.claim(f"feedback:campaign:{campaign_id}:fanout", campaign.guild_id):
+        # The claim and the list of members to invite are written in one transaction: a
+        # restart in the middle of the fan-out resumes it at start (bot.fanout.Outbox).
+        job = f"{INVITE_JOB}:{campaign_id}"
+        outbox = outbox_of(self.ctx)
+        if not await outbox.enqueue(job, campaign.guild_id, recipients, claim=self._fanout_key(campaign_id)):
             return result
         if announce and settings.feedback_channel_id is not None:
             message = render.announcement(campaign, questions, settings.locale)
@@ -415,25 +423,50 @@ class FeedbackService:
             else:
                 await store.set_announcement(self.db, campaign_id, settings.feedback_channel_id, message_id)
                 result.announced = True
-        invitation = render.invitation(campaign, questions, settings.locale, settings.anonymity_threshold)
+        delivery = await self._invitation_delivery(campaign, questions, len(recipients))
+        # The outbox paces calls; a first DM costs two REST requests (open the DM channel, post),
+        # so DMs go at half the rate to keep requests/s at ctx.fanout_rate (DESIGN.md §4).
+        outcome, _ = await outbox.run(job, delivery, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
+        result.sent, result.failed, result.failures = outcome.sent, outcome.failed, dict(outcome.failures)
+        return result
 
-        progress = {"tried": 0, "sent": 0}
+    @staticmethod
+    def _fanout_key(campaign_id: int) -> str:
+        return f"feedback:campaign:{campaign_id}:fanout"
+
+    async def _invitation_delivery(self, campaign: Campaign, questions: Sequence[Question], invited: int) -> Delivery:
+        """Send and finish of a campaign's invitation fan-out, rendered from its rows. The
+        counts shown by ``/campaign list`` and the report are the job's totals over every run
+        (a resumed fan-out adds to what the interrupted one sent); no member id is stored."""
+        campaign_id = campaign.id
+        settings = await self.ctx.club.get(campaign.guild_id)
+        invitation = render.invitation(campaign, questions, settings.locale, settings.anonymity_threshold)
+        outbox = outbox_of(self.ctx)
+        job = f"{INVITE_JOB}:{campaign_id}"
+        tried = 0
 
         async def send(user_id: int) -> None:
-            progress["tried"] += 1
-            if progress["tried"] % PROGRESS_EVERY == 0:  # /campaign list shows a long fan-out's progress
-                failed = progress["tried"] - 1 - progress["sent"]
-                await store.set_fanout(self.db, campaign_id, len(recipients), progress["sent"], failed)
+            nonlocal tried
+            tried += 1
+            if tried % PROGRESS_EVERY == 0:  # /campaign list shows a long fan-out's progress
+                state = await outbox.state(job)
+                if state is not None:
+                    await store.set_fanout(self.db, campaign_id, invited, state.sent, state.failed)
             await self.port.send_dm(user_id, invitation)
-            progress["sent"] += 1
 
-        # fan_out paces calls; a first DM costs two REST requests (open the DM channel, post),
-        # so DMs go at half the rate to keep requests/s at ctx.fanout_rate (DESIGN.md §4).
-        outcome = await fan_out(recipients, send, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
-        result.sent, result.failed, result.failures = outcome.sent, outcome.failed, dict(outcome.failures)
-        await store.set_fanout(self.db, campaign_id, len(recipients), outcome.sent, outcome.failed)
-        await self.scheduler.complete(f"feedback:campaign:{campaign_id}:fanout")
-        return result
+        async def finish(state: JobState) -> None:
+            await store.set_fanout(self.db, campaign_id, invited, state.sent, state.failed)
+            await self.scheduler.complete(self._fanout_key(campaign_id))
+
+        return Delivery(send, finish)
+
+    async def _invitation_factory(self, ref: str, state: JobState) -> Delivery | None:
+        """Rebuild an interrupted invitation fan-out at start; ``None`` (dropped) when the
+        campaign is gone or already closed."""
+        campaign = await store.get_campaign(self.db, int(ref))
+        if campaign is None or not campaign.is_open:
+            return None
+        return await self._invitation_delivery(campaign, await store.questions(self.db, campaign.id), campaign.invited)
 
     async def _campaign(self, campaign_id: int, guild_id: int | None = None) -> Campaign:
         campaign = await store.get_campaign(self.db, campaign_id)

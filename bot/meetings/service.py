@@ -19,10 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.clock import to_ts
+from bot.clock import from_ts, to_ts
 from bot.context import AppContext
 from bot.errors import Conflict, InvalidInput, NotFound
-from bot.fanout import FanOutResult, dm_rate, fan_out
+from bot.fanout import Delivery, FanOutResult, JobState, dm_rate, outbox_of
 from bot.i18n import t
 from bot.meetings import render, store
 from bot.meetings.rules import (
@@ -65,6 +65,10 @@ KIND_REMINDER = "meetings.reminder"
 KIND_START = "meetings.start"
 KIND_END = "meetings.end"
 KIND_ARCHIVE = "meetings.archive"
+# Durable DM fan-outs (bot.fanout.Outbox), resumed at start when a restart interrupted them.
+JOB_REMINDER = "meetings.reminder"  # meetings.reminder:{occurrence}:{offset}, payload starts_at + late
+JOB_MOVED = "meetings.moved"  # meetings.moved:{occurrence}:{old start}:{new start}
+JOB_CANCELLED = "meetings.cancelled"  # meetings.cancelled:{occurrence}
 CALENDAR_HORIZON = timedelta(days=366)
 CALENDAR_MAX_EVENTS = 200
 
@@ -223,14 +227,59 @@ class MeetingsService:
             log.warning("meeting %s: thread post failed (%s)", occ.id, exc.reason)
             return None
 
-    async def _notify(self, occ: Occurrence, message: OutMessage, statuses: tuple[str, ...]) -> FanOutResult:
-        """DM members who answered with one of ``statuses``, paced; failures counted."""
+    async def _notify(self, occ: Occurrence, job: str, statuses: tuple[str, ...]) -> FanOutResult:
+        """DM members who answered with one of ``statuses``, paced; failures counted. The list
+        is written to the outbox first (job ``job``, whose factory renders the message from
+        the occurrence's row), so a restart in the middle finishes the notice at start."""
         recipients = [r.user_id for r in await store.rsvps(self.db, occ.id) if r.status in statuses]
+        if not recipients:
+            return FanOutResult()
+        outbox = outbox_of(self.ctx)
+        if not await outbox.enqueue(job, occ.guild_id, recipients):
+            log.info("meeting %s: the same notice is already being sent", occ.id)
+            return FanOutResult()
+        prefix, _, ref = job.partition(":")
+        factory = self._moved_delivery if prefix == JOB_MOVED else self._cancelled_delivery
+        state = await outbox.state(job)
+        delivery = None if state is None else await factory(ref, state)
+        if delivery is None:
+            await outbox.forget(job)
+            return FanOutResult()
+        result, _ = await outbox.run(job, delivery, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
+        return result
 
+    def _dm_delivery(self, message: OutMessage) -> Delivery:
         async def send(user_id: int) -> None:
             await self.ctx.port.send_dm(user_id, message)
 
-        return await fan_out(recipients, send, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
+        return Delivery(send)
+
+    @staticmethod
+    def _moved_text(locale: str, occ: Occurrence, old_ts: int) -> str:
+        return t(
+            locale, "meetings.moved", title=plain(shorten(occ.title, 200)),
+            old=f"<t:{old_ts}:F>", new=render.when_text(occ),
+        )
+
+    async def _moved_delivery(self, ref: str, state: JobState) -> Delivery | None:
+        """The "meeting moved" DM of ``ref`` = ``{occurrence}:{old start}:{new start}``;
+        ``None`` when the occurrence has since moved again or is no longer scheduled."""
+        oid, old_ts, new_ts = (int(p) for p in ref.split(":"))
+        occ = await store.get_occurrence(self.db, oid)
+        if occ is None or occ.status != "scheduled" or to_ts(occ.starts_at) != new_ts:
+            return None
+        return self._dm_delivery(OutMessage(content=self._moved_text(await self._locale(occ.guild_id), occ, old_ts)))
+
+    @staticmethod
+    def _cancelled_text(locale: str, occ: Occurrence) -> str:
+        return t(locale, "meetings.cancelled", title=plain(shorten(occ.title, 200)), when=render.when_text(occ))
+
+    async def _cancelled_delivery(self, ref: str, state: JobState) -> Delivery | None:
+        """The "meeting cancelled" DM of occurrence ``ref``; ``None`` unless it is cancelled."""
+        occ = await store.get_occurrence(self.db, int(ref))
+        if occ is None or occ.status != "cancelled":
+            return None
+        return self._dm_delivery(OutMessage(content=self._cancelled_text(await self._locale(occ.guild_id), occ)))
 
     # --- create --------------------------------------------------------------------------
 
@@ -733,12 +782,9 @@ class MeetingsService:
         notified = FanOutResult()
         locale = club.locale
         if time_changed:
-            text = t(
-                locale, "meetings.moved", title=plain(shorten(fresh.title, 200)),
-                old=f"<t:{int(occ.starts_at.timestamp())}:F>", new=render.when_text(fresh),
-            )
-            await self._post_thread(fresh, OutMessage(content=text))
-            notified = await self._notify(fresh, OutMessage(content=text), ("going", "maybe"))
+            old_ts, new_ts = to_ts(occ.starts_at), to_ts(fresh.starts_at)
+            await self._post_thread(fresh, OutMessage(content=self._moved_text(locale, fresh, old_ts)))
+            notified = await self._notify(fresh, f"{JOB_MOVED}:{fresh.id}:{old_ts}:{new_ts}", ("going", "maybe"))
         elif changes:
             fields = ", ".join(t(locale, f"field.meetings.{n}") for n in names)
             await self._post_thread(fresh, OutMessage(content=t(locale, "meetings.updated", fields=fields)))
@@ -783,9 +829,8 @@ class MeetingsService:
                     await self.ctx.port.delete_scheduled_event(guild_id, fresh.event_id)
                 except DeliveryError as exc:
                     log.warning("meeting %s: event not deleted (%s)", fresh.id, exc.reason)
-            text = t(locale, "meetings.cancelled", title=plain(shorten(fresh.title, 200)), when=render.when_text(fresh))
-            await self._post_thread(fresh, OutMessage(content=text))
-            result = await self._notify(fresh, OutMessage(content=text), ("going", "maybe"))
+            await self._post_thread(fresh, OutMessage(content=self._cancelled_text(locale, fresh)))
+            result = await self._notify(fresh, f"{JOB_CANCELLED}:{fresh.id}", ("going", "maybe"))
             notified.sent += result.sent
             notified.failures.update(result.failures)
             if fresh.thread_id is not None:
@@ -809,12 +854,17 @@ class MeetingsService:
 
     def register_jobs(self) -> None:
         """Register ``meetings.reminder`` / ``.start`` / ``.end`` / ``.archive`` with loaders
-        that re-arm everything pending from the database (call before ``scheduler.start()``)."""
+        that re-arm everything pending from the database (call before ``scheduler.start()``),
+        and the outbox factories that finish interrupted reminder / moved / cancelled DMs."""
         scheduler = self.ctx.scheduler
         scheduler.register(KIND_REMINDER, self._on_reminder, self._load_reminders)
         scheduler.register(KIND_START, self._on_start, self._load_starts)
         scheduler.register(KIND_END, self._on_end, self._load_ends)
         scheduler.register(KIND_ARCHIVE, self._on_archive, self._load_archives)
+        outbox = outbox_of(self.ctx)
+        outbox.register(JOB_REMINDER, self._reminder_factory)
+        outbox.register(JOB_MOVED, self._moved_delivery)
+        outbox.register(JOB_CANCELLED, self._cancelled_delivery)
 
     async def _load_reminders(self) -> list[tuple[str, datetime]]:
         return [
@@ -845,29 +895,58 @@ class MeetingsService:
             self.ctx.scheduler.arm(KIND_REMINDER, ref, due)
             return
         key = reminder_key(oid, occ.starts_at, offset)
-        if not await self.ctx.scheduler.claim(key, occ.guild_id):
-            return
         decision = reminder_decision(now, due, occ.starts_at)
         if not decision.send:
+            if not await self.ctx.scheduler.claim(key, occ.guild_id):
+                return
             log.info("meeting %s: reminder %ss dropped, the meeting has started", oid, offset)
             await store.mark_reminder(self.db, oid, offset, sent_at=now, late=False, dm_sent=0, dm_failed=0)
             await self.ctx.scheduler.complete(key)
             return
+        # The claim and the members to DM are written in one transaction: a restart in the
+        # middle of the fan-out finishes it at start (bot.fanout.Outbox, never twice).
+        recipients = [r.user_id for r in await store.rsvps(self.db, oid) if r.remind and r.status in ("going", "maybe")]
+        job = f"{JOB_REMINDER}:{oid}:{offset}"
+        outbox = outbox_of(self.ctx)
+        payload = {"starts_at": to_ts(occ.starts_at), "late": decision.late}
+        if not await outbox.enqueue(job, occ.guild_id, recipients, payload=payload, claim=key):
+            return
         locale = await self._locale(occ.guild_id)
         message_id = await self._post_thread(occ, OutMessage(content=render.reminder_text(locale, occ, late=decision.late)))
-        recipients = [r.user_id for r in await store.rsvps(self.db, oid) if r.remind and r.status in ("going", "maybe")]
-        dm = render.reminder_dm(locale, occ, late=decision.late)
+        state = await outbox.state(job)
+        assert state is not None
+        delivery = await self._reminder_delivery(occ, offset, state, message_id)
+        await outbox.run(job, delivery, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
+
+    async def _reminder_delivery(self, occ: Occurrence, offset: int, state: JobState, message_id: int | None) -> Delivery:
+        """DM the reminder rendered from the occurrence's row; at the end record the counts
+        over every run (a resumed fan-out adds to the interrupted one's) and complete the claim."""
+        late = bool(state.payload.get("late"))
+        dm = render.reminder_dm(await self._locale(occ.guild_id), occ, late=late)
+        key = reminder_key(occ.id, occ.starts_at, offset)
 
         async def send(user_id: int) -> None:
             await self.ctx.port.send_dm(user_id, dm)
 
-        result = await fan_out(recipients, send, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
-        if result.failed:
-            log.info("meeting %s: reminder DMs %s sent, %s failed %s", oid, result.sent, result.failed, dict(result.failures))
-        await store.mark_reminder(
-            self.db, oid, offset, sent_at=now, late=decision.late, dm_sent=result.sent, dm_failed=result.failed
-        )
-        await self.ctx.scheduler.complete(key, message_id)
+        async def finish(done: JobState) -> None:
+            if done.failed:
+                log.info("meeting %s: reminder DMs %s sent, %s failed", occ.id, done.sent, done.failed)
+            await store.mark_reminder(
+                self.db, occ.id, offset, sent_at=from_ts(done.created_at), late=late,
+                dm_sent=done.sent, dm_failed=done.failed,
+            )
+            await self.ctx.scheduler.complete(key, message_id)
+
+        return Delivery(send, finish)
+
+    async def _reminder_factory(self, ref: str, state: JobState) -> Delivery | None:
+        """Rebuild an interrupted reminder fan-out (``ref`` = ``{occurrence}:{offset}``);
+        ``None`` when the meeting moved, started or was cancelled since (its reminder is moot)."""
+        oid, offset = (int(p) for p in ref.split(":"))
+        occ = await store.get_occurrence(self.db, oid)
+        if occ is None or occ.status != "scheduled" or to_ts(occ.starts_at) != state.payload.get("starts_at"):
+            return None
+        return await self._reminder_delivery(occ, offset, state, None)
 
     async def _on_start(self, ref: str) -> None:
         occ = await store.get_occurrence(self.db, int(ref))

@@ -1,0 +1,178 @@
+"""DM fan-outs survive a stop in the middle (DESIGN.md §4): the bot is stopped while it paces a
+campaign's invitations or a meeting's reminder DMs; the next process finishes the fan-out from
+the outbox. Every member gets exactly one DM, closed DMs are counted once, and nothing is left
+in the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import timedelta
+
+from tests.e2e.test_feedback import start_campaign
+from tests.meetings.e2e import START_AT, announcement, create_meeting, meeting_id, thread_texts
+
+
+class StuckSleep:
+    """A fan-out ``sleep`` that, at its ``after``-th call, hangs forever (the process is about to stop)."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.calls = 0
+        self.blocked = asyncio.Event()
+
+    async def __call__(self, _seconds: float) -> None:
+        self.calls += 1
+        if self.calls >= self.after:
+            self.blocked.set()
+            await asyncio.Event().wait()
+
+
+def add_members(h, count: int, *, closed_every: int = 10):
+    """``count`` new members with the member role; every ``closed_every``-th has DMs closed."""
+    c = h.club
+    return [
+        h.fake.add_member(c.guild, h.fake.add_user(f"member{n}", dms_open=n % closed_every != 0), [c.member_role])
+        for n in range(count)
+    ]
+
+
+async def outbox_rows(h) -> tuple[int, int]:
+    """``(jobs, pending recipients)`` stored in the outbox."""
+    db = h.bot.ctx.db
+    return (
+        await db.fetchval("SELECT COUNT(*) FROM fanout_jobs"),
+        await db.fetchval("SELECT COUNT(*) FROM fanout_outbox"),
+    )
+
+
+async def stop_stuck(h, tasks) -> None:
+    """Stop the bot (as SIGTERM would) while ``tasks`` hang in the fan-out, then drop them."""
+    await h.stop()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def start_and_resume(h):
+    """Start a new bot with the normal pacing and wait until it finished the pending fan-outs."""
+    bot = await h.start()
+    assert bot.fanout_resume is not None
+    await asyncio.wait_for(bot.fanout_resume, 20)
+    await h.fake.settle()
+    return bot
+
+
+async def test_campaign_invitations_resume_after_a_stop(harness, monkeypatch):
+    """35 members, the bot stopped after 10 invitations: the next bot invites the 25 others, each
+    member has exactly one invitation, the 4 closed DMs are counted once, the outbox is empty."""
+    h, c = harness, harness.club
+    await h.configure_defaults()
+    extra = add_members(h, 30)  # member0, member10, member20 have DMs closed
+    stuck = StuckSleep(after=10)
+    await h.restart(fanout_sleep=stuck)  # the new process sees the new members
+    feedback_cog = sys.modules["cogs.feedback"]
+    monkeypatch.setattr(feedback_cog, "FANOUT_WAIT_SECONDS", 0)
+    reply = await start_campaign(h, audience=c.member_role)
+    assert "still being sent" in reply.text()
+    await asyncio.wait_for(stuck.blocked.wait(), 10)
+    await h.fake.settle()
+    audience = c.members + extra
+    reached_before = [u for u in audience if h.fake.dms_to(u)]
+    assert 0 < len(reached_before) <= 10
+    jobs, pending = await outbox_rows(h)
+    assert jobs == 1 and pending == 35 - 10
+    await stop_stuck(h, list(feedback_cog._BACKGROUND))
+
+    await start_and_resume(h)
+    closed = [u for u in audience if not u.dms_open]
+    assert len(closed) == 4
+    for user in audience:
+        invitations = [m for m in h.fake.dms_to(user) if m.buttons()]
+        assert len(invitations) == (0 if user in closed else 1), user.username
+    listing = await h.fake.slash(c.admin, "campaign list", guild=c.guild)
+    assert "35 invited, 4 unreachable" in listing.text(), listing.text()
+    campaign = await h.bot.ctx.db.fetchone("SELECT invited, dm_sent, dm_failed FROM feedback_campaigns")
+    assert tuple(campaign) == (35, 31, 4)
+    assert await outbox_rows(h) == (0, 0)
+    # A further restart sends nothing again.
+    await h.restart()
+    await asyncio.wait_for(h.bot.fanout_resume, 20)
+    await h.fake.settle()
+    assert sum(len(h.fake.dms_to(u)) for u in audience) == 31
+    # Members reached before the stop can answer from the DM they got.
+    first = next(u for u in reached_before if u.dms_open)
+    form = await h.fake.click(first, h.fake.dms_to(first)[-1], label="nonym")
+    assert form.modal is not None
+
+
+async def test_finished_fan_out_leaves_no_outbox_rows(harness):
+    """A campaign whose invitations all went out in one go leaves nothing in the outbox."""
+    h, c = harness, harness.club
+    await h.configure_defaults()
+    reply = await start_campaign(h, audience=c.member_role)
+    assert "Campaign **#1** started" in reply.text(), reply.text()
+    assert await outbox_rows(h) == (0, 0)
+    claim = await h.bot.ctx.db.fetchone("SELECT done_at FROM claims WHERE key = 'feedback:campaign:1:fanout'")
+    assert claim is not None and claim["done_at"] is not None
+
+
+async def test_meeting_reminder_dms_resume_after_a_stop(harness):
+    """32 members asked for a reminder; the bot stops after 12 reminder DMs; the next bot DMs the
+    rest, each member once, closed DMs counted once, the thread reminder posted once."""
+    h, c = harness, harness.club
+    await h.configure_defaults()
+    extra = add_members(h, 30)
+    stuck = StuckSleep(after=12)
+    await h.restart(fanout_sleep=stuck)
+    await create_meeting(h, reminders="24h")
+    post = announcement(h)
+    oid = int(meeting_id(post))
+    service = h.bot.ctx.services["meetings"]
+    asked = extra + [c.alice, c.carol]
+    for user in asked:
+        await service.rsvp(oid, user.id, "going", refresh=False)
+        await service.toggle_remind(oid, user.id)
+    await service.rsvp(oid, c.bob.id, "going", refresh=False)  # no reminder asked
+    tick = asyncio.create_task(h.clock.set(START_AT - timedelta(hours=24)))
+    await asyncio.wait_for(stuck.blocked.wait(), 10)
+    await h.fake.settle()
+    assert 0 < sum(1 for u in asked if h.fake.dms_to(u)) <= 12
+    assert (await outbox_rows(h))[1] == 32 - 12
+    await stop_stuck(h, [tick])
+
+    await start_and_resume(h)
+    closed = [u for u in asked if not u.dms_open]
+    assert len(closed) == 4  # carol and three of the new members
+    for user in asked:
+        assert len(h.fake.dms_to(user)) == (0 if user in closed else 1), user.username
+    assert not h.fake.dms_to(c.bob)
+    assert len([t for t in thread_texts(h, post) if "Reminder" in t]) == 1
+    listed = await h.fake.slash(c.admin, "meeting list", guild=c.guild)
+    assert "1 reminder(s) sent · DMs: 28 delivered, 4 could not be reached" in listed.text(), listed.text()
+    assert await outbox_rows(h) == (0, 0)
+
+
+async def test_cancel_notice_resumes_after_a_stop(harness):
+    """A cancellation DM fan-out stopped half-way is finished by the next bot, once per member."""
+    h, c = harness, harness.club
+    await h.configure_defaults()
+    extra = add_members(h, 20)
+    stuck = StuckSleep(after=5)
+    await h.restart(fanout_sleep=stuck)
+    await create_meeting(h, reminders="none")
+    oid = int(meeting_id(announcement(h)))
+    service = h.bot.ctx.services["meetings"]
+    for user in extra:
+        await service.rsvp(oid, user.id, "maybe", refresh=False)
+    cancel = asyncio.create_task(h.fake.slash(c.admin, "meeting cancel", guild=c.guild, meeting=str(oid)))
+    await asyncio.wait_for(stuck.blocked.wait(), 10)
+    await h.fake.settle()
+    await stop_stuck(h, [cancel])
+
+    await start_and_resume(h)
+    for user in extra:
+        dms = h.fake.dms_to(user)
+        assert len(dms) == (1 if user.dms_open else 0), user.username
+        assert all("cancel" in m.text().lower() for m in dms)
+    assert await outbox_rows(h) == (0, 0)
