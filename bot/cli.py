@@ -239,6 +239,27 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return EXIT_DISCORD
 
 
+def hold_instance_lock(database_path: Path) -> object | None:
+    """Take an exclusive lock on ``<database>.lock`` for this process's lifetime.
+
+    Returns the open lock file (keep a reference), or ``None`` if another process holds it.
+    Two processes on one database would each answer every click (a toggle applied twice is
+    undone); the idempotency claims keep scheduled posts single, but interactions need one
+    process (design decision). POSIX ``flock``: released by the OS when the process ends.
+    """
+    import fcntl
+
+    path = Path(f"{database_path}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")  # noqa: SIM115 - held open until the process ends
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM/SIGINT; exit 0 on a clean stop."""
     import discord
@@ -248,6 +269,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings_or_exit()
     token = _require_token(settings)
+    lock = hold_instance_lock(settings.database_path)
+    if lock is None:
+        print(
+            f"Another Cercle is already running on {settings.database_path}: stop it first "
+            "(two processes on one database would answer every click twice).",
+            file=sys.stderr,
+        )
+        return EXIT_DATABASE
     configure_logging(settings)
     log = logging.getLogger("cercle")
 

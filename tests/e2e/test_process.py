@@ -113,3 +113,23 @@ async def test_bad_setting_names_the_variable_without_value(tmp_path):
     assert process.returncode == 2
     assert "DEFAULT_TIMEZONE" in text and "IANA" in text
     assert "super-secret-token-value" not in text and "Mars/Olympus" not in text and "Traceback" not in text
+
+
+async def test_second_process_on_the_same_database_refuses_to_start(fake, tmp_path):
+    """A second `cercle run` on a database already served exits 3 with a clear message; the first keeps serving."""
+    club = build_club(fake)
+    env = _env(fake, tmp_path)
+    sync = await _cercle("sync-commands", env=env, cwd=tmp_path)
+    await asyncio.wait_for(sync.communicate(), timeout=60)
+    first = await _cercle("run", env=env, cwd=tmp_path)
+    try:
+        await _wait_connected(fake, 0)
+        second = await _cercle("run", env=env, cwd=tmp_path)
+        _, err = await asyncio.wait_for(second.communicate(), timeout=30)
+        assert second.returncode == 3 and "already running" in err.decode()
+        assert fake.gateway.identify_count == 1
+        reply = await fake.slash(club.alice, "help", guild=club.guild)
+        assert "/help" in reply.text()
+    finally:
+        code, stderr = await _stop(first)
+    assert code == 0, stderr
