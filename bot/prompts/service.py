@@ -157,6 +157,17 @@ class PromptService:
         self.port = ctx.port
         self.scheduler = ctx.scheduler
         self._seeded: set[tuple[int, str]] = set()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._inflight: set[asyncio.Task[PostResult | None]] = set()
+
+    def _lock(self, guild_id: int) -> asyncio.Lock:
+        """Serialises choose → deliver → record per guild in this process, so two posts at the
+        same moment (two ``/prompt post-now``, or one beside the weekly post) never pick the
+        same prompt. Across processes the weekly post is guarded by its claim."""
+        lock = self._locks.get(guild_id)
+        if lock is None:
+            lock = self._locks[guild_id] = asyncio.Lock()
+        return lock
 
     # ------------------------------------------------------------------ jobs
 
@@ -168,12 +179,34 @@ class PromptService:
         return [(str(guild_id), from_ts(when)) for guild_id, when in await store.armed_schedules(self.db)]
 
     async def _job_post(self, ref: str) -> None:
+        # The post runs as its own task so that :meth:`shutdown` can interrupt it while the
+        # database is still open (its claim is then given back and the next start retries).
+        task = asyncio.ensure_future(self.post_due(int(ref)))
+        self._inflight.add(task)
         try:
-            await self.post_due(int(ref))
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if task.cancelled() and not (current is not None and current.cancelling()):
+                log.info("prompts: weekly post of guild %s interrupted by shutdown; the next start retries", ref)
+                return
+            raise
         except Exception:
             # Never leave a guild's schedule unarmed: try again later (the row is re-read then).
             log.exception("prompts: weekly post of guild %s failed; retrying in an hour", ref)
             self.scheduler.arm(JOB_POST, ref, self.clock.now() + RETRY_DELAY)
+        finally:
+            self._inflight.discard(task)
+
+    async def shutdown(self) -> None:
+        """Interrupt the weekly posts in flight (a 429 retry can last seconds) while the
+        database is still open: each gives its week's claim back unless its message already
+        exists, so the next start posts it within the catch-up grace, never twice."""
+        tasks = [task for task in self._inflight if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def _now(self) -> int:
         return to_ts(self.clock.now())
@@ -420,17 +453,14 @@ class PromptService:
             return OutMessage(content=f"<@&{ping_role_id}>", embeds=(embed,), ping_role_ids=(ping_role_id,))
         return OutMessage(embeds=(embed,))
 
-    async def _deliver(
-        self, locale: str, channel_id: int, prompt: Prompt, ping_role_id: int | None
-    ) -> tuple[int, int | None]:
-        message_id = await self.port.send_message(channel_id, self.render_post(locale, prompt, ping_role_id))
+    async def _open_thread(self, locale: str, channel_id: int, message_id: int, prompt: Prompt) -> int | None:
+        """The answers thread under a posted prompt; ``None`` (logged) when Discord refuses."""
         name = plain_label(prompt.text, THREAD_NAME_LIMIT) or theme_label(locale, prompt.theme)
         try:
-            thread_id = await self.port.create_thread(channel_id, message_id, name, THREAD_ARCHIVE_MINUTES)
+            return await self.port.create_thread(channel_id, message_id, name, THREAD_ARCHIVE_MINUTES)
         except DeliveryError as exc:
             log.warning("prompt thread not created in channel %s: %s", channel_id, exc.reason)
-            thread_id = None
-        return message_id, thread_id
+            return None
 
     # ------------------------------------------------------------------ posting
 
@@ -459,41 +489,52 @@ class PromptService:
             await self._advance(schedule, after=now)
             return None
         key = f"prompts:{guild_id}:{week}"
-        if not await self.scheduler.claim(key, guild_id):
-            await self._advance(schedule, after=max(due, now))
-            return None
-        settings = await self.ctx.club.get(guild_id)
-        channel_id = schedule.channel_id or settings.prompts_channel_id
-        chosen: tuple[Prompt, Pick] | None = None
-        try:
-            chosen = await self._choose(guild_id, schedule.themes)
-            if chosen is None:
-                await store.release_claim(self.db, key)
-                await store.record_week(self.db, guild_id, week, schedule.next_at, "failed", "empty_bank", to_ts(now))
-                await self._alert(settings.guild_id, schedule, "empty_bank", channel_id)
+        # ``claimed`` gives the claim back if this block is interrupted before the post exists
+        # (the bot stopped during a 429 retry, say): the next start retries within the grace.
+        async with self._lock(guild_id), self.scheduler.claimed(key, guild_id) as won:
+            if not won:
                 await self._advance(schedule, after=max(due, now))
                 return None
-            prompt, pick = chosen
-            if channel_id is None:
-                raise DeliveryError("not_found")
-            message_id, thread_id = await self._deliver(settings.locale, channel_id, prompt, schedule.ping_role_id)
-        except DeliveryError as exc:
-            await store.release_claim(self.db, key)
-            await self._channel_lost(schedule, due, now, week, channel_id, exc.reason, chosen)
-            return None
-        except Exception:
-            await store.release_claim(self.db, key)
-            raise
-        post_id = await store.record_posted(
-            self.db, guild_id, kind="scheduled", week=week, due_at=schedule.next_at, prompt_id=prompt.id,
-            theme=prompt.theme, cycle=pick.cycle, channel_id=channel_id, message_id=message_id,
-            thread_id=thread_id, now=to_ts(now),
-        )
-        await self.scheduler.complete(key, message_id)
-        if schedule.alert_sent_at is not None:
-            await store.set_alert(self.db, guild_id, None)
-        await self._advance(schedule, after=max(due, now))
-        return PostResult(post_id, prompt, channel_id, message_id, thread_id)
+            settings = await self.ctx.club.get(guild_id)
+            channel_id = schedule.channel_id or settings.prompts_channel_id
+            chosen: tuple[Prompt, Pick] | None = None
+            try:
+                chosen = await self._choose(guild_id, schedule.themes)
+                if chosen is None:
+                    await store.release_claim(self.db, key)
+                    await store.record_week(self.db, guild_id, week, schedule.next_at, "failed", "empty_bank", to_ts(now))
+                    await self._alert(settings.guild_id, schedule, "empty_bank", channel_id)
+                    await self._advance(schedule, after=max(due, now))
+                    return None
+                prompt, pick = chosen
+                if channel_id is None:
+                    raise DeliveryError("not_found")
+                message_id = await self.port.send_message(
+                    channel_id, self.render_post(settings.locale, prompt, schedule.ping_role_id)
+                )
+            except DeliveryError as exc:
+                await store.release_claim(self.db, key)
+                await self._channel_lost(schedule, due, now, week, channel_id, exc.reason, chosen)
+                return None
+
+            async def record() -> int:
+                post_id = await store.record_posted(
+                    self.db, guild_id, kind="scheduled", week=week, due_at=schedule.next_at, prompt_id=prompt.id,
+                    theme=prompt.theme, cycle=pick.cycle, channel_id=channel_id, message_id=message_id,
+                    thread_id=None, now=to_ts(now),
+                )
+                await self.scheduler.complete(key, message_id)
+                return post_id
+
+            # The message exists: record it even if the bot is stopping now, so no start posts again.
+            post_id = await asyncio.shield(record())
+            thread_id = await self._open_thread(settings.locale, channel_id, message_id, prompt)
+            if thread_id is not None:
+                await store.set_post_thread(self.db, post_id, thread_id)
+            if schedule.alert_sent_at is not None:
+                await store.set_alert(self.db, guild_id, None)
+            await self._advance(schedule, after=max(due, now))
+            return PostResult(post_id, prompt, channel_id, message_id, thread_id)
 
     async def _record_missed(self, schedule: Schedule, due: datetime, now: datetime, *, failed: bool) -> None:
         hour, minute = schedule.hour_minute
@@ -563,21 +604,25 @@ class PromptService:
         if channel_id is None:
             raise InvalidInput("prompts.error.no_channel", field="prompts.channel")
         themes = schedule.themes if schedule else THEMES
-        chosen = await self._choose(guild_id, themes, key)
-        if chosen is None:
-            raise NotFound("prompts.error.empty_bank")
-        prompt, pick = chosen
-        try:
-            message_id, thread_id = await self._deliver(
-                settings.locale, channel_id, prompt, schedule.ping_role_id if schedule else None
-            )
-        except DeliveryError:
-            raise Conflict("prompts.error.cannot_post", channel=f"<#{channel_id}>") from None
-        now = self._now()
-        post_id = await store.record_posted(
-            self.db, guild_id, kind="manual", week=None, due_at=None, prompt_id=prompt.id, theme=prompt.theme,
-            cycle=pick.cycle, channel_id=channel_id, message_id=message_id, thread_id=thread_id, now=now,
-        )
+        async with self._lock(guild_id):
+            chosen = await self._choose(guild_id, themes, key)
+            if chosen is None:
+                raise NotFound("prompts.error.empty_bank")
+            prompt, pick = chosen
+            try:
+                message_id = await self.port.send_message(
+                    channel_id, self.render_post(settings.locale, prompt, schedule.ping_role_id if schedule else None)
+                )
+            except DeliveryError:
+                raise Conflict("prompts.error.cannot_post", channel=f"<#{channel_id}>") from None
+            # Recorded at once (even if interrupted) so the rotation never offers this prompt again.
+            post_id = await asyncio.shield(store.record_posted(
+                self.db, guild_id, kind="manual", week=None, due_at=None, prompt_id=prompt.id, theme=prompt.theme,
+                cycle=pick.cycle, channel_id=channel_id, message_id=message_id, thread_id=None, now=self._now(),
+            ))
+            thread_id = await self._open_thread(settings.locale, channel_id, message_id, prompt)
+            if thread_id is not None:
+                await store.set_post_thread(self.db, post_id, thread_id)
         await self.ctx.club.audit(guild_id, actor_id, "prompts.post_now", f"#{prompt.id}")
         return PostResult(post_id, prompt, channel_id, message_id, thread_id)
 

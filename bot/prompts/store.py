@@ -346,6 +346,11 @@ async def record_posted(
     )
 
 
+async def set_post_thread(db: Database, post_id: int, thread_id: int) -> None:
+    """Attach the answers thread to a post recorded before its thread was opened."""
+    await db.execute("UPDATE prompt_posts SET thread_id = ? WHERE id = ?", (thread_id, post_id))
+
+
 async def rotation_state(db: Database, guild_id: int) -> tuple[int, list[int], str | None]:
     """``(cycle, used prompt ids of that cycle oldest first, theme of the last scheduled post)``."""
     cycle = int(

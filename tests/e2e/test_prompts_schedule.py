@@ -208,6 +208,48 @@ async def test_downtime_over_12_hours_skips_and_tells_next(harness):
     assert len(bot_posts(harness, c.prompts)) == 1
 
 
+async def test_stop_during_rate_limited_post_retries_at_next_start_once(harness):
+    """The bot stops while the week's post waits out a 429: the next start posts it, once, with its thread."""
+    await ready(harness)
+    c, fake = harness.club, harness.fake
+    await schedule(harness)
+    await at(harness, FRIDAY_DUE - timedelta(minutes=1))
+    fake.inject_429("POST", r"/channels/\d+/messages$", retry_after=3.0, times=1)
+    moving = asyncio.create_task(harness.clock.set(FRIDAY_DUE + timedelta(minutes=1)))
+    for _ in range(100):
+        if fake.hits_429():
+            break
+        await asyncio.sleep(0.02)
+    assert fake.hits_429() == 1
+    await harness.stop()  # mid-retry
+    moving.cancel()
+    await asyncio.gather(moving, return_exceptions=True)
+    assert bot_posts(harness, c.prompts) == []
+    await harness.start()
+    await at(harness, FRIDAY_DUE + timedelta(minutes=5))
+    [post] = bot_posts(harness, c.prompts)
+    assert fake.channels[post.id].is_thread
+    await at(harness, FRIDAY_DUE + timedelta(hours=3))
+    await harness.restart()
+    await at(harness, FRIDAY_DUE + timedelta(hours=4))
+    assert len(bot_posts(harness, c.prompts)) == 1
+    shown = await fake.slash(c.admin, "prompt next", guild=c.guild)
+    assert "Recent weeks without a post" not in shown.text()
+
+
+async def test_post_now_twice_at_once_posts_two_different_prompts(harness):
+    """Two /prompt post-now at the same moment post two different prompts (no repeat in the rotation)."""
+    await ready(harness)
+    c, fake = harness.club, harness.fake
+    first, second = await asyncio.gather(
+        fake.slash(c.admin, "prompt post-now", guild=c.guild),
+        fake.slash(c.moderator, "prompt post-now", guild=c.guild),
+    )
+    assert "Posted in" in first.text() and "Publiée dans" in second.text()
+    posts = bot_posts(harness, c.prompts)
+    assert len(posts) == 2 and posts[0].embeds[0]["description"] != posts[1].embeds[0]["description"]
+
+
 async def test_two_processes_on_one_database_post_once(harness):
     """A second bot process started by mistake on the same database: the week is posted once, a reply counted once."""
     await ready(harness)

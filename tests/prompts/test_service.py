@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -153,6 +154,65 @@ async def test_restart_rearms_from_the_database(service, ctx, clock, port):
     await clock.set(FRIDAY_DUE)
     assert len(posts_in(port, PROMPTS_CH)) == 1
     assert svc is not service
+
+
+def hold(port, kind):
+    """Make ``port.<kind>`` wait until released; returns ``(entered, release)`` events."""
+    entered, release = asyncio.Event(), asyncio.Event()
+    original = getattr(port, kind)
+
+    async def held(*args, **kwargs):
+        entered.set()
+        await release.wait()
+        return await original(*args, **kwargs)
+
+    setattr(port, kind, held)
+    return entered, release
+
+
+async def test_shutdown_during_post_gives_the_week_back(service, ctx, clock, port):
+    """Stopped while the post is in flight (a 429 retry): the claim is given back, the next start posts once."""
+    await schedule_friday(service)
+    entered, _release = hold(port, "send_message")
+    moving = asyncio.create_task(clock.set(FRIDAY_DUE))
+    await asyncio.wait_for(entered.wait(), 5)
+    await ctx.scheduler.stop()
+    await service.shutdown()
+    await asyncio.wait_for(moving, 5)  # the job ended quietly; the clock's mover is not cancelled
+    assert await ctx.db.fetchval("SELECT COUNT(*) FROM claims") == 0
+    del port.send_message  # the channel answers again
+    await restart(ctx)
+    [post] = posts_in(port, PROMPTS_CH)
+    claim = await ctx.db.fetchone("SELECT done_at, discord_id FROM claims WHERE key = ?", (f"prompts:{GUILD}:2026-W49",))
+    assert claim["done_at"] is not None and claim["discord_id"] == post.message_id
+    await clock.advance(hours=2)
+    await restart(ctx)
+    assert len(posts_in(port, PROMPTS_CH)) == 1
+
+
+async def test_interrupted_after_the_message_exists_never_posts_twice(service, ctx, clock, port):
+    """Interrupted while opening the thread: the message exists, so the week stays posted and no start reposts."""
+    await schedule_friday(service)
+    entered, _release = hold(port, "create_thread")
+    moving = asyncio.create_task(clock.set(FRIDAY_DUE))
+    await asyncio.wait_for(entered.wait(), 5)
+    await ctx.scheduler.stop()
+    await service.shutdown()
+    await asyncio.wait_for(moving, 5)
+    del port.create_thread
+    await restart(ctx)
+    await clock.advance(hours=1)
+    [post] = posts_in(port, PROMPTS_CH)
+    [record] = await store.recent_posts(ctx.db, GUILD, 5)
+    assert record.status == "posted" and record.message_id == post.message_id and record.week == "2026-W49"
+
+
+async def test_concurrent_post_now_picks_different_prompts(service, port):
+    """Two post-now at the same moment post two different prompts, both recorded in the rotation."""
+    first, second = await asyncio.gather(service.post_now(GUILD, MOD), service.post_now(GUILD, MOD))
+    assert first.prompt.id != second.prompt.id
+    assert [r.prompt_id for r in await store.recent_posts(service.db, GUILD, 5)] == [second.prompt.id, first.prompt.id]
+    assert len(port.of("create_thread")) == 2 and first.thread_id and second.thread_id
 
 
 async def test_downtime_under_12h_posts_late_without_note(service, ctx, clock, port):
