@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import discord
@@ -20,8 +21,8 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.errors import CercleError
-from bot.feedback import render
+from bot.errors import CercleError, InvalidInput, NotFound
+from bot.feedback import render, rules
 from bot.feedback.rules import (
     LABEL_LIMIT,
     MAX_QUESTIONS,
@@ -94,14 +95,44 @@ class _GuardedModal(discord.ui.Modal):
         await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
 
 
+class RetryView(discord.ui.View):
+    """One "Edit and try again" button under a refused form, reopening it filled in with
+    what was typed (as ``/poll create`` does). The typed text lives only in this view, in
+    the bot's memory, for 15 minutes: never written to the database nor logged — an
+    anonymous answer reaches storage only when it is submitted and accepted (DESIGN.md §3)."""
+
+    def __init__(self, reopen: Callable[[], discord.ui.Modal], locale: str) -> None:
+        super().__init__(timeout=900)
+        self._reopen: Callable[[], discord.ui.Modal] | None = reopen
+        self.retry.label = t(locale, "feedback.modal.retry")
+
+    @discord.ui.button(label="retry", style=discord.ButtonStyle.primary)
+    async def retry(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        if self._reopen is None:  # pragma: no cover - a timed-out view no longer receives clicks
+            return
+        await interaction.response.send_modal(self._reopen())
+
+    async def on_timeout(self) -> None:
+        self._reopen = None  # forget the typed text
+
+
+async def _refuse(interaction: discord.Interaction, error: CercleError, reopen: Callable[[], discord.ui.Modal]) -> None:
+    """The refusal naming the field (never quoting the answer) and the button reopening the form."""
+    locale = await locale_for(interaction)
+    await respond(interaction, error.render(locale), ephemeral=True, view=RetryView(reopen, locale))
+
+
 class GiveModal(_GuardedModal):
     """Spontaneous feedback: ``text`` (paragraph, required, ≤ 2000) and ``rating`` (optional 0–10)."""
 
-    def __init__(self, guild_id: int, category: str, locale: str, prefill: str | None = None) -> None:
+    def __init__(
+        self, guild_id: int, category: str, locale: str, prefill: str | None = None, rating: str | None = None
+    ) -> None:
         super().__init__(title=shorten(t(locale, "feedback.modal.give_title"), MODAL_TITLE_LIMIT), timeout=900,
                          custom_id=f"cercle:feedback:m:give:{guild_id}")
         self.guild_id = guild_id
         self.category = category
+        self.locale = locale
         self.text: discord.ui.TextInput = discord.ui.TextInput(
             label=t(locale, "feedback.modal.text"), custom_id="text", style=discord.TextStyle.paragraph,
             placeholder=t(locale, "feedback.modal.text_placeholder"), max_length=TEXT_LIMIT,
@@ -109,15 +140,18 @@ class GiveModal(_GuardedModal):
         )
         self.rating: discord.ui.TextInput = discord.ui.TextInput(
             label=t(locale, "feedback.modal.rating"), custom_id="rating", required=False, max_length=5,
-            placeholder=t(locale, "feedback.modal.rating_placeholder"),
+            placeholder=t(locale, "feedback.modal.rating_placeholder"), default=rating or None,
         )
         self.add_item(self.text)
         self.add_item(self.rating)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        code = await service_of(interaction).give(
-            self.guild_id, text=self.text.value, category=self.category, rating=self.rating.value
-        )
+        text, rating = self.text.value, self.rating.value
+        try:
+            code = await service_of(interaction).give(self.guild_id, text=text, category=self.category, rating=rating)
+        except InvalidInput as exc:
+            await _refuse(interaction, exc, lambda: GiveModal(self.guild_id, self.category, self.locale, text, rating))
+            return
         await _send_receipt(interaction, code, self.guild_id)
 
 
@@ -131,67 +165,102 @@ async def _send_receipt(interaction: discord.Interaction, code: str, guild_id: i
 class AnswerModal(_GuardedModal):
     """A campaign's form: one input per question (≤ 4); with ``replace``, the receipt code first."""
 
-    def __init__(self, form: Form, locale: str, *, replace: bool = False) -> None:
+    def __init__(
+        self, form: Form, locale: str, *, replace: bool = False, typed: dict[str, str] | None = None
+    ) -> None:
         kind = "replace" if replace else "answer"
         super().__init__(title=shorten(form.campaign.title, MODAL_TITLE_LIMIT), timeout=900,
                          custom_id=f"cercle:feedback:m:{kind}:{form.campaign.id}")
+        self.form = form
+        self.locale = locale
         self.campaign_id = form.campaign.id
         self.guild_id = form.campaign.guild_id
         self.replace = replace
+        typed = typed or {}
         self.receipt: discord.ui.TextInput | None = None
         if replace:
             self.receipt = discord.ui.TextInput(
                 label=t(locale, "feedback.modal.receipt"), custom_id="receipt", min_length=10, max_length=20,
-                placeholder=t(locale, "feedback.modal.receipt_placeholder"),
+                placeholder=t(locale, "feedback.modal.receipt_placeholder"), default=typed.get("receipt") or None,
             )
             self.add_item(self.receipt)
         self.inputs = [_input_for(q, locale) for q in form.questions[:MAX_QUESTIONS]]
         for item in self.inputs:
+            item.default = typed.get(item.custom_id) or None
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         service = service_of(interaction)
         values = [i.value for i in self.inputs]
+        typed = {i.custom_id: i.value for i in self.inputs}
         roles = _roles_or_none(interaction)
-        if self.replace and self.receipt is not None:
-            await service.replace_answer(self.campaign_id, interaction.user.id, self.receipt.value, values, role_ids=roles)
-            await respond(interaction, render.receipt("", await locale_for(interaction), replaced=True), ephemeral=True)
+        try:
+            if self.replace and self.receipt is not None:
+                typed["receipt"] = self.receipt.value
+                await service.replace_answer(
+                    self.campaign_id, interaction.user.id, self.receipt.value, values, role_ids=roles
+                )
+                await respond(interaction, render.receipt("", await locale_for(interaction), replaced=True), ephemeral=True)
+                return
+            code = await service.submit_answer(self.campaign_id, interaction.user.id, values, role_ids=roles)
+        except (InvalidInput, NotFound) as exc:
+            if isinstance(exc, NotFound) and exc.key != "feedback.error.bad_receipt":
+                raise
+            # A typo (rating "11", a mistyped receipt code): the form comes back filled in.
+            await _refuse(
+                interaction, exc, lambda: AnswerModal(self.form, self.locale, replace=self.replace, typed=typed)
+            )
             return
-        code = await service.submit_answer(self.campaign_id, interaction.user.id, values, role_ids=roles)
         await _send_receipt(interaction, code, self.guild_id)
 
 
 class StartModal(_GuardedModal):
     """Up to four questions of a new campaign; ``0-10:`` at the start makes a rating."""
 
-    def __init__(self, draft: CampaignDraft, locale: str) -> None:
+    def __init__(self, draft: CampaignDraft, locale: str, typed: dict[str, str] | None = None) -> None:
         super().__init__(title=shorten(draft.title, MODAL_TITLE_LIMIT), timeout=900, custom_id="cercle:feedback:m:start")
         self.draft = draft
+        self.locale = locale
+        typed = typed or {}
         self.inputs = []
         for n in range(1, MAX_QUESTIONS + 1):
             item = discord.ui.TextInput(
                 label=t(locale, "field.feedback_question_" + str(n)).capitalize(), custom_id=f"q{n}",
                 required=n == 1, max_length=110,
                 placeholder=t(locale, "feedback.modal.question_placeholder") if n == 1 else None,
+                default=typed.get(f"q{n}") or None,
             )
             self.inputs.append(item)
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        values = [i.value for i in self.inputs]
+        typed = {i.custom_id: i.value for i in self.inputs}
+
+        def reopen() -> StartModal:
+            return StartModal(self.draft, self.locale, typed)
+
+        try:
+            rules.parse_questions(values)  # refuse a bad question before anything is created
+        except InvalidInput as exc:
+            await _refuse(interaction, exc, reopen)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         locale = await locale_for(interaction)
         # The fan-out is paced (10 DMs/s): a big audience outlives the interaction's 15-minute
         # token, so it runs as a task; the moderator gets the counts if it ends in time.
-        task = asyncio.create_task(
-            service_of(interaction).launch_campaign(self.draft, interaction.user.id, [i.value for i in self.inputs])
-        )
+        task = asyncio.create_task(service_of(interaction).launch_campaign(self.draft, interaction.user.id, values))
         _BACKGROUND.add(task)
         task.add_done_callback(_BACKGROUND.discard)
         done, _ = await asyncio.wait({task}, timeout=FANOUT_WAIT_SECONDS)
         if task not in done:
             await respond(interaction, t(locale, "feedback.started_background"), ephemeral=True)
             return
-        result = task.result()
+        try:
+            result = task.result()
+        except InvalidInput as exc:  # e.g. the closing time passed while the form was open
+            await _refuse(interaction, exc, reopen)
+            return
         text = t(locale, "feedback.started", id=result.campaign_id, sent=result.sent, invited=result.invited,
                  failed=result.failed)
         if result.announced:

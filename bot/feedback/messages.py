@@ -4,7 +4,8 @@ from bot import i18n
 
 _THREAT_EN = (
     "🔒 **Anonymity.** Cercle stores your answer without your Discord id, name or message id, with only "
-    "the week it was given, and shows it to moderators only mixed with at least {k} others. "
+    "the week it was given, and shows it to moderators only together with the other answers, once at least "
+    "{k} answers exist (yours included). "
     "Protected from: other members, moderators and the vendor's staff using any bot feature, and anyone "
     "holding the database or a backup. Not protected from: whoever runs the bot process (with its token "
     "and secret) while feedback is being collected."
@@ -12,9 +13,10 @@ _THREAT_EN = (
 _THREAT_FR = (
     "🔒 **Anonymat.** Cercle enregistre votre réponse sans votre identifiant Discord, votre nom ni l'identifiant "
     "de votre message, avec seulement la semaine où elle a été donnée, et ne la montre aux modérateurs que mêlée "
-    "à au moins {k} autres. Protégé contre : les autres membres, les modérateurs et l'équipe de l'éditeur, quelle "
-    "que soit la fonction du bot utilisée, et quiconque détient la base de données ou une sauvegarde. Non protégé "
-    "contre : la personne qui fait tourner le bot (avec son jeton et son secret) pendant la collecte."
+    "aux autres réponses, une fois qu'il en existe au moins {k} (la vôtre comprise). Protégé contre : les autres "
+    "membres, les modérateurs et l'équipe de l'éditeur, quelle que soit la fonction du bot utilisée, et quiconque "
+    "détient la base de données ou une sauvegarde. Non protégé contre : la personne qui fait "
+    "tourner le bot (avec son jeton et son secret) pendant la collecte."
 )
 
 MESSAGES = {
@@ -80,6 +82,7 @@ MESSAGES = {
         "feedback.category.other": "Other",
         "feedback.pain.title": "Pain points over time",
         "feedback.pain.summary": "Last {weeks} weeks: {total} feedback(s), of which {pain} pain point(s).",
+        "feedback.pain.summary_hidden": "Last {weeks} weeks: {total} feedback(s).",
         "feedback.digest.title": "Anonymous feedback digest — {count} answers",
         "feedback.digest.footer": "Given anonymously with /feedback give and shown in random order.",
         "feedback.digest.posted": "Digest posted: {count} anonymous feedback(s).",
@@ -106,6 +109,7 @@ MESSAGES = {
         "feedback.modal.receipt": "Your receipt code",
         "feedback.modal.question_placeholder": "Start with 0-10: for a rating question",
         "feedback.modal.receipt_placeholder": "ABCDE-12345",
+        "feedback.modal.retry": "Edit and try again",
         "feedback.weekday.0": "Monday",
         "feedback.weekday.1": "Tuesday",
         "feedback.weekday.2": "Wednesday",
@@ -178,6 +182,7 @@ MESSAGES = {
         "feedback.category.other": "Autre",
         "feedback.pain.title": "Points de douleur dans le temps",
         "feedback.pain.summary": "{weeks} dernières semaines : {total} retour(s), dont {pain} point(s) de douleur.",
+        "feedback.pain.summary_hidden": "{weeks} dernières semaines : {total} retour(s).",
         "feedback.digest.title": "Synthèse des retours anonymes — {count} réponses",
         "feedback.digest.footer": "Donnés anonymement avec /retours donner et affichés dans un ordre aléatoire.",
         "feedback.digest.posted": "Synthèse publiée : {count} retour(s) anonyme(s).",
@@ -204,6 +209,7 @@ MESSAGES = {
         "feedback.modal.receipt": "Votre code de reçu",
         "feedback.modal.question_placeholder": "Commencez par 0-10: pour une question notée",
         "feedback.modal.receipt_placeholder": "ABCDE-12345",
+        "feedback.modal.retry": "Corriger et réessayer",
         "feedback.weekday.0": "lundi",
         "feedback.weekday.1": "mardi",
         "feedback.weekday.2": "mercredi",

@@ -221,7 +221,14 @@ def continuous_report(report: ContinuousReport, locale: str) -> OutMessage:
 
 
 def pain_points(view: PainPoints, locale: str, chart: bytes | None) -> OutMessage:
-    """The pain-points view: totals per category over the window, chart, and texts (≥ k)."""
+    """The pain-points view: totals per category over the window, chart, and texts — below
+    the threshold (``view.visible`` false) only the window's total count, no chart."""
+    if not view.visible:
+        lines = [
+            t(locale, "feedback.pain.summary_hidden", weeks=len(view.weeks), total=view.total),
+            t(locale, "feedback.report.hidden", threshold=max(view.threshold, MIN_THRESHOLD), count=view.total),
+        ]
+        return OutMessage(embeds=(Embed(title=t(locale, "feedback.pain.title"), description="\n".join(lines), color=COLOR),))
     lines = [t(locale, "feedback.pain.summary", weeks=len(view.weeks), total=view.total, pain=view.pain_total)]
     fields = []
     for category, counts in view.counts.items():
@@ -236,15 +243,7 @@ def pain_points(view: PainPoints, locale: str, chart: bytes | None) -> OutMessag
         )
     ]
     files = [File("painpoints.png", chart)] if chart else []
-    if not view.visible:
-        embeds[0] = Embed(
-            title=embeds[0].title,
-            description="\n".join(lines + [t(locale, "feedback.report.hidden", threshold=max(view.threshold, MIN_THRESHOLD), count=view.total)]),
-            fields=embeds[0].fields,
-            color=COLOR,
-            image=embeds[0].image,
-        )
-    elif view.texts:
+    if view.texts:
         block, cut = _texts_block(view.texts, TEXTS_BUDGET)
         embeds.append(Embed(title=t(locale, "feedback.category.pain_point"), description=block, color=COLOR))
         files.append(_texts_file("pain-points.txt", [(t(locale, "feedback.category.pain_point"), view.texts)]))

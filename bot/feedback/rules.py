@@ -307,9 +307,11 @@ def continuous_report(
 
 @dataclass(frozen=True)
 class PainPoints:
-    """Pain points over time: ``weeks`` (ISO weeks, oldest first), ``counts[category]`` per
-    week (aggregates, always shown), and pain-point ``texts`` shuffled — only when the
-    window holds at least ``threshold`` answers in all (``visible``)."""
+    """Pain points over time: ``weeks`` (ISO weeks, oldest first), the window's ``total``,
+    and — only when the window holds at least ``threshold`` answers in all (``visible``) —
+    ``counts[category]`` per week, ``pain_total`` and the pain-point ``texts`` shuffled.
+    Below the threshold ``counts`` is empty and ``pain_total`` 0: per-category or per-week
+    counts of a few answers would tell who said what (same rule as ``/campaign report``)."""
 
     weeks: tuple[str, ...]
     counts: dict[str, tuple[int, ...]]
@@ -336,8 +338,9 @@ def iso_weeks_back(now: datetime, weeks: int) -> list[str]:
 def pain_points(
     items: Sequence[SpontaneousItem], now: datetime, weeks: int, threshold: int, rng: random.Random | None = None
 ) -> PainPoints:
-    """Count feedback by category and week over the last ``weeks`` weeks; texts of
-    ``pain_point`` shuffled when the window holds at least ``threshold`` answers."""
+    """Count feedback by category and week over the last ``weeks`` weeks, with the texts of
+    ``pain_point`` shuffled — only when the window holds at least ``threshold`` answers;
+    below it, nothing but the window's total."""
     keys = iso_weeks_back(now, weeks)
     index = {k: n for n, k in enumerate(keys)}
     counts = {c: [0] * len(keys) for c in CATEGORIES}
@@ -345,12 +348,11 @@ def pain_points(
     for item in inside:
         counts[item.category][index[item.week]] += 1
     pains = [i.body for i in inside if i.category == "pain_point"]
-    texts: tuple[str, ...] = ()
-    if meets_threshold(len(inside), threshold):
-        (rng or random.SystemRandom()).shuffle(pains)
-        texts = tuple(pains)
+    if not meets_threshold(len(inside), threshold):
+        return PainPoints(tuple(keys), {}, len(inside), 0, threshold)
+    (rng or random.SystemRandom()).shuffle(pains)
     return PainPoints(
-        tuple(keys), {c: tuple(v) for c, v in counts.items()}, len(inside), len(pains), threshold, texts
+        tuple(keys), {c: tuple(v) for c, v in counts.items()}, len(inside), len(pains), threshold, tuple(pains)
     )
 
 

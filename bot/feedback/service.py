@@ -648,7 +648,8 @@ class FeedbackService:
         ref = await store.find_by_receipt(self.db, anonymity.receipt_hash(receipt))
         if ref is None:
             raise NotFound("feedback.error.bad_receipt")
-        await store.delete_answer(self.db, ref.id)
+        if not await store.delete_answer(self.db, ref.id):  # a second withdraw of the same code at once
+            raise NotFound("feedback.error.bad_receipt")
         title = None
         if ref.campaign_id is not None:
             campaign = await store.get_campaign(self.db, ref.campaign_id)
@@ -753,8 +754,8 @@ class FeedbackService:
         return render.campaign_report(campaign_report, locale, chart)
 
     async def pain_points(self, guild_id: int, weeks: int = 12, rng: random.Random | None = None) -> PainPoints:
-        """Feedback counts by category and ISO week (last ``weeks``, 1–52), pain-point texts
-        once the window holds at least the threshold."""
+        """Feedback counts by category and ISO week (last ``weeks``, 1–52) and pain-point
+        texts, once the window holds at least the threshold; below it only the total."""
         if not 1 <= weeks <= 52:
             raise InvalidInput("error.out_of_range", field="feedback_weeks", minimum=1, maximum=52)
         settings = await self.ctx.club.get(guild_id)
@@ -764,10 +765,12 @@ class FeedbackService:
     async def pain_points_message(self, guild_id: int, locale: str, weeks: int = 12) -> OutMessage:
         """The rendered pain-points view with its weekly stacked chart."""
         view = await self.pain_points(guild_id, weeks)
-        labels = {c: t(locale, f"feedback.category.{c}") for c in rules.CATEGORIES}
-        chart = await asyncio.to_thread(
-            charts.weekly_categories, view.weeks, view.counts, labels, t(locale, "feedback.chart.by_week")
-        )
+        chart = None
+        if view.visible:  # below the threshold: only the total, no chart of counts
+            labels = {c: t(locale, f"feedback.category.{c}") for c in rules.CATEGORIES}
+            chart = await asyncio.to_thread(
+                charts.weekly_categories, view.weeks, view.counts, labels, t(locale, "feedback.chart.by_week")
+            )
         return render.pain_points(view, locale, chart)
 
     async def export_csv(self, guild_id: int, campaign_id: int | None, actor_id: int) -> File:
@@ -827,15 +830,19 @@ class FeedbackService:
         (manual digests only), ``Conflict`` ``feedback.error.cannot_post`` when the post fails.
         """
         settings = await self.ctx.club.get(guild_id)
-        plan = DigestPlan(await store.count_pending(self.db, guild_id), settings.anonymity_threshold)
         channel_id = settings.feedback_channel_id
         if channel_id is None:
+            plan = DigestPlan(await store.count_pending(self.db, guild_id), settings.anonymity_threshold)
             if automatic:
                 return DigestResult(0, plan.pending, plan.threshold)
             raise Conflict("feedback.error.no_channel")
-        if not plan.ready:
+        # The threshold check and the taking are one transaction (a racing withdraw cannot
+        # shrink the batch below k between them).
+        batch = await store.take_pending(self.db, guild_id, to_ts(self.clock.now()), settings.anonymity_threshold)
+        plan = DigestPlan(batch.pending, batch.threshold)
+        if batch.digest_id is None:
             return DigestResult(0, plan.pending, plan.threshold)
-        digest_id, items = await store.take_pending(self.db, guild_id, to_ts(self.clock.now()))
+        digest_id, items = batch.digest_id, batch.items
         random.SystemRandom().shuffle(items)
         messages = render.digest(items, settings.locale)
         first_id = None

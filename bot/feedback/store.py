@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.anonymity import meets_threshold
 from bot.db import Database
 from bot.feedback.rules import AnswerValue, DigestSchedule, Question, SpontaneousItem
 
@@ -233,9 +234,10 @@ async def find_by_receipt(db: Database, receipt_hash: str) -> AnswerRef | None:
     return None if row is None else AnswerRef(row[0], row[1], row[2], row[3], bool(row[4]))
 
 
-async def delete_answer(db: Database, answer_id: str) -> None:
-    """Delete an answer and its values (``secure_delete`` zeroes the freed space)."""
-    await db.execute("DELETE FROM feedback_answers WHERE id = ?", (answer_id,))
+async def delete_answer(db: Database, answer_id: str) -> bool:
+    """Delete an answer and its values (``secure_delete`` zeroes the freed space); ``True``
+    when this call deleted it (``False``: already gone, e.g. a second withdraw at once)."""
+    return await db.execute_rowcount("DELETE FROM feedback_answers WHERE id = ?", (answer_id,)) == 1
 
 
 async def insert_spontaneous(
@@ -316,10 +318,24 @@ async def count_pending(db: Database, guild_id: int) -> int:
     )
 
 
-async def take_pending(db: Database, guild_id: int, posted_at: int) -> tuple[int, list[SpontaneousItem]]:
-    """Atomically create a digest row and attach every pending feedback to it.
+@dataclass(frozen=True)
+class Batch:
+    """What :func:`take_pending` did: ``digest_id`` (``None`` when nothing was taken),
+    ``pending`` feedbacks waiting when it looked, the ``threshold`` it applied, and the ``items`` taken."""
 
-    Returns ``(digest_id, items)``; the items are what the digest must post.
+    digest_id: int | None
+    pending: int
+    threshold: int
+    items: list[SpontaneousItem]
+
+
+async def take_pending(db: Database, guild_id: int, posted_at: int, threshold: int) -> Batch:
+    """In one transaction: count the pending spontaneous feedback and, only when at least
+    ``threshold`` (floored at 3) wait, create a digest row and attach every one of them to it.
+
+    Checking and taking in one transaction means a withdraw racing the digest can never make
+    it post fewer than *k* texts (DESIGN.md §3): the withdraw runs wholly before (then the
+    count sees it) or after (then the answer is already in the batch).
     """
     async with db.transaction() as conn:
         cursor = await conn.execute(
@@ -329,6 +345,8 @@ async def take_pending(db: Database, guild_id: int, posted_at: int) -> tuple[int
         )
         rows = list(await cursor.fetchall())
         await cursor.close()
+        if not meets_threshold(len(rows), threshold):
+            return Batch(None, len(rows), threshold, [])
         cursor = await conn.execute(
             "INSERT INTO feedback_digests (guild_id, posted_at, count) VALUES (?, ?, ?)",
             (guild_id, posted_at, len(rows)),
@@ -338,7 +356,7 @@ async def take_pending(db: Database, guild_id: int, posted_at: int) -> tuple[int
         await conn.executemany(
             "UPDATE feedback_answers SET digest_id = ? WHERE id = ?", [(digest_id, r[4]) for r in rows]
         )
-    return digest_id, [SpontaneousItem(r[0], r[1], r[2], r[3]) for r in rows]
+    return Batch(digest_id, len(rows), threshold, [SpontaneousItem(r[0], r[1], r[2], r[3]) for r in rows])
 
 
 async def release_digest(db: Database, digest_id: int) -> None:

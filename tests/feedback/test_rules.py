@@ -125,13 +125,25 @@ def test_continuous_report_groups_by_category():
 
 
 def test_pain_points_by_week():
-    """Counts land in their ISO week; texts hidden below the threshold."""
+    """Counts land in their ISO week once the window holds k answers."""
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)  # 2026-W49
+    items = [SpontaneousItem("pain_point", None, "x", "2026-W49"), SpontaneousItem("other", None, "y", "2026-W48"),
+             SpontaneousItem("other", None, "old", "2025-W01")]
+    items += [SpontaneousItem("praise", None, "z", "2026-W46")] * 3
+    view = rules.pain_points(items, now, 4, threshold=5)
+    assert view.weeks == ("2026-W46", "2026-W47", "2026-W48", "2026-W49")
+    assert view.counts["pain_point"] == (0, 0, 0, 1) and view.counts["other"] == (0, 0, 1, 0)
+    assert view.total == 5 and view.visible and view.texts == ("x",) and view.pain_total == 1
+
+
+def test_pain_points_below_threshold_only_total():
+    """Below the threshold only the window's total is known: no per-category or per-week count, no text."""
     now = datetime(2026, 11, 30, 9, tzinfo=UTC)  # 2026-W49
     items = [SpontaneousItem("pain_point", None, "x", "2026-W49"), SpontaneousItem("other", None, "y", "2026-W48"),
              SpontaneousItem("other", None, "old", "2025-W01")]
     view = rules.pain_points(items, now, 4, threshold=5)
     assert view.weeks == ("2026-W46", "2026-W47", "2026-W48", "2026-W49")
-    assert view.counts["pain_point"] == (0, 0, 0, 1) and view.counts["other"] == (0, 0, 1, 0)
+    assert view.counts == {} and view.pain_total == 0
     assert view.total == 2 and not view.visible and view.texts == ()
 
 
