@@ -85,6 +85,8 @@ async def fan_out(
 
 CLAIM_SQL = "INSERT INTO claims (key, guild_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING"
 FETCH_BATCH = 500  # recipients read per query while draining
+UNREADABLE = "unreadable"
+"""Failure reason of a recipient sealed under another anonymity secret (counted, never sent)."""
 _TOKEN_BYTES = 16
 _MASK = (1 << 64) - 1
 
@@ -135,6 +137,9 @@ class Outbox:
     two DMs therefore loses nothing and repeats nothing; only a crash while one DM request
     is in flight (sent by Discord, row not yet deleted) can DM that single member a second
     time when the job resumes — at-least-once for that one member rather than a silent drop.
+
+    A recipient sealed under another secret (``ANONYMITY_SECRET`` changed while a job was
+    pending) is counted as failed under :data:`UNREADABLE`, never guessed.
 
     One process drains a job at a time (a per-job lock); two bot processes on one database
     are not supported while a job is pending (both would resume it at start).
@@ -268,7 +273,8 @@ class Outbox:
         """Call ``send(user_id)`` for each pending recipient of ``job``, at most ``rate`` per
         second (``sleep(1/rate)`` between two calls, none before the first), deleting each
         recipient's row as soon as their DM was attempted. Returns this run's counts
-        (``DeliveryError`` counted by reason; other exceptions propagate and leave that
+        (``DeliveryError`` counted by reason, :data:`UNREADABLE` for a recipient sealed under
+        another secret; other exceptions propagate and leave that
         recipient pending, to be retried at the next start). The job row stays (see :meth:`run`).
         """
         async with self._lock(job):
@@ -289,20 +295,29 @@ class Outbox:
                 "SELECT token, sealed FROM fanout_outbox WHERE job = ? ORDER BY token LIMIT ?", (job, FETCH_BATCH)
             )
             if not batch:
+                if result.failures[UNREADABLE]:
+                    log.warning("fan-out %s: %d recipient(s) sealed under another secret, skipped",
+                                job, result.failures[UNREADABLE])
                 return result
             for row in batch:
                 token, sealed = bytes(row["token"]), bytes(row["sealed"])
                 if not first and interval:
                     await sleep(interval)
                 first = False
-                try:
-                    await send(self._unseal(job, token, sealed))
-                except DeliveryError as exc:
-                    result.failures[exc.reason] += 1
+                user_id = self._unseal(job, token, sealed)
+                if self._token(job, user_id) != token:
+                    # Sealed under another secret (ANONYMITY_SECRET changed): never guess a recipient.
+                    result.failures[UNREADABLE] += 1
                     column = "failed"
                 else:
-                    result.sent += 1
-                    column = "sent"
+                    try:
+                        await send(user_id)
+                    except DeliveryError as exc:
+                        result.failures[exc.reason] += 1
+                        column = "failed"
+                    else:
+                        result.sent += 1
+                        column = "sent"
                 async with self.db.transaction() as conn:
                     cursor = await conn.execute("DELETE FROM fanout_outbox WHERE job = ? AND token = ?", (job, token))
                     await cursor.close()
