@@ -176,3 +176,36 @@ async def test_cancel_notice_resumes_after_a_stop(harness):
         assert len(dms) == (1 if user.dms_open else 0), user.username
         assert all("cancel" in m.text().lower() for m in dms)
     assert await outbox_rows(h) == (0, 0)
+
+
+async def test_moved_notice_resumes_after_a_stop(harness):
+    """A "meeting moved" DM fan-out stopped half-way is finished by the next bot with the same
+    text (old and new time re-rendered from the rows), once per member."""
+    h, c = harness, harness.club
+    await h.configure_defaults()
+    extra = add_members(h, 20)
+    stuck = StuckSleep(after=6)
+    await h.restart(fanout_sleep=stuck)
+    await create_meeting(h, reminders="none")
+    oid = int(meeting_id(announcement(h)))
+    service = h.bot.ctx.services["meetings"]
+    for user in extra:
+        await service.rsvp(oid, user.id, "going", refresh=False)
+    edit = asyncio.create_task(
+        h.fake.slash(c.admin, "meeting edit", guild=c.guild, meeting=str(oid), starts="2026-12-05 18:00")
+    )
+    await asyncio.wait_for(stuck.blocked.wait(), 10)
+    await h.fake.settle()
+    before = {m.text() for u in extra for m in h.fake.dms_to(u)}
+    await stop_stuck(h, [edit])
+
+    await start_and_resume(h)
+    old_ts, new_ts = int(START_AT.timestamp()), int((START_AT + timedelta(days=2)).timestamp())
+    texts = set()
+    for user in extra:
+        dms = h.fake.dms_to(user)
+        assert len(dms) == (1 if user.dms_open else 0), user.username
+        texts |= {m.text() for m in dms}
+    (text,) = texts  # the resumed DMs are the very text of the interrupted run
+    assert before == {text} and "has moved" in text and f"<t:{old_ts}:F>" in text and f"<t:{new_ts}:F>" in text
+    assert await outbox_rows(h) == (0, 0)
