@@ -20,6 +20,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.errors import InvalidInput
 from bot.i18n import t
 from bot.meetings import render
 from bot.meetings.rules import AGENDA_MAX, TITLE_MAX
@@ -136,27 +137,38 @@ class VoteButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"
 
 
 class CreateModal(discord.ui.Modal):
-    """Title and agenda of a new meeting (after ``/meeting create``'s options were checked)."""
+    """Title and agenda of a new meeting (after ``/meeting create``'s options were checked);
+    ``typed`` fills it in again after a refusal."""
 
-    def __init__(self, draft: Draft, locale: str) -> None:
+    def __init__(self, draft: Draft, locale: str, typed: dict[str, str] | None = None) -> None:
         super().__init__(title=shorten(t(locale, "meetings.modal.title"), 45), timeout=900,
                          custom_id=f"cercle:meetings:create:{secrets.token_hex(8)}")
         self.draft = draft
+        self.locale = locale
+        typed = typed or {}
         self.name: discord.ui.TextInput[CreateModal] = discord.ui.TextInput(
-            label=shorten(t(locale, "meetings.modal.name"), 45), max_length=TITLE_MAX, custom_id="title"
+            label=shorten(t(locale, "meetings.modal.name"), 45), max_length=TITLE_MAX, custom_id="title",
+            default=typed.get("title") or None,
         )
         self.agenda: discord.ui.TextInput[CreateModal] = discord.ui.TextInput(
             label=shorten(t(locale, "meetings.modal.agenda"), 45), style=discord.TextStyle.paragraph,
-            max_length=AGENDA_MAX, required=False, custom_id="agenda",
+            max_length=AGENDA_MAX, required=False, custom_id="agenda", default=typed.get("agenda") or None,
         )
         self.add_item(self.name)
         self.add_item(self.agenda)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await service_of(interaction).create(
-            self.draft, actor_of(interaction), title=self.name.value, agenda=self.agenda.value
-        )
+        typed = {"title": self.name.value, "agenda": self.agenda.value}
+        try:
+            result = await service_of(interaction).create(self.draft, actor_of(interaction), **typed)
+        except InvalidInput as exc:
+            if exc.params.get("field") not in RETRYABLE_FIELDS:
+                raise  # the options of /meeting create were refused: the form cannot fix them
+            # The refusal names the field; a button reopens the form with what was typed.
+            locale = await locale_for(interaction)
+            await respond(interaction, exc.render(locale), view=RetryView(self.draft, self.locale, typed, locale))
+            return
         locale = await locale_for(interaction)
         occ = result.occurrence
         lines = [t(locale, "meetings.created", title=plain(shorten(occ.title, 200)), when=render.when_text(occ),
@@ -173,6 +185,23 @@ class CreateModal(discord.ui.Modal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
+
+
+RETRYABLE_FIELDS = ("meetings.title", "meetings.agenda")
+"""Refusals the create form itself can fix (the others are about the command's options)."""
+
+
+class RetryView(discord.ui.View):
+    """One "Edit and try again" button under a refused create form, reopening it filled in (15 min)."""
+
+    def __init__(self, draft: Draft, modal_locale: str, typed: dict[str, str], locale: str) -> None:
+        super().__init__(timeout=900)
+        self.draft, self.modal_locale, self.typed = draft, modal_locale, typed
+        self.retry.label = t(locale, "meetings.modal.retry")
+
+    @discord.ui.button(label="retry", style=discord.ButtonStyle.primary)
+    async def retry(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(CreateModal(self.draft, self.modal_locale, self.typed))
 
 
 class MeetingsCog(commands.Cog):

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from bot.errors import InvalidInput, check_length
+from bot.timeparse import EARLIEST, LATEST, parse_future_instant
 
 Repeat = Literal["none", "weekly", "monthly", "quarterly", "semiannual", "yearly"]
 RsvpStatus = Literal["going", "maybe", "no"]
@@ -87,6 +88,40 @@ def parse_location(value: str | None) -> Location:
     if match:
         return Location(channel_id=int(match.group(1) or match.group(2)))
     return Location(text=check_length("meetings.location", text, LOCATION_MAX))
+
+
+MAX_ID = 2**63 - 1
+"""SQLite's largest INTEGER: a bigger id typed in an option would overflow the query."""
+
+
+def parse_id(value: object) -> int | None:
+    """A row id typed or carried in a custom id (``"12"``) → ``int``, or ``None`` when it is
+    not a whole number between 1 and :data:`MAX_ID` (``"99999999999999999999999"``, ``"-1"``, ``"1e3"``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip() if value is not None else ""
+        if not text.isascii() or not text.isdigit() or len(text) > 19:
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def parse_start(text: str, *, zone: str, locale: str, now: datetime, field: str = "meetings.starts") -> datetime:
+    """A meeting's start typed in the club's zone and language → UTC instant to the minute,
+    after ``now`` and between 2000 and 2200 (the range the time parser accepts): far enough
+    from ``datetime``'s limits that start + duration, reminders and the archive delay never
+    overflow. Raises ``InvalidInput`` naming ``field`` (``error.bad_time``, ``error.time_in_past``)."""
+    bad = InvalidInput("error.bad_time", field=field, value=(text or "").strip()[:50])
+    try:
+        instant = parse_future_instant(text, field=field, zone=zone, locale=locale, now=now).replace(second=0)
+    except OverflowError:  # date arithmetic past year 1 or 9999
+        raise bad from None
+    if not EARLIEST <= instant <= LATEST:
+        raise bad
+    return instant
 
 
 def validate_title(value: str | None) -> str:

@@ -39,8 +39,10 @@ from bot.meetings.rules import (
     count_rsvps,
     end_key,
     format_local,
+    parse_id,
     parse_local,
     parse_location,
+    parse_start,
     rank_topics,
     reminder_decision,
     reminder_key,
@@ -57,7 +59,7 @@ from bot.meetings.rules import (
 from bot.meetings.store import Occurrence, Series, Topic
 from bot.ports import DeliveryError, File, OutMessage
 from bot.text import plain, shorten
-from bot.timeparse import parse_duration, parse_future_instant
+from bot.timeparse import parse_duration
 
 log = logging.getLogger(__name__)
 
@@ -196,13 +198,18 @@ class MeetingsService:
         )
 
     async def _occurrence(self, guild_id: int | None, occurrence_id: int | str) -> Occurrence:
-        try:
-            oid = int(occurrence_id)
-        except (TypeError, ValueError):
-            raise NotFound("meetings.error.not_found") from None
+        # With ``guild_id`` the id was typed in a command's ``meeting`` option: the refusal
+        # names that field; without, it comes from a button of a meeting that may be gone.
+        missing = (
+            NotFound("meetings.error.not_found") if guild_id is None
+            else NotFound("meetings.error.no_such_meeting", field="meetings.meeting")
+        )
+        oid = parse_id(occurrence_id)  # out of SQLite's range ("99999999999999999999999") → not found
+        if oid is None:
+            raise missing
         occ = await store.get_occurrence(self.db, oid)
         if occ is None or (guild_id is not None and occ.guild_id != guild_id):
-            raise NotFound("meetings.error.not_found")
+            raise missing
         return occ
 
     async def _counts(self, occurrence_id: int) -> RsvpCounts:
@@ -304,8 +311,7 @@ class MeetingsService:
         await self._require_moderator(guild_id, actor)
         club = await self.ctx.club.get(guild_id)
         now = self.ctx.clock.now()
-        starts_at = parse_future_instant(starts, field="meetings.starts", zone=club.timezone, locale=club.locale, now=now)
-        starts_at = starts_at.replace(second=0)
+        starts_at = parse_start(starts, zone=club.timezone, locale=club.locale, now=now)
         if duration and duration.strip():
             delta = validate_duration(parse_duration(duration, field="meetings.duration", locale=club.locale))
         else:
@@ -622,10 +628,9 @@ class MeetingsService:
         Returns the topic and whether the member's vote now counts. Raises ``NotFound``,
         ``Conflict`` once the meeting has ended or was cancelled.
         """
-        try:
-            tid = int(topic_id)
-        except (TypeError, ValueError):
-            raise NotFound("meetings.error.topic_not_found") from None
+        tid = parse_id(topic_id)
+        if tid is None:
+            raise NotFound("meetings.error.topic_not_found")
         topic = await store.get_topic(self.db, tid)
         if topic is None:
             raise NotFound("meetings.error.topic_not_found")
@@ -710,9 +715,7 @@ class MeetingsService:
         starts_at = occ.starts_at
         length = occ.duration_s
         if starts is not None and starts.strip():
-            starts_at = parse_future_instant(
-                starts, field="meetings.starts", zone=club.timezone, locale=club.locale, now=now
-            ).replace(second=0)
+            starts_at = parse_start(starts, zone=club.timezone, locale=club.locale, now=now)
         if duration is not None and duration.strip():
             length = int(validate_duration(parse_duration(duration, field="meetings.duration", locale=club.locale)).total_seconds())
             series_changes["duration_s"] = length

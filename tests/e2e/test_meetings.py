@@ -286,6 +286,66 @@ async def test_edit_refusals_in_both_languages(club):
     assert "Hacked" not in announcement(h).text()
 
 
+BIG = "99999999999999999999999"  # beyond SQLite's INTEGER
+
+
+@pytest.mark.parametrize(
+    ("path", "options", "member"),
+    [
+        ("meeting edit", {"meeting": BIG, "title": "x"}, False),
+        ("meeting cancel", {"meeting": BIG}, False),
+        ("meeting attendees", {"meeting": BIG}, False),
+        ("meeting agenda", {"meeting": BIG}, False),
+        ("meeting edit", {"meeting": "-1", "title": "x"}, False),
+        ("meeting cancel", {"meeting": "1e3"}, False),
+        ("meetings propose", {"meeting": BIG, "topic": "x"}, True),
+        ("meetings propose", {"meeting": "424242", "topic": "x"}, True),
+    ],
+)
+async def test_unknown_or_out_of_range_meeting_is_not_found_naming_the_field(club, path, options, member):
+    """A meeting id out of range (or unknown) in any command is "no such meeting", naming the field (EN and FR)."""
+    h, c = club, club.club
+    await create_meeting(h)
+    user = c.alice if member else c.admin
+    reply = await slash_options(h, user, path, options)
+    assert "**meeting**: this meeting does not exist in this club" in reply.text(), reply.text()
+    french = await slash_options(h, user, path, options, locale="fr")
+    assert "**réunion** : cette réunion n'existe pas dans ce club" in french.text(), french.text()
+    assert "Something went wrong" not in reply.text() + french.text()
+
+
+@pytest.mark.parametrize("starts", ["0001-01-01 00:00", "9999-12-31 23:59"])
+async def test_dates_out_of_range_name_the_starts_field(club, starts):
+    """A start at year 1 or 9999 is refused naming the starts field, at create and at edit, in both languages."""
+    h, c = club, club.club
+    reply = await h.fake.slash(c.admin, "meeting create", guild=c.guild, starts=starts)
+    assert not reply.modal and "**starts**" in reply.text() and "Something went wrong" not in reply.text()
+    french = await h.fake.slash(c.admin, "meeting create", guild=c.guild, starts=starts, locale="fr")
+    assert not french.modal and "**début**" in french.text()
+    await create_meeting(h)
+    mid = meeting_id(announcement(h))
+    edit = await slash_options(h, c.admin, "meeting edit", {"meeting": mid, "starts": starts})
+    assert "**starts**" in edit.text() and "Something went wrong" not in edit.text()
+
+
+async def test_blank_title_keeps_the_typed_agenda(club):
+    """A blank title refuses the form naming the field, with a button that reopens it filled in (EN and FR)."""
+    h, c = club, club.club
+    agenda = "1. Roadmap review\n2. Export module pain points\n" + "Long careful notes. " * 50
+    refused = await create_meeting(h, title="   ", agenda=agenda)
+    assert "**title** is required" in refused.text() and refused.ephemeral
+    assert refused.message.buttons()[0]["label"] == "Edit and try again"
+    reopened = await h.fake.click(c.admin, refused.message, label="Edit and try again")
+    inputs = {row["components"][0]["custom_id"]: row["components"][0].get("value") for row in reopened.modal["components"]}
+    assert inputs == {"title": "   ", "agenda": agenda}
+    done = await h.fake.submit_modal(c.admin, reopened, {"title": "Spring meeting"})
+    assert "Spring meeting" in done.text() and not done.message.buttons()
+    assert "Roadmap review" in announcement(h).text()
+    french = await create_meeting(h, title="   ", agenda="Ordre du jour précieux", locale="fr", starts="2026-12-04 18:00")
+    assert "**titre** est obligatoire" in french.text()
+    assert french.message.buttons()[0]["label"] == "Corriger et réessayer"
+
+
 async def test_edit_title_and_location(club):
     """Editing the title and location updates the announcement, the event and the thread's name, with a notice in it."""
     h, c = club, club.club

@@ -125,3 +125,26 @@ def test_meetings_package_never_imports_discord():
         source = path.read_text(encoding="utf-8")
         assert "import discord" not in source and "from discord" not in source, path.name
     assert "aiosqlite" not in (package / "rules.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("12", 12), (" 7 ", 7), (12, 12), (str(2**63 - 1), 2**63 - 1), (str(2**63), None),
+     ("99999999999999999999999", None), ("0", None), ("-1", None), ("1e3", None), ("١", None), ("", None),
+     (None, None), (True, None), (2**70, None)],
+)
+def test_parse_id_only_whole_numbers_sqlite_can_hold(value, expected):
+    """Ids typed in options: whole ASCII numbers from 1 to SQLite's largest INTEGER, else None."""
+    assert rules.parse_id(value) == expected
+
+
+def test_parse_start_keeps_to_the_parser_range():
+    """A start is read in the club's zone to the minute; year 1 or 9999 is refused naming the field."""
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert rules.parse_start("2026-12-03 18:00", zone="Europe/Paris", locale="en", now=now) == datetime(
+        2026, 12, 3, 17, 0, tzinfo=UTC
+    )
+    for typed in ("0001-01-01 00:00", "9999-12-31 23:59"):
+        with pytest.raises(InvalidInput) as err:
+            rules.parse_start(typed, zone="Europe/Paris", locale="fr", now=now)
+        assert err.value.params["field"] == "meetings.starts"

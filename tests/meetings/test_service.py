@@ -172,6 +172,52 @@ async def test_remind_needs_rsvp_and_unknown_meeting(svc):
     assert "does not exist" in err.value.render("en") and "n'existe pas" in err.value.render("fr")
 
 
+@pytest.mark.parametrize("typed", ["99999999999999999999999", str(2**63), "-1", "0", "1e3", "١", " ", "abc"])
+async def test_meeting_ids_out_of_range_are_not_found_naming_the_field(svc, typed):
+    """An id typed in the meeting option that SQLite cannot hold (or no id at all) is "no such meeting",
+    naming the field, for every command — moderators' and members' — in EN and FR."""
+    await create(svc)
+    calls = [
+        svc.edit(GUILD, typed, MOD, title="x"),
+        svc.cancel(GUILD, typed, MOD),
+        svc.attendees(GUILD, typed, MOD),
+        svc.agenda(GUILD, typed, MOD),
+        svc.propose(GUILD, typed, 601, "A topic"),
+    ]
+    for call in calls:
+        with pytest.raises(NotFound) as err:
+            await call
+        assert err.value.render("en").startswith("**meeting**: this meeting does not exist")
+        assert err.value.render("fr").startswith("**réunion** : cette réunion n'existe pas")
+    for click in (svc.rsvp(typed, 601, "going"), svc.toggle_remind(typed, 601)):
+        with pytest.raises(NotFound) as err:
+            await click
+        assert "does not exist" in err.value.render("en")
+    with pytest.raises(NotFound):
+        await svc.vote(typed, 601)
+
+
+async def test_start_far_from_now_names_the_starts_field(svc, monkeypatch):
+    """Whatever the parser returns, a start datetime cannot compute with (year 9999, or an
+    overflow) is refused naming the starts field, at create and at edit."""
+    from bot.meetings import rules
+
+    occ = (await create(svc)).occurrence
+    monkeypatch.setattr(rules, "parse_future_instant", lambda *a, **k: datetime(9999, 12, 31, 23, 59, tzinfo=UTC))
+    for call in (svc.prepare(GUILD, MOD, starts="9999-12-31 23:59"), svc.edit(GUILD, occ.id, MOD, starts="9999-12-31 23:59")):
+        with pytest.raises(InvalidInput) as err:
+            await call
+        assert "**starts**" in err.value.render("en") and "**début**" in err.value.render("fr")
+
+    def overflow(*_args, **_kwargs):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(rules, "parse_future_instant", overflow)
+    with pytest.raises(InvalidInput) as err:
+        await svc.prepare(GUILD, MOD, starts="0001-01-01 00:00")
+    assert "**starts**" in err.value.render("en") and "0001-01-01 00:00" in err.value.render("en")
+
+
 async def test_reminders_thread_archived_and_closed_dms(svc, port, clock):
     """Reminders post in the (archived) thread and DM members who asked; closed DMs are counted."""
     occ = (await create(svc)).occurrence
