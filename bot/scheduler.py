@@ -27,6 +27,7 @@ from bot.db import Database
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str], Awaitable[None]]
+STOP_GRACE = 10.0  # seconds stop() waits for interrupted jobs to give their claims back
 Loader = Callable[[], Awaitable[list[tuple[str, datetime]]]]
 
 
@@ -55,6 +56,7 @@ class Scheduler:
         self._aps: AsyncIOScheduler | None = None
         self._running = False
         self._run_lock = asyncio.Lock()
+        self._inflight: set[asyncio.Task[None]] = set()
 
     def register(self, kind: str, handler: Handler, loader: Loader | None = None) -> None:
         """Declare a kind of job. Raises ``ValueError`` if ``kind`` is already registered."""
@@ -112,13 +114,21 @@ class Scheduler:
         await self.run_due()
 
     async def stop(self) -> None:
-        """Stop waking; armed jobs are re-armed from the database at the next start."""
+        """Stop waking, then interrupt the jobs still running and wait for them (at most
+        ``STOP_GRACE`` seconds) — before the bot closes its HTTP session and database, so an
+        interrupted job can give its claim back. Armed jobs are re-armed from the database
+        at the next start."""
         self._running = False
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
         if not self.clock.is_real:
             self.clock.remove_listener(self.run_due)  # type: ignore[attr-defined]
+        running = [t for t in self._inflight if not t.done()]
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running, timeout=STOP_GRACE)
 
     async def run_due(self) -> int:
         """Run every armed job whose instant has come, in time order; returns how many ran.
@@ -150,10 +160,20 @@ class Scheduler:
         await self._call(kind, ref)
 
     async def _call(self, kind: str, ref: str) -> None:
+        # Each run is its own task so stop() can interrupt it while the database is still
+        # open: a handler inside claimed() then gives its claim back for the next start.
+        task = asyncio.create_task(self._handlers[kind](ref), name=f"cercle-job:{kind}")
+        self._inflight.add(task)
         try:
-            await self._handlers[kind](ref)
+            await task
+        except asyncio.CancelledError:
+            if not (task.cancelled() and not self._running):
+                raise
+            log.info("scheduled job %s:%s interrupted by shutdown; it will run again at the next start", kind, ref)
         except Exception:
             log.exception("scheduled job %s:%s failed", kind, ref)
+        finally:
+            self._inflight.discard(task)
 
     async def claim(self, key: str, guild_id: int | None = None) -> bool:
         """Claim an idempotency key; ``True`` only for the first caller ever (any process).

@@ -62,7 +62,10 @@ def test_not_a_database_fails_cleanly_and_exits(env, monkeypatch, capsys):
     assert "not a database" in capsys.readouterr().err
     import threading
 
-    assert not [t for t in threading.enumerate() if "_connection_worker_thread" in t.name and t.is_alive()]
+    workers = [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+    for worker in workers:
+        worker.join(timeout=2)  # a closed connection's worker ends; a leaked one never does
+    assert not [t for t in workers if t.is_alive()]
 
 
 def test_debug_level_never_reaches_library_loggers(env, monkeypatch):

@@ -128,3 +128,27 @@ async def test_claimed_releases_when_interrupted_and_keeps_when_completed(db, cl
             assert not won
             raise RuntimeError("the loser failing must not free the winner's claim")
     assert await db.fetchval("SELECT discord_id FROM claims WHERE key = 'k:1'") == 99
+
+
+async def test_stop_interrupts_a_running_job_which_gives_its_claim_back(db, clock):
+    """A job stuck mid-side-effect at shutdown is cancelled by stop() while the database is open; its claim is released."""
+    import asyncio
+
+    scheduler = Scheduler(db, clock)
+    entered = asyncio.Event()
+
+    async def handler(ref: str) -> None:
+        async with scheduler.claimed(f"post:{ref}", 1) as won:
+            assert won
+            entered.set()
+            await asyncio.Event().wait()  # a post waiting out a long rate limit
+            await scheduler.complete(f"post:{ref}")
+
+    scheduler.register("k", handler)
+    await scheduler.start()
+    scheduler.arm("k", "w49", clock.now() + timedelta(minutes=1))
+    runner = asyncio.create_task(clock.advance(minutes=2))
+    await asyncio.wait_for(entered.wait(), timeout=5)
+    await scheduler.stop()
+    await asyncio.wait_for(runner, timeout=5)
+    assert await db.fetchval("SELECT count(*) FROM claims WHERE key = 'post:w49'") == 0
