@@ -126,7 +126,7 @@ class RetryView(discord.ui.View):
 
 
 SHOW_RESULTS_CHOICES = [
-    app_commands.Choice(name=_("Live: counts update as votes come"), value="live"),
+    app_commands.Choice(name=_("Live (public polls): counts update as votes come"), value="live"),
     app_commands.Choice(name=_("After close: counts shown at the end"), value="after_close"),
 ]
 REPEAT_CHOICES = [
@@ -159,6 +159,10 @@ class PollsCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(VoteButton)
+        ctx = getattr(self.bot, "ctx", None)
+        service = ctx.services.get("polls") if ctx is not None else None
+        if service is not None:  # the bot is stopping: interrupt a results post in flight
+            await service.shutdown()  # (its claim is released while the database is open)
 
     @poll.command(name=_("create"), description=_("Create a poll (a form asks for the question and choices)"))
     @app_commands.rename(

@@ -8,6 +8,7 @@ label 80, embed title 256, description 4,096); the database keeps it whole.
 
 from __future__ import annotations
 
+from bot.anonymity import MIN_THRESHOLD
 from bot.clock import to_ts
 from bot.i18n import t
 from bot.polls.rules import Poll, Tally, bar, percent
@@ -41,15 +42,30 @@ def choice_line(position: int, choice: str) -> str:
     return f"**{position}.** {shorten(plain(choice), CHOICE_SHOWN)}"
 
 
+def effective_threshold(poll: Poll, club_threshold: int) -> int:
+    """The anonymity threshold *k* of an anonymous poll: the higher of the one kept on the
+    poll (the club's when it was created, as its voters were told) and the club's current
+    one, never below :data:`~bot.anonymity.MIN_THRESHOLD` (lowering the club's threshold
+    never reveals a poll hidden under the one its voters were promised)."""
+    return max(poll.anonymity_threshold, club_threshold, MIN_THRESHOLD)
+
+
 def counts_visible(poll: Poll, tally: Tally, threshold: int) -> bool:
-    """Whether the message may show counts now: ``live`` polls (anonymous ones once
-    ``threshold`` members voted, so an early vote cannot be read off a count), every poll
-    once closed; ``after_close`` polls never before their close (issue 3)."""
+    """Whether counts may be shown now (message, results post, ``/poll results``, export).
+
+    - Public poll: ``live`` while open, every public poll once closed; ``after_close``
+      never before its close.
+    - Anonymous poll: only once closed, and only with at least ``threshold`` voters
+      (the poll's :func:`effective_threshold`). Never while open, whatever
+      ``show_results``: counts that move while a poll is open tell anyone watching (or
+      a voter who votes, reads and un-votes) what the last voters chose. Below the
+      threshold at the close they stay hidden for good; only the number of voters shows.
+    """
+    if poll.anonymous:
+        return poll.status == "closed" and tally.voters >= max(threshold, MIN_THRESHOLD)
     if poll.status == "closed":
         return True
-    if poll.show_results != "live" or poll.status != "open":
-        return False
-    return not poll.anonymous or tally.voters >= threshold
+    return poll.show_results == "live" and poll.status == "open"
 
 
 def _status_line(poll: Poll, locale: str) -> str:
@@ -94,10 +110,12 @@ def poll_embed(poll: Poll, tally: Tally, locale: str, threshold: int) -> Embed:
         if (poll.status == "open" and poll.show_results == "live") or poll.status == "closed":
             info.append(t(locale, "polls.msg.voters", count=tally.voters))
         if not show and poll.status in ("open", "scheduled"):
-            if poll.show_results == "after_close":
-                info.append(t(locale, "polls.msg.hidden_until_close"))
+            if poll.anonymous:
+                info.append(t(locale, "polls.msg.hidden_anonymous", threshold=max(threshold, MIN_THRESHOLD)))
             else:
-                info.append(t(locale, "polls.msg.hidden_threshold", threshold=threshold))
+                info.append(t(locale, "polls.msg.hidden_until_close"))
+        if not show and poll.status == "closed" and tally.voters:
+            info.append(t(locale, "polls.msg.hidden_below_threshold", threshold=max(threshold, MIN_THRESHOLD)))
         if poll.status == "closed":
             info.insert(0, f"**{t(locale, 'polls.msg.final')}**")
     tail = "\n".join(info)
@@ -140,10 +158,18 @@ def chart_filename(poll_id: int) -> str:
     return f"poll-{poll_id}-results.png"
 
 
-def results_message(poll: Poll, tally: Tally, locale: str, chart: bytes | None) -> OutMessage:
-    """Counts and bars in an embed, with the chart attached and shown in it."""
-    block = results_block(poll, tally, locale, True)
+def results_message(
+    poll: Poll, tally: Tally, locale: str, chart: bytes | None, *, show_counts: bool = True, threshold: int = 0
+) -> OutMessage:
+    """Counts and bars in an embed, with the chart attached and shown in it. Without
+    ``show_counts`` (an anonymous poll closed with fewer voters than ``threshold``): the
+    choices, the number of voters and why the counts are hidden; no chart."""
+    block = results_block(poll, tally, locale, show_counts)
     info = t(locale, "polls.msg.voters", count=tally.voters) if tally.voters else t(locale, "polls.msg.no_votes")
+    if not show_counts:
+        chart = None
+        if tally.voters:
+            info += "\n" + t(locale, "polls.msg.hidden_below_threshold", threshold=max(threshold, MIN_THRESHOLD))
     files: tuple[File, ...] = ()
     image = None
     if chart is not None:

@@ -70,6 +70,8 @@ class Poll:
     created_at: datetime
     choices: tuple[str, ...] = ()
     repeat: Repeat = "none"
+    anonymity_threshold: int = 0  # the club's k when created (raised at the close); 0: unknown
+    sealed_voters: int | None = None  # anonymous poll sealed at its close: its number of voters
 
     @property
     def single(self) -> bool:

@@ -12,6 +12,21 @@ Everything scheduled goes scheduler → this service → port (DESIGN.md §1, §
   :data:`~bot.polls.rules.REFRESH_DELAY` after the first unrendered vote if none is
   armed, so a poll message is edited at most once per delay however fast votes come.
 
+Anonymous polls (DESIGN.md §3):
+
+- Counts of an anonymous poll show only once it is closed, and only if at least *k*
+  members voted, *k* being the higher of the club's anonymity threshold when the poll was
+  created (kept on the poll) and its threshold now (never below 3). Before the close the
+  message shows the number of voters only, whatever ``show_results``: live counts would
+  tell anyone watching the message (or a member who votes, reads the counts and un-votes)
+  what the last voters chose. Below *k* at the close, the counts stay hidden for good —
+  in the final message, the results post (no chart), ``/poll results`` and the export
+  (refused) — and only the number of voters shows. Public polls keep ``live`` results.
+- At the close an anonymous poll is sealed (:func:`~bot.polls.store.seal`, one
+  transaction): every vote's voter key is replaced by a random value, so only the counts
+  survive — not even the database and the secret together tell who voted what. A member
+  who clicks a sealed poll is told it is closed, without their vote (nobody can find it).
+
 Clicks go through a group commit: clicks that arrive while a write is in flight are
 applied together in the next transaction (each click still re-reads its own state), so a
 burst of clicks costs a few fsyncs, not one each.
@@ -120,6 +135,7 @@ class PollService:
         self._flusher: asyncio.Task | None = None
         self._polls_meta: dict[int, tuple[bool, int]] = {}
         self._meta_pending: dict[int, asyncio.Future] = {}
+        self._side_effects: set[asyncio.Task] = set()
         ctx.services["polls"] = self
 
     # --- scheduler wiring -------------------------------------------------------------
@@ -183,7 +199,13 @@ class PollService:
             opens_at = parse_future_instant(opens, field="polls.opens", zone=club.timezone, locale=club.locale, now=now)
         start = opens_at or now
         closes_text = closes.strip() if closes and closes.strip() else None
-        closes_at = self._closes(closes_text, start, club, now)
+        try:
+            closes_at = self._closes(closes_text, start, club, now)
+            if repeat != "none":  # the series is stored in local time: the zone shift must fit too
+                to_local(start, club.timezone), to_local(closes_at, club.timezone)
+        except OverflowError:  # e.g. opens "9999-12-31 23:59" + the default 7 days
+            field, value = ("polls.closes", closes_text) if closes_text else ("polls.opens", opens or "")
+            raise InvalidInput("polls.error.out_of_range", field=field, value=value.strip()[:50]) from None
         check_window(start, closes_at, repeat)  # type: ignore[arg-type]
         return PollDraft(
             guild_id=guild_id, creator_id=actor_id, channel_id=channel, anonymous=anonymous,
@@ -192,6 +214,7 @@ class PollService:
         )
 
     def _closes(self, text: str | None, start: datetime, club: ClubSettings, now: datetime) -> datetime:
+        """The closing instant; raises ``OverflowError`` when it falls outside datetime's range."""
         if text is None:
             return start + DEFAULT_DURATION
         if is_duration(text):
@@ -234,7 +257,10 @@ class PollService:
                 local_closes=to_local(closes_at, draft.timezone), now=now,
             )
         status = "open" if opens_at <= now else "scheduled"
-        poll_id = await store.insert_poll(self.db, spec, status=status, series_id=series_id, now=now)
+        threshold = (await self.ctx.club.get(draft.guild_id)).anonymity_threshold
+        poll_id = await store.insert_poll(
+            self.db, spec, status=status, series_id=series_id, now=now, threshold=threshold
+        )
         assert poll_id is not None
         if status == "open":
             await self.db.execute("UPDATE polls SET opened_at = ? WHERE id = ?", (to_ts(now), poll_id))
@@ -394,14 +420,15 @@ class PollService:
             return False
         poll = await self._get(poll_id)
         if poll.message_id is None:
-            if await self.scheduler.claim(f"poll:{poll_id}:post", poll.guild_id):
-                try:
-                    message_id = await self.port.send_message(poll.channel_id, await self._poll_message(poll))
-                except DeliveryError as exc:
-                    log.warning("poll %s: could not post in channel %s (%s)", poll_id, poll.channel_id, exc.reason)
-                else:
-                    await store.set_message(self.db, poll_id, message_id)
-                    await self.scheduler.complete(f"poll:{poll_id}:post", message_id)
+            async with self.scheduler.claimed(f"poll:{poll_id}:post", poll.guild_id) as won:
+                if won:
+                    try:
+                        message_id = await self.port.send_message(poll.channel_id, await self._poll_message(poll))
+                    except DeliveryError as exc:
+                        log.warning("poll %s: could not post in channel %s (%s)", poll_id, poll.channel_id, exc.reason)
+                    else:
+                        await store.set_message(self.db, poll_id, message_id)
+                        await self.scheduler.complete(f"poll:{poll_id}:post", message_id)
         else:
             await self._edit(poll)
         self.scheduler.arm(KIND_CLOSE, str(poll_id), poll.closes_at)
@@ -420,23 +447,46 @@ class PollService:
         await self._finalize(poll.id)
 
     async def _finalize(self, poll_id: int) -> None:
-        """After-close work, each step once: final edit, chart post, next occurrence."""
+        """After-close work, each step once: seal (anonymous), final edit, results post,
+        next occurrence. It runs in a task of the service's own, and the results post under
+        :meth:`Scheduler.claimed`: if the bot stops meanwhile (say, during a rate-limit
+        wait), :meth:`shutdown` interrupts it while the database is still open, the claim
+        is released and ``finalized_at`` stays unset, so the next start posts it — once."""
+        task = asyncio.ensure_future(self._finalize_now(poll_id))
+        self._side_effects.add(task)
+        task.add_done_callback(self._side_effects.discard)
+        await task
+
+    async def shutdown(self) -> None:
+        """Interrupt the after-close work in flight (called when the bot stops, before the
+        database closes): its claims are released, so the next start redoes it."""
+        tasks = [task for task in self._side_effects if not task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _finalize_now(self, poll_id: int) -> None:
         poll = await store.get_poll(self.db, poll_id)
         if poll is None or poll.status != "closed" or poll.finalized_at is not None:
             return
         self.scheduler.disarm(KIND_REFRESH, str(poll_id))
+        club = await self.ctx.club.get(poll.guild_id)
+        if poll.anonymous and poll.sealed_voters is None:
+            if await store.seal(self.db, poll_id, render.effective_threshold(poll, club.anonymity_threshold)):
+                await self._checkpoint()
+            poll = await self._get(poll_id)
         tally = await store.tally(self.db, poll_id, len(poll.choices))
         await self._edit(poll, tally)
         await store.set_rendered(self.db, poll_id, poll.votes_version)
-        if await self.scheduler.claim(f"poll:{poll_id}:chart", poll.guild_id):
-            club = await self.ctx.club.get(poll.guild_id)
-            message = await self._results_message(poll, tally, club.locale)
-            try:
-                message_id = await self.port.send_message(poll.channel_id, message)
-            except DeliveryError as exc:
-                log.warning("poll %s: results not posted in channel %s (%s)", poll_id, poll.channel_id, exc.reason)
-            else:
-                await self.scheduler.complete(f"poll:{poll_id}:chart", message_id)
+        async with self.scheduler.claimed(f"poll:{poll_id}:chart", poll.guild_id) as won:
+            if won:
+                message = await self._results_message(poll, tally, club.locale)
+                try:
+                    message_id = await self.port.send_message(poll.channel_id, message)
+                except DeliveryError as exc:
+                    log.warning("poll %s: results not posted in channel %s (%s)", poll_id, poll.channel_id, exc.reason)
+                else:
+                    await self.scheduler.complete(f"poll:{poll_id}:chart", message_id)
         if poll.series_id is not None:
             await self._next_occurrence(poll)
         await store.mark_finalized(self.db, poll_id, self.clock.now())
@@ -459,7 +509,10 @@ class PollService:
             show_results=series["show_results"], opens_at=occurrence.opens_at, closes_at=occurrence.closes_at,
             repeat=series["repeat"], timezone=series["timezone"],
         )
-        poll_id = await store.insert_poll(self.db, spec, status="scheduled", series_id=poll.series_id, now=now)
+        threshold = (await self.ctx.club.get(spec.guild_id)).anonymity_threshold
+        poll_id = await store.insert_poll(
+            self.db, spec, status="scheduled", series_id=poll.series_id, now=now, threshold=threshold
+        )
         if poll_id is not None:
             self.scheduler.arm(KIND_OPEN, str(poll_id), occurrence.opens_at)
         return poll_id
@@ -517,27 +570,32 @@ class PollService:
         self, guild_id: int, poll_id: int, *, manage_guild: bool, role_ids: list[int], locale: str
     ) -> OutMessage:
         """The results with chart, for an ephemeral reply to a moderator. Raises
-        ``Conflict('polls.error.results_hidden')`` for an ``after_close`` poll not closed yet,
-        ``Conflict('polls.error.below_threshold')`` for an open anonymous poll with fewer
-        voters than the club's anonymity threshold."""
+        ``Conflict('polls.error.results_hidden')`` for a public ``after_close`` poll not
+        closed yet, ``Conflict('polls.error.below_threshold')`` for an anonymous poll not
+        closed yet. An anonymous poll closed below its threshold gives the number of
+        voters only, saying the counts are hidden (no chart)."""
         await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
         poll = await self._poll_for(guild_id, poll_id)
-        tally = await self._check_visible(poll)
-        return await self._results_message(poll, tally, locale)
+        tally, show, threshold = await self._check_visible(poll)
+        return await self._results_message(poll, tally, locale, show_counts=show, threshold=threshold)
 
-    async def _check_visible(self, poll: Poll) -> Tally:
-        """The tally, if its counts may be shown now: not before the close of an
-        ``after_close`` poll; for an open anonymous poll, not before the club's anonymity
-        threshold of voters (the same rule as the live message, so repeated
-        ``/poll results`` cannot time a single vote)."""
-        if poll.show_results == "after_close" and poll.status != "closed":
+    async def _check_visible(self, poll: Poll) -> tuple[Tally, bool, int]:
+        """``(tally, counts visible, threshold)`` under the message's own rule
+        (:func:`~bot.polls.render.counts_visible`), so ``/poll results`` and the export
+        never show more than the poll message. Raises ``Conflict`` while a public
+        ``after_close`` poll (``results_hidden``) or an anonymous poll (``below_threshold``)
+        is not closed: repeated ``/poll results`` on an open anonymous poll would time single votes."""
+        if not poll.anonymous and poll.show_results == "after_close" and poll.status != "closed":
             raise Conflict("polls.error.results_hidden", poll=poll.id, closes=to_ts(poll.closes_at))
         tally = await store.tally(self.db, poll.id, len(poll.choices))
+        threshold = await self._threshold(poll)
         if poll.anonymous and poll.status != "closed":
-            threshold = (await self.ctx.club.get(poll.guild_id)).anonymity_threshold
-            if not anonymity.meets_threshold(tally.voters, threshold):
-                raise Conflict("polls.error.below_threshold", poll=poll.id, threshold=threshold, count=tally.voters)
-        return tally
+            raise Conflict("polls.error.below_threshold", poll=poll.id, threshold=threshold, count=tally.voters)
+        return tally, render.counts_visible(poll, tally, threshold), threshold
+
+    async def _threshold(self, poll: Poll) -> int:
+        """The poll's anonymity threshold: the higher of its own and the club's current one."""
+        return render.effective_threshold(poll, (await self.ctx.club.get(poll.guild_id)).anonymity_threshold)
 
     async def export(
         self, guild_id: int, actor_id: int, poll_id: int, *, manage_guild: bool, role_ids: list[int]
@@ -548,7 +606,9 @@ class PollService:
         through :func:`~bot.anonymity.csv_safe`. Same visibility rules as :meth:`results`."""
         await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
         poll = await self._poll_for(guild_id, poll_id)
-        tally = await self._check_visible(poll)
+        tally, show, threshold = await self._check_visible(poll)
+        if not show and poll.anonymous:
+            raise Conflict("polls.error.hidden_below_threshold", poll=poll.id, threshold=threshold, count=tally.voters)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         rows = 0
@@ -608,7 +668,7 @@ class PollService:
         club = await self.ctx.club.get(poll.guild_id)
         if tally is None:
             tally = await store.tally(self.db, poll.id, len(poll.choices))
-        return render.poll_message(poll, tally, club.locale, club.anonymity_threshold)
+        return render.poll_message(poll, tally, club.locale, render.effective_threshold(poll, club.anonymity_threshold))
 
     async def _edit(self, poll: Poll, tally: Tally | None = None) -> None:
         if poll.message_id is None:
@@ -618,11 +678,27 @@ class PollService:
         except DeliveryError as exc:
             log.warning("poll %s: message edit failed (%s)", poll.id, exc.reason)
 
-    async def _results_message(self, poll: Poll, tally: Tally, locale: str) -> OutMessage:
-        chart = await asyncio.to_thread(
-            render_chart, poll.question, poll.choices, tally.counts, axis_label=t(locale, "polls.msg.votes_axis")
-        )
-        return render.results_message(poll, tally, locale, chart)
+    async def _results_message(
+        self, poll: Poll, tally: Tally, locale: str, *, show_counts: bool | None = None, threshold: int | None = None
+    ) -> OutMessage:
+        if threshold is None:
+            threshold = await self._threshold(poll)
+        if show_counts is None:
+            show_counts = render.counts_visible(poll, tally, threshold)
+        chart = None
+        if show_counts:
+            chart = await asyncio.to_thread(
+                render_chart, poll.question, poll.choices, tally.counts, axis_label=t(locale, "polls.msg.votes_axis")
+            )
+        return render.results_message(poll, tally, locale, chart, show_counts=show_counts, threshold=threshold)
+
+    async def _checkpoint(self) -> None:
+        """Best effort: fold the WAL into the database file and truncate it, so the voter
+        keys a seal just replaced do not linger in the WAL (DESIGN.md §3)."""
+        try:
+            await self.db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as exc:  # a busy reader only delays it to SQLite's next checkpoint
+            log.info("WAL checkpoint after a poll seal did not complete (%s)", type(exc).__name__)
 
 
 Service = PollService

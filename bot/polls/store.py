@@ -21,7 +21,7 @@ from bot.polls.rules import ClickResult, Poll, PollSpec, Tally, apply_click, dum
 _POLL_COLUMNS = (
     "id, guild_id, channel_id, message_id, creator_id, question, description, anonymous, max_choices, "
     "show_results, status, opens_at, closes_at, opened_at, closed_at, finalized_at, series_id, "
-    "votes_version, rendered_version, created_at, "
+    "votes_version, rendered_version, created_at, anonymity_threshold, sealed_voters, "
     "(SELECT repeat FROM poll_series WHERE poll_series.id = polls.series_id AND poll_series.active = 1) AS repeat"
 )
 
@@ -39,13 +39,16 @@ def _poll(row: sqlite3.Row, choices: tuple[str, ...]) -> Poll:
         opened_at=_opt(row["opened_at"]), closed_at=_opt(row["closed_at"]), finalized_at=_opt(row["finalized_at"]),
         series_id=row["series_id"], votes_version=row["votes_version"], rendered_version=row["rendered_version"],
         created_at=from_ts(row["created_at"]), choices=choices, repeat=row["repeat"] or "none",
+        anonymity_threshold=row["anonymity_threshold"] or 0, sealed_voters=row["sealed_voters"],
     )
 
 
 async def insert_poll(
-    db: Database, spec: PollSpec, *, status: str, series_id: int | None, now: datetime
+    db: Database, spec: PollSpec, *, status: str, series_id: int | None, now: datetime, threshold: int = 0
 ) -> int | None:
-    """Store a poll and its choices in one transaction; returns its id.
+    """Store a poll and its choices in one transaction; returns its id. ``threshold`` is
+    the club's anonymity threshold now (kept on the poll: lowering the club's threshold
+    later never reveals this poll's counts below it).
 
     For a series occurrence that already exists (same ``series_id`` and ``opens_at``)
     nothing is written and ``None`` is returned (idempotent next-occurrence creation).
@@ -53,12 +56,12 @@ async def insert_poll(
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "INSERT INTO polls (guild_id, channel_id, creator_id, question, description, anonymous, max_choices, "
-            "show_results, status, opens_at, closes_at, series_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, opens_at) DO NOTHING",
+            "show_results, status, opens_at, closes_at, series_id, created_at, anonymity_threshold) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, opens_at) DO NOTHING",
             (
                 spec.guild_id, spec.channel_id, spec.creator_id, spec.question, spec.description,
                 int(spec.anonymous), spec.max_choices, spec.show_results, status, to_ts(spec.opens_at),
-                to_ts(spec.closes_at), series_id, to_ts(now),
+                to_ts(spec.closes_at), series_id, to_ts(now), threshold,
             ),
         )
         if cursor.rowcount != 1:
@@ -185,7 +188,8 @@ async def set_rendered(db: Database, poll_id: int, version: int) -> None:
 
 
 async def tally(db: Database, poll_id: int, n_choices: int) -> Tally:
-    """Counts per choice and distinct voters, straight from the votes table."""
+    """Counts per choice and distinct voters, straight from the votes table (a sealed
+    poll's voters from ``sealed_voters``: its votes no longer tell voters apart)."""
     rows = await db.fetchall(
         "SELECT position, count(*) FROM poll_votes WHERE poll_id = ? GROUP BY position", (poll_id,)
     )
@@ -193,8 +197,31 @@ async def tally(db: Database, poll_id: int, n_choices: int) -> Tally:
     for position, count in rows:
         if 1 <= position <= n_choices:
             counts[position - 1] = count
-    voters = await db.fetchval("SELECT count(DISTINCT voter) FROM poll_votes WHERE poll_id = ?", (poll_id,), 0)
+    voters = await db.fetchval(
+        "SELECT coalesce((SELECT sealed_voters FROM polls WHERE id = ?1), "
+        "(SELECT count(DISTINCT voter) FROM poll_votes WHERE poll_id = ?1))",
+        (poll_id,), 0,
+    )
     return Tally(tuple(counts), int(voters))
+
+
+async def seal(db: Database, poll_id: int, threshold: int) -> bool:
+    """Seal a closed anonymous poll, in one transaction: keep its number of voters in
+    ``sealed_voters``, replace every vote's voter key by a random value (so only the
+    counts survive: not even the database and the secret together can tell who voted
+    what) and raise its kept threshold to ``threshold`` if lower. ``True`` if sealed now;
+    a public, open or already sealed poll is left alone."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE polls SET sealed_voters = (SELECT count(DISTINCT voter) FROM poll_votes WHERE poll_id = ?1), "
+            "anonymity_threshold = max(coalesce(anonymity_threshold, 0), ?2) "
+            "WHERE id = ?1 AND anonymous = 1 AND status = 'closed' AND sealed_voters IS NULL",
+            (poll_id, threshold),
+        )
+        if cursor.rowcount != 1:
+            return False
+        await conn.execute("UPDATE poll_votes SET voter = lower(hex(randomblob(32))) WHERE poll_id = ?", (poll_id,))
+        return True
 
 
 async def voter_choices(db: Database, poll_id: int, voter: str) -> tuple[int, ...]:

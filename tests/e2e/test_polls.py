@@ -251,14 +251,16 @@ async def test_export_public_poll_lists_voters(harness):
 
 
 async def test_export_anonymous_poll_has_no_voter(harness):
-    """An anonymous poll's export waits for the anonymity threshold or the close, then holds counts per choice only, no voter column."""
+    """An anonymous poll's export waits for the close (and the anonymity threshold), then holds counts per choice only, no voter column."""
     await harness.configure_defaults()
     c = harness.club
     await create_poll(harness)
     [message] = posted(harness)
-    await harness.fake.click(c.alice, message, label="2. Search")
+    for member in (c.alice, c.bob, c.carol, c.moderator, c.admin):
+        await harness.fake.click(member, message, label="2. Search")
     early = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message))
-    assert "counts show once 5 members have voted (now 1)" in early.text() and not early.files
+    assert "counts show only at its close, and only if at least 5 members voted (now 5)" in early.text()
+    assert not early.files
     await harness.fake.slash(c.admin, "poll close", guild=c.guild, poll=poll_id_of(message))
     reply = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message), locale="fr")
     assert "aucun votant" in reply.text()

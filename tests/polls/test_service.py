@@ -181,15 +181,18 @@ async def test_live_results_debounced(polls, port, clock):
     assert len(port.of("edit_message")) == 2
 
 
-async def test_anonymous_live_counts_wait_for_threshold(polls, port, clock):
-    """An anonymous live poll shows counts only once the club's threshold (5) of members voted."""
-    poll = await make_poll(polls, anonymous=True, show_results="live")
+async def test_anonymous_live_poll_shows_counts_only_at_close(polls, port, clock):
+    """An anonymous "live" poll shows the number of voters while open, even past the threshold, and its counts only once closed."""
+    poll = await make_poll(polls, anonymous=True, show_results="live", closes="1h")
     for member in range(4):
         await polls.click(poll.id, 1, ALICE + member)
     await clock.advance(seconds=5)
     assert "█" not in embed_text(port, poll.message_id)
     await polls.click(poll.id, 2, ALICE + 10)
     await clock.advance(seconds=5)
+    text = embed_text(port, poll.message_id)
+    assert "█" not in text and "Voters: 5" in text and "counts appear when it closes" in text
+    await clock.advance(hours=1)
     assert "█" in embed_text(port, poll.message_id)
 
 
@@ -241,8 +244,8 @@ async def test_close_after_downtime_at_start(ctx, polls, port, clock):
     again.register_jobs()
     await scheduler.start()
     assert (await again.get(poll.id)).status == "closed"
-    charts = [c for c in port.of("send_message") if c.message.files]
-    assert len(charts) == 1
+    results = [c for c in port.of("send_message") if c.message.embeds[0].title.startswith("Results")]
+    assert len(results) == 1
     await scheduler.stop()
 
 
@@ -334,14 +337,15 @@ async def test_export_public_has_voters_and_neutralised_cells(polls):
 
 
 async def test_export_anonymous_has_no_voter_column(polls):
-    """An anonymous poll's export has counts per choice and no voter column."""
+    """An anonymous poll's export (closed, at the threshold) has counts per choice and no voter column."""
     poll = await make_poll(polls, anonymous=True)
-    await polls.click(poll.id, 2, ALICE)
+    for member in range(5):
+        await polls.click(poll.id, 2, ALICE + member)
     await polls.close(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
     file, rows = await polls.export(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
     table = list(csv.reader(io.StringIO(file.data.decode("utf-8-sig"))))
     assert table[0] == ["choice_number", "choice", "votes"]
-    assert table[2] == ["2", "Search", "1"]
+    assert table[2] == ["2", "Search", "5"]
     assert str(ALICE) not in file.data.decode()
 
 
@@ -390,8 +394,8 @@ async def test_stale_live_message_refreshed_after_restart(ctx, polls, port, cloc
     await scheduler.stop()
 
 
-async def test_open_anonymous_counts_wait_for_threshold_everywhere(polls):
-    """While an anonymous poll is open with fewer voters than the threshold, /poll results and export refuse."""
+async def test_open_anonymous_counts_wait_for_the_close_everywhere(polls):
+    """While an anonymous poll is open, /poll results and export refuse, below the threshold and past it; once closed they show the counts."""
     poll = await make_poll(polls, anonymous=True)
     for member in range(4):
         await polls.click(poll.id, 1, ALICE + member)
@@ -401,8 +405,12 @@ async def test_open_anonymous_counts_wait_for_threshold_everywhere(polls):
             await call
         assert info.value.key == "polls.error.below_threshold" and info.value.params["count"] == 4
     await polls.click(poll.id, 2, ALICE + 10)
+    with pytest.raises(Conflict) as info:
+        await polls.results(GUILD, poll.id, manage_guild=True, role_ids=[], locale="en")
+    assert info.value.params["count"] == 5
+    await polls.close(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
     message = await polls.results(GUILD, poll.id, manage_guild=True, role_ids=[], locale="en")
-    assert "Voters: 5" in message.embeds[0].description
+    assert "Voters: 5" in message.embeds[0].description and "80%" in message.embeds[0].description
 
 
 async def test_concurrent_first_clicks_share_one_lookup(ctx, polls, monkeypatch):
@@ -424,3 +432,19 @@ async def test_concurrent_first_clicks_share_one_lookup(ctx, polls, monkeypatch)
         with pytest.raises(NotFound):
             await fresh_service.click(poll.id + 100, 1, ALICE)
     assert calls == [poll.id, poll.id + 100, poll.id + 100]
+
+
+@pytest.mark.parametrize("options,field,value", [
+    ({}, "polls.opens", "the end of time"),  # the default 7 days after the opening
+    ({"repeat": "weekly", "closes": "1 day"}, "polls.closes", "1 day"),  # the series keeps local time: +1 h in Paris
+])
+async def test_out_of_range_instants_name_the_field(polls, monkeypatch, options, field, value):
+    """An opening so late that the closing arithmetic leaves datetime's range is a field-named "out of range", in English and French."""
+    late = datetime.max.replace(tzinfo=UTC) - timedelta(hours=24, minutes=20)  # + 1 day: 20 min before the end
+    monkeypatch.setattr("bot.polls.service.parse_future_instant", lambda *_a, **_k: late)
+    monkeypatch.setattr("bot.polls.service.parse_duration", lambda *_a, **_k: timedelta(days=1))
+    with pytest.raises(InvalidInput) as info:
+        await polls.prepare(GUILD, MOD, manage_guild=True, role_ids=[], opens="the end of time", **options)
+    assert info.value.key == "polls.error.out_of_range" and info.value.params["field"] == field
+    assert f"“{value}” is out of range" in info.value.render("en")
+    assert f"« {value} » est hors limites" in info.value.render("fr")
