@@ -155,10 +155,13 @@ class GiveModal(_GuardedModal):
         await _send_receipt(interaction, code, self.guild_id)
 
 
-async def _send_receipt(interaction: discord.Interaction, code: str, guild_id: int) -> None:
+async def _send_receipt(interaction: discord.Interaction, code: str, guild_id: int, snapshot: int | None = None) -> None:
+    """The receipt code and the promise, with the threshold this answer is shown under
+    (a campaign's: the club's, or the one in force when it started if higher)."""
     locale = await locale_for(interaction)
     settings = await ctx_of(interaction).club.get(guild_id)
-    text = render.receipt(code, locale) + "\n\n" + render.threat_model(locale, settings.anonymity_threshold)
+    threshold = rules.effective_threshold(settings.anonymity_threshold, (snapshot,))
+    text = render.receipt(code, locale) + "\n\n" + render.threat_model(locale, threshold)
     await respond(interaction, shorten(text, 2000), ephemeral=True)
 
 
@@ -211,7 +214,7 @@ class AnswerModal(_GuardedModal):
                 interaction, exc, lambda: AnswerModal(self.form, self.locale, replace=self.replace, typed=typed)
             )
             return
-        await _send_receipt(interaction, code, self.guild_id)
+        await _send_receipt(interaction, code, self.guild_id, self.form.campaign.threshold)
 
 
 class StartModal(_GuardedModal):

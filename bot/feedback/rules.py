@@ -253,12 +253,21 @@ def campaign_report(
 
 @dataclass(frozen=True)
 class SpontaneousItem:
-    """One spontaneous feedback as read for aggregates: ``category``, ``rating``, ``body``, ISO ``week``."""
+    """One spontaneous feedback as read for aggregates: ``category``, ``rating``, ``body``, ISO
+    ``week``, and the anonymity ``threshold`` the member was told when giving it (``None``: unknown)."""
 
     category: str
     rating: int | None
     body: str
     week: str
+    threshold: int | None = None
+
+
+def effective_threshold(current: int, snapshots: Iterable[int | None] = ()) -> int:
+    """The threshold to apply to a set of answers shown together: the club's ``current`` one,
+    raised to the highest threshold any of them was given under (DESIGN.md §3). Lowering the
+    club's threshold thus never reveals answers given when members were told more."""
+    return max([current, *(s for s in snapshots if s is not None)])
 
 
 @dataclass(frozen=True)
@@ -287,11 +296,13 @@ def continuous_report(
 ) -> ContinuousReport:
     """Group spontaneous feedback by category (DESIGN.md §3).
 
-    Nothing but the total count below ``threshold``; above it, each category shows its
+    Nothing but the total count below ``threshold`` (raised to the highest threshold an item
+    was given under: :func:`effective_threshold`); above it, each category shows its
     count, mean rating and texts (shuffled). The threshold applies to the set of answers
     shown together — the same rule as digests and exports, so no path shows more than another.
     """
     count = len(items)
+    threshold = effective_threshold(threshold, (i.threshold for i in items))
     if not meets_threshold(count, threshold):
         return ContinuousReport(count, threshold, False)
     rng = rng or random.SystemRandom()
@@ -339,12 +350,14 @@ def pain_points(
     items: Sequence[SpontaneousItem], now: datetime, weeks: int, threshold: int, rng: random.Random | None = None
 ) -> PainPoints:
     """Count feedback by category and week over the last ``weeks`` weeks, with the texts of
-    ``pain_point`` shuffled — only when the window holds at least ``threshold`` answers;
-    below it, nothing but the window's total."""
+    ``pain_point`` shuffled — only when the window holds at least ``threshold`` answers
+    (raised by the items' snapshots: :func:`effective_threshold`); below it, nothing but the
+    window's total."""
     keys = iso_weeks_back(now, weeks)
     index = {k: n for n, k in enumerate(keys)}
     counts = {c: [0] * len(keys) for c in CATEGORIES}
     inside = [i for i in items if i.week in index]
+    threshold = effective_threshold(threshold, (i.threshold for i in inside))
     for item in inside:
         counts[item.category][index[item.week]] += 1
     pains = [i.body for i in inside if i.category == "pain_point"]

@@ -26,6 +26,16 @@ Anonymity design
   campaign is open, frees the caller's own dedupe slot so they may answer again.
 * Nothing on this path logs a member id or an answer's content. Texts are shown only as
   aggregates once the club's threshold *k* is met (report, digest, export), shuffled.
+* **Threshold snapshots** (migration 0008). A campaign keeps the club's *k* in force when it
+  started (``feedback_campaigns.threshold``: what its invitations promised); each
+  spontaneous feedback keeps the *k* it was given under (``feedback_answers.threshold``,
+  NULL on campaign answers). Reports, digests, exports and pain points apply
+  ``max(current k, every snapshot of the answers shown together)``
+  (:func:`rules.effective_threshold`): lowering *k* never reveals answers given under a
+  higher one; raising it applies at once. Per answer rather than per digest batch, because
+  a spontaneous answer is also read by the report, the export and the pain points.
+* A digest checks the threshold and takes its batch in one transaction
+  (:func:`store.take_pending`): a withdraw racing it cannot make it post fewer than *k*.
 
 Threat model (also in ``/feedback`` help and the README): protected against other
 members, moderators and vendor staff using any bot feature, and against anyone holding
@@ -248,6 +258,7 @@ class FeedbackService:
         body = rules.validate_text(text, field="feedback_text", required=True)
         score = rules.parse_rating(rating, field="feedback_rating")
         code, code_hash = anonymity.new_receipt()
+        settings = await self.ctx.club.get(guild_id)
         await store.insert_spontaneous(
             self.db,
             guild_id=guild_id,
@@ -256,6 +267,7 @@ class FeedbackService:
             body=body or "",
             week=anonymity.coarse_week(self.clock.now()),
             receipt_hash=code_hash,
+            threshold=settings.anonymity_threshold,  # the k this member is told (receipt)
         )
         if guild_id not in self._digest_guilds_armed():
             await self._rearm_digest(guild_id)
@@ -382,9 +394,11 @@ class FeedbackService:
         questions: Sequence[Question],
         invitees: Sequence[int],
     ) -> int:
+        threshold = (await self.ctx.club.get(guild_id)).anonymity_threshold  # what the invitations promise
         async with self.db.transaction() as conn:
             campaign_id = await store.create_campaign(
                 conn,
+                threshold=threshold,
                 guild_id=guild_id,
                 title=title,
                 kind=kind,
@@ -440,7 +454,8 @@ class FeedbackService:
         (a resumed fan-out adds to what the interrupted one sent); no member id is stored."""
         campaign_id = campaign.id
         settings = await self.ctx.club.get(campaign.guild_id)
-        invitation = render.invitation(campaign, questions, settings.locale, settings.anonymity_threshold)
+        threshold = self._threshold_of(campaign, settings.anonymity_threshold)  # a resumed fan-out keeps the promise
+        invitation = render.invitation(campaign, questions, settings.locale, threshold)
         outbox = outbox_of(self.ctx)
         job = f"{INVITE_JOB}:{campaign_id}"
         tried = 0
@@ -713,8 +728,15 @@ class FeedbackService:
 
     # --- reading ------------------------------------------------------------------------
 
+    @staticmethod
+    def _threshold_of(campaign: Campaign, current: int) -> int:
+        """The threshold a campaign's answers are shown under: the club's ``current`` one, or
+        the one in force when the campaign started if that was higher (what members were told)."""
+        return rules.effective_threshold(current, (campaign.threshold,))
+
     async def campaign_report(self, guild_id: int, campaign_id: int, rng: random.Random | None = None) -> CampaignReport:
-        """Aggregates of one campaign; below the club's threshold only the count (DESIGN.md §3)."""
+        """Aggregates of one campaign; below the threshold only the count (DESIGN.md §3). The
+        threshold is the club's, or the one in force when the campaign started if higher."""
         campaign = await self._campaign(campaign_id, guild_id)
         settings = await self.ctx.club.get(guild_id)
         return rules.campaign_report(
@@ -724,7 +746,7 @@ class FeedbackService:
             questions=await store.questions(self.db, campaign.id),
             answers=await store.campaign_answers(self.db, campaign.id),
             invited=campaign.invited,
-            threshold=settings.anonymity_threshold,
+            threshold=self._threshold_of(campaign, settings.anonymity_threshold),
             dm_failed=campaign.dm_failed,
             rng=rng,
         )
@@ -777,7 +799,8 @@ class FeedbackService:
         """A CSV of anonymous answers: no identity columns, shuffled rows, formula-safe cells.
 
         Raises ``Conflict`` ``feedback.error.below_threshold`` while there are fewer answers
-        than the club's threshold (only the count is told).
+        than the threshold — the club's, or the higher one the answers were given under (only
+        the count is told).
         """
         settings = await self.ctx.club.get(guild_id)
         buffer = io.StringIO()
@@ -785,8 +808,9 @@ class FeedbackService:
         rng = random.SystemRandom()
         if campaign_id is None:
             items = await store.spontaneous(self.db, guild_id)
-            if not meets_threshold(len(items), settings.anonymity_threshold):
-                raise Conflict("feedback.error.below_threshold", count=len(items), threshold=settings.anonymity_threshold)
+            threshold = rules.effective_threshold(settings.anonymity_threshold, (i.threshold for i in items))
+            if not meets_threshold(len(items), threshold):
+                raise Conflict("feedback.error.below_threshold", count=len(items), threshold=threshold)
             rows = [[i.week, i.category, "" if i.rating is None else i.rating, i.body] for i in items]
             header = ["week", "category", "rating", "text"]
             filename = "feedback.csv"
@@ -794,8 +818,9 @@ class FeedbackService:
             campaign = await self._campaign(campaign_id, guild_id)
             questions = await store.questions(self.db, campaign_id)
             answers = await store.campaign_answer_weeks(self.db, campaign_id)
-            if not meets_threshold(len(answers), settings.anonymity_threshold):
-                raise Conflict("feedback.error.below_threshold", count=len(answers), threshold=settings.anonymity_threshold)
+            threshold = self._threshold_of(campaign, settings.anonymity_threshold)
+            if not meets_threshold(len(answers), threshold):
+                raise Conflict("feedback.error.below_threshold", count=len(answers), threshold=threshold)
             header = ["week"] + [("0-10: " if q.is_rating else "") + q.prompt for q in questions]
             rows = []
             for week, values in answers:

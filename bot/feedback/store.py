@@ -15,7 +15,7 @@ import aiosqlite
 
 from bot.anonymity import meets_threshold
 from bot.db import Database
-from bot.feedback.rules import AnswerValue, DigestSchedule, Question, SpontaneousItem
+from bot.feedback.rules import AnswerValue, DigestSchedule, Question, SpontaneousItem, effective_threshold
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class Campaign:
     dm_failed: int
     announce_channel_id: int | None
     announce_message_id: int | None
+    threshold: int | None = None
+    """The club's anonymity threshold when the campaign started (what members were told)."""
 
     @property
     def is_open(self) -> bool:
@@ -48,7 +50,7 @@ class Campaign:
 
 _CAMPAIGN_COLUMNS = (
     "id, guild_id, title, kind, source, audience_role_id, restricted, created_by, created_at, closes_at, "
-    "closed_at, status, invited, dm_sent, dm_failed, announce_channel_id, announce_message_id"
+    "closed_at, status, invited, dm_sent, dm_failed, announce_channel_id, announce_message_id, threshold"
 )
 
 
@@ -76,12 +78,14 @@ async def create_campaign(
     created_at: int,
     closes_at: int,
     questions: Sequence[Question],
+    threshold: int | None = None,
 ) -> int:
-    """Insert a campaign and its questions inside the caller's transaction; returns its id."""
+    """Insert a campaign and its questions inside the caller's transaction; returns its id.
+    ``threshold``: the club's anonymity threshold now (the snapshot its answers keep)."""
     cursor = await conn.execute(
         "INSERT INTO feedback_campaigns (guild_id, title, kind, source, audience_role_id, restricted, created_by, "
-        "created_at, closes_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (guild_id, title, kind, source, audience_role_id, int(restricted), created_by, created_at, closes_at),
+        "created_at, closes_at, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, title, kind, source, audience_role_id, int(restricted), created_by, created_at, closes_at, threshold),
     )
     campaign_id = int(cursor.lastrowid or 0)
     await cursor.close()
@@ -241,13 +245,22 @@ async def delete_answer(db: Database, answer_id: str) -> bool:
 
 
 async def insert_spontaneous(
-    db: Database, *, guild_id: int, category: str, rating: int | None, body: str, week: str, receipt_hash: str
+    db: Database,
+    *,
+    guild_id: int,
+    category: str,
+    rating: int | None,
+    body: str,
+    week: str,
+    receipt_hash: str,
+    threshold: int | None = None,
 ) -> None:
-    """Store one spontaneous feedback (no campaign, no dedupe: members may give feedback any time)."""
+    """Store one spontaneous feedback (no campaign, no dedupe: members may give feedback any
+    time) with ``threshold``, the club's anonymity threshold the member was told."""
     await db.execute(
-        "INSERT INTO feedback_answers (id, guild_id, campaign_id, category, rating, body, week, receipt_hash) "
-        "VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
-        (new_answer_id(), guild_id, category, rating, body, week, receipt_hash),
+        "INSERT INTO feedback_answers (id, guild_id, campaign_id, category, rating, body, week, receipt_hash, "
+        "threshold) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+        (new_answer_id(), guild_id, category, rating, body, week, receipt_hash, threshold),
     )
 
 
@@ -300,11 +313,14 @@ async def answer_counts(db: Database, guild_id: int) -> dict[int, int]:
 
 async def spontaneous(db: Database, guild_id: int, *, pending_only: bool = False) -> list[SpontaneousItem]:
     """Spontaneous feedback of a guild (``pending_only``: not yet in a digest), random-id order."""
-    sql = "SELECT category, rating, body, week FROM feedback_answers WHERE guild_id = ? AND campaign_id IS NULL"
+    sql = (
+        "SELECT category, rating, body, week, threshold FROM feedback_answers "
+        "WHERE guild_id = ? AND campaign_id IS NULL"
+    )
     if pending_only:
         sql += " AND digest_id IS NULL"
     rows = await db.fetchall(sql + " ORDER BY id", (guild_id,))
-    return [SpontaneousItem(r[0], r[1], r[2], r[3]) for r in rows]
+    return [SpontaneousItem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
 async def count_pending(db: Database, guild_id: int) -> int:
@@ -321,7 +337,8 @@ async def count_pending(db: Database, guild_id: int) -> int:
 @dataclass(frozen=True)
 class Batch:
     """What :func:`take_pending` did: ``digest_id`` (``None`` when nothing was taken),
-    ``pending`` feedbacks waiting when it looked, the ``threshold`` it applied, and the ``items`` taken."""
+    ``pending`` feedbacks waiting when it looked, the ``threshold`` it applied (the highest of the
+    club's and of each pending answer's snapshot), and the ``items`` taken."""
 
     digest_id: int | None
     pending: int
@@ -331,7 +348,8 @@ class Batch:
 
 async def take_pending(db: Database, guild_id: int, posted_at: int, threshold: int) -> Batch:
     """In one transaction: count the pending spontaneous feedback and, only when at least
-    ``threshold`` (floored at 3) wait, create a digest row and attach every one of them to it.
+    ``threshold`` (floored at 3, raised to the highest threshold a pending answer was given
+    under) wait, create a digest row and attach every one of them to it.
 
     Checking and taking in one transaction means a withdraw racing the digest can never make
     it post fewer than *k* texts (DESIGN.md §3): the withdraw runs wholly before (then the
@@ -339,12 +357,13 @@ async def take_pending(db: Database, guild_id: int, posted_at: int, threshold: i
     """
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "SELECT category, rating, body, week, id FROM feedback_answers "
+            "SELECT category, rating, body, week, id, threshold FROM feedback_answers "
             "WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL ORDER BY id",
             (guild_id,),
         )
         rows = list(await cursor.fetchall())
         await cursor.close()
+        threshold = effective_threshold(threshold, (r[5] for r in rows))
         if not meets_threshold(len(rows), threshold):
             return Batch(None, len(rows), threshold, [])
         cursor = await conn.execute(
@@ -356,7 +375,7 @@ async def take_pending(db: Database, guild_id: int, posted_at: int, threshold: i
         await conn.executemany(
             "UPDATE feedback_answers SET digest_id = ? WHERE id = ?", [(digest_id, r[4]) for r in rows]
         )
-    return Batch(digest_id, len(rows), threshold, [SpontaneousItem(r[0], r[1], r[2], r[3]) for r in rows])
+    return Batch(digest_id, len(rows), threshold, [SpontaneousItem(r[0], r[1], r[2], r[3], r[5]) for r in rows])
 
 
 async def release_digest(db: Database, digest_id: int) -> None:

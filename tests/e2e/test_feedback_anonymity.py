@@ -68,7 +68,12 @@ async def test_no_identity_anywhere(fake, e2e_settings, caplog):
             for row in await db.fetchall(f"SELECT * FROM {table}"):  # noqa: S608 - names from sqlite_master
                 dump.append(" ".join(str(v) for v in tuple(row)))
         columns = {r[1] for r in await db.fetchall("PRAGMA table_info(feedback_answers)")}
-        assert columns == {"id", "guild_id", "campaign_id", "category", "rating", "body", "week", "receipt_hash", "digest_id"}
+        assert columns == {
+            "id", "guild_id", "campaign_id", "category", "rating", "body", "week", "receipt_hash", "digest_id",
+            "threshold",  # the club's k a spontaneous answer was given under (0008): a club setting, not an identity
+        }
+        assert await db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE campaign_id IS NOT NULL "
+                                 "AND threshold IS NOT NULL") == 0  # campaign answers carry nothing of their own
         path = e2e_settings.database_path
         raw = path.read_bytes()
         wal = path.with_name(path.name + "-wal")

@@ -149,3 +149,58 @@ async def test_withdrawing_twice_at_once_deletes_once(harness):
     texts = sorted(r.text() for r in replies)
     assert sum("was deleted" in t for t in texts) == 1, texts
     assert sum("No answer matches this receipt code" in t for t in texts) == 1, texts
+
+
+async def test_lowering_the_threshold_keeps_campaign_answers_hidden(harness):
+    """Three answers given under k = 5, then the club lowers k to 3: report and export stay hidden until 5 answers."""
+    c, fake = harness.club, harness.fake
+    await harness.configure_defaults()
+    await start_campaign(harness, audience=c.member_role)
+    for n, user in enumerate([c.alice, c.bob, c.moderator]):
+        await answer(harness, user, last_dm(harness, user), {"q1": "3", "q2": f"HIDDEN{n}"})
+    await harness.set_club(anonymity_threshold=3)
+    report = await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)
+    assert "HIDDEN" not in report.text() and "at least 5 answers (now 3)" in report.text()
+    french = await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1, locale="fr")
+    assert "HIDDEN" not in french.text() and "au moins 5 réponses (actuellement 3)" in french.text()
+    export = await fake.slash(c.admin, "campaign export", guild=c.guild, campaign=1)
+    assert not export.files and "threshold is 5" in export.text()
+    late = await answer(harness, c.admin, last_dm(harness, c.admin), {"q1": "4", "q2": "HIDDEN3"})
+    assert "once at least 5 answers exist" in late.text()  # the receipt keeps the campaign's promise
+    await answer(harness, c.carol, fake.messages_in(c.feedback.id)[-1], {"q1": "5", "q2": "HIDDEN4"})
+    shown = await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)
+    assert all(f"HIDDEN{i}" in shown.text() for i in range(5))
+
+
+async def test_lowering_the_threshold_keeps_spontaneous_feedback_hidden(harness):
+    """Three feedbacks given under k = 5, then k = 3: report, painpoints, export and digest still wait for 5."""
+    c, fake = harness.club, harness.fake
+    await harness.configure_defaults()
+    for n, user in enumerate([c.alice, c.bob, c.carol]):
+        await give(harness, user, f"SPONT{n}", category="pain_point")
+    await harness.set_club(anonymity_threshold=3)
+    report = await fake.slash(c.admin, "campaign report", guild=c.guild)
+    assert "SPONT" not in report.text() and "at least 5 answers" in report.text()
+    pains = await fake.slash(c.admin, "campaign painpoints", guild=c.guild)
+    assert "SPONT" not in pains.text() and not pains.files
+    export = await fake.slash(c.admin, "campaign export", guild=c.guild)
+    assert not export.files and "threshold is 5" in export.text()
+    digest = await fake.slash(c.admin, "campaign digest", guild=c.guild)
+    assert "Not posted: 3" in digest.text() and "threshold is 5" in digest.text()
+    assert not any("SPONT" in m.text() for m in fake.messages_in(c.feedback.id))
+    for n, user in enumerate([c.moderator, c.admin], start=3):
+        await give(harness, user, f"SPONT{n}", category="pain_point")
+    assert "Digest posted: 5" in (await fake.slash(c.admin, "campaign digest", guild=c.guild)).text()
+
+
+async def test_raising_the_threshold_applies_at_once(harness):
+    """The higher of the snapshot and the club's current threshold applies: raising k hides answers too."""
+    c, fake = harness.club, harness.fake
+    await harness.configure_defaults()
+    await harness.set_club(anonymity_threshold=3)
+    await start_campaign(harness, audience=c.member_role)
+    for n, user in enumerate([c.alice, c.bob, c.moderator]):
+        await answer(harness, user, last_dm(harness, user), {"q1": "3", "q2": f"TXT{n}"})
+    assert "TXT0" in (await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)).text()
+    await harness.set_club(anonymity_threshold=5)
+    assert "TXT0" not in (await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)).text()

@@ -4,11 +4,16 @@ double withdraw, and the threshold members were told (DESIGN.md §3)."""
 from __future__ import annotations
 
 import asyncio
+import pathlib
+import shutil
 
 import pytest
 
+import migrations
+from bot.db import Database
 from bot.errors import NotFound
 from bot.feedback import store
+from bot.migrate import discover, migrate
 from tests.feedback.conftest import GUILD, MOD
 
 
@@ -50,3 +55,38 @@ async def test_double_withdraw_at_once_deletes_once(svc, ctx):
     assert sum(not isinstance(r, BaseException) for r in results) == 1, results
     with pytest.raises(NotFound):
         await svc.withdraw(7, code)
+
+
+async def test_migration_snapshots_existing_campaigns_and_feedback(tmp_path):
+    """0008 gives existing campaigns and spontaneous feedback the club's threshold as it is (5 without settings)."""
+    packaged = discover()
+    folder = tmp_path / "m"
+    folder.mkdir()
+    source = pathlib.Path(migrations.__file__).parent
+    for m in packaged:
+        if m.version < 8:
+            name = f"{m.version:04d}_{m.name}.sql"
+            shutil.copy(source / name, folder / name)
+    db = await Database(tmp_path / "old.sqlite3").connect()
+    await migrate(db, folder)
+    await db.execute("INSERT INTO club_settings (guild_id, anonymity_threshold) VALUES (1, 7)")
+    for guild in (1, 2):
+        await db.execute(
+            "INSERT INTO feedback_campaigns (guild_id, title, created_at, closes_at) VALUES (?, 't', 0, 1)", (guild,)
+        )
+        await db.execute(
+            "INSERT INTO feedback_answers (id, guild_id, campaign_id, week, receipt_hash) VALUES (?, ?, NULL, 'w', ?)",
+            (f"s{guild}", guild, f"h{guild}"),
+        )
+        await db.execute(
+            "INSERT INTO feedback_answers (id, guild_id, campaign_id, week, receipt_hash) VALUES (?, ?, ?, 'w', ?)",
+            (f"c{guild}", guild, guild, f"k{guild}"),
+        )
+    shutil.copy(source / "0008_feedback_threshold.sql", folder / "0008_feedback_threshold.sql")
+    assert await migrate(db, folder) == [8]
+    assert [tuple(r) for r in await db.fetchall("SELECT guild_id, threshold FROM feedback_campaigns ORDER BY id")] == [
+        (1, 7), (2, 5)
+    ]
+    rows = await db.fetchall("SELECT id, threshold FROM feedback_answers ORDER BY id")
+    assert {r[0]: r[1] for r in rows} == {"c1": None, "c2": None, "s1": 7, "s2": 5}
+    await db.close()

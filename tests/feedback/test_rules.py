@@ -171,3 +171,22 @@ def test_chunk_entries_respects_budget():
     groups = rules.chunk_entries(["x" * 1000] * 12, budget=5500, per_message=20)
     assert [len(g) for g in groups] == [5, 5, 2]
     assert [len(g) for g in rules.chunk_entries(["x"] * 45, per_message=20)] == [20, 20, 5]
+
+
+def test_effective_threshold_is_the_highest_promise():
+    """The club's current k, raised to the highest snapshot; unknown snapshots are ignored."""
+    assert rules.effective_threshold(3, (5, None, 4)) == 5
+    assert rules.effective_threshold(6, (5, None)) == 6
+    assert rules.effective_threshold(4) == 4
+
+
+def test_spontaneous_items_given_under_a_higher_threshold_stay_hidden():
+    """Four items given under k = 5 stay hidden in the report and pain points after k was lowered to 3."""
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    items = [SpontaneousItem("pain_point", None, f"t{i}", "2026-W49", 5) for i in range(4)]
+    assert not rules.continuous_report(items, threshold=3).visible
+    assert rules.continuous_report(items, threshold=3).threshold == 5
+    assert not rules.pain_points(items, now, 4, threshold=3).visible
+    later = SpontaneousItem("other", None, "x", "2026-W49", 3)
+    assert not rules.continuous_report(items[:3] + [later], 3).visible
+    assert rules.continuous_report(items + [later], 3).visible
