@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+from discord import app_commands
+from discord.app_commands import locale_str
 
 from bot.club.rules import ClubSettings
 from bot.context import AppContext
@@ -13,7 +15,13 @@ from bot.errors import CercleError
 from bot.i18n import t
 from bot.tree import locale_for, respond
 
-__all__ = ["ctx_of", "locale_for", "respond", "require_moderator", "require_guild", "Guarded", "tr", "role_ids_of"]
+WEEKDAY_CHOICES = [
+    app_commands.Choice(name=locale_str(name), value=index)
+    for index, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
+]
+"""Weekday choices for slash options: value 0 = Monday (``datetime.weekday()``), names localised."""
+
+__all__ = ["WEEKDAY_CHOICES", "ctx_of", "locale_for", "respond", "require_moderator", "require_guild", "Guarded", "tr", "role_ids_of"]
 
 
 def ctx_of(interaction: discord.Interaction) -> AppContext:

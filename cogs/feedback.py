@@ -35,7 +35,16 @@ from bot.feedback.service import CampaignDraft, FeedbackService, Form
 from bot.i18n import t
 from bot.ports import OutMessage
 from bot.text import shorten
-from cogs._common import Guarded, ctx_of, locale_for, require_guild, require_moderator, respond, role_ids_of
+from cogs._common import (
+    WEEKDAY_CHOICES,
+    Guarded,
+    ctx_of,
+    locale_for,
+    require_guild,
+    require_moderator,
+    respond,
+    role_ids_of,
+)
 from cogs._ui import response_kwargs, send_kwargs
 
 OFFER_TTL = timedelta(minutes=15)
@@ -339,10 +348,6 @@ CATEGORY_CHOICES = [
     app_commands.Choice(name=_("Praise"), value="praise"),
     app_commands.Choice(name=_("Question"), value="question"),
     app_commands.Choice(name=_("Other"), value="other"),
-]
-WEEKDAY_CHOICES = [
-    app_commands.Choice(name=_(name), value=n)
-    for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
 ]
 
 

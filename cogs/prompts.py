@@ -27,7 +27,15 @@ from bot.prompts import render
 from bot.prompts.rules import IMPORT_MAX_BYTES, MAX_PROMPT_LENGTH, MIN_PROMPT_LENGTH, THEMES, theme_key
 from bot.prompts.service import PromptService, theme_label
 from bot.text import shorten
-from cogs._common import Guarded, ctx_of, locale_for, require_guild, require_moderator, respond
+from cogs._common import (
+    WEEKDAY_CHOICES,
+    Guarded,
+    ctx_of,
+    locale_for,
+    require_guild,
+    require_moderator,
+    respond,
+)
 from cogs._ui import edit_kwargs, response_kwargs
 
 log = logging.getLogger(__name__)
@@ -40,10 +48,6 @@ THEME_CHOICES = [
     app_commands.Choice(name=_("Pain points"), value="pain_points"),
     app_commands.Choice(name=_("Roadmap"), value="roadmap"),
     app_commands.Choice(name=_("Community"), value="community"),
-]
-WEEKDAY_CHOICES = [
-    app_commands.Choice(name=_(name), value=index)
-    for index, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
 ]
 
 

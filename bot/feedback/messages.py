@@ -276,13 +276,6 @@ COMMANDS_FR: dict[str, str] = {
     "Pain points and feedback by category over time": "Points de douleur et retours par catégorie dans le temps",
     "weeks": "semaines",
     "How many weeks back (1-52)": "Combien de semaines en arrière (1-52)",
-    "Monday": "Lundi",
-    "Tuesday": "Mardi",
-    "Wednesday": "Mercredi",
-    "Thursday": "Jeudi",
-    "Friday": "Vendredi",
-    "Saturday": "Samedi",
-    "Sunday": "Dimanche",
 }
 
 i18n.register(MESSAGES, COMMANDS_FR)

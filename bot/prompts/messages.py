@@ -250,13 +250,6 @@ COMMANDS_FR: dict[str, str] = {
     "Pain points": "Irritants",
     "Roadmap": "Feuille de route",
     "Community": "Communauté",
-    "Monday": "Lundi",
-    "Tuesday": "Mardi",
-    "Wednesday": "Mercredi",
-    "Thursday": "Jeudi",
-    "Friday": "Vendredi",
-    "Saturday": "Samedi",
-    "Sunday": "Dimanche",
     "schedule": "planifier",
     "Post a prompt every week on this day and time (club time zone)":
         "Publier une question chaque semaine ce jour et à cette heure (fuseau du club)",
