@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger", "link"]
+EventStatus = Literal["active", "completed"]
 FailureReason = Literal["dm_closed", "forbidden", "not_found", "archived", "rate_limited", "other"]
 
 
@@ -167,6 +168,11 @@ class DiscordPort(Protocol):
 
     async def delete_scheduled_event(self, guild_id: int, event_id: int) -> None:
         """Delete (cancel) a guild scheduled event."""
+        ...
+
+    async def set_scheduled_event_status(self, guild_id: int, event_id: int, status: EventStatus) -> None:
+        """Move a scheduled event to ``active`` (at the start) or ``completed`` (at the end).
+        Discord allows scheduled → active → completed only; raises :class:`DeliveryError`."""
         ...
 
     async def can_post(self, channel_id: int) -> bool:

@@ -179,6 +179,13 @@ class DiscordPortImpl:
         except discord.HTTPException as exc:
             raise delivery_error(exc) from None
 
+    async def set_scheduled_event_status(self, guild_id: int, event_id: int, status: str) -> None:
+        code = {"active": 2, "completed": 3}[status]
+        try:
+            await self.bot.http.edit_scheduled_event(guild_id, event_id, status=code)
+        except discord.HTTPException as exc:
+            raise delivery_error(exc) from None
+
     async def can_post(self, channel_id: int) -> bool:
         channel = self.bot.get_channel(channel_id)
         if channel is None or not hasattr(channel, "guild"):

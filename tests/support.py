@@ -97,5 +97,10 @@ class RecordingPort:
         self.events.pop(event_id, None)
         self.calls.append(Sent("delete_scheduled_event", guild_id, None, event_id))
 
+    async def set_scheduled_event_status(self, guild_id: int, event_id: int, status: str) -> None:
+        if event_id not in self.events:
+            raise DeliveryError("not_found", 10070)
+        self.calls.append(Sent("set_scheduled_event_status", guild_id, None, event_id, {"status": status}))
+
     async def can_post(self, channel_id: int) -> bool:
         return channel_id not in self.unpostable

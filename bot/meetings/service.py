@@ -975,6 +975,18 @@ class MeetingsService:
         assert fresh is not None
         await self._refresh_announcement(fresh)
         await self.ctx.scheduler.complete(key, message_id)
+        if now < occ.ends_at:
+            await self._event_status(fresh, "active")
+
+    async def _event_status(self, occ: Occurrence, status: str) -> None:
+        """Keep the mirrored scheduled event in step (active at the start, completed at the
+        end). Best effort: a missing permission or an event a moderator already ended is logged."""
+        if occ.event_id is None:
+            return
+        try:
+            await self.ctx.port.set_scheduled_event_status(occ.guild_id, occ.event_id, status)  # type: ignore[arg-type]
+        except DeliveryError as exc:
+            log.info("meeting %s: scheduled event not set %s (%s)", occ.id, status, exc.reason)
 
     async def _on_end(self, ref: str) -> None:
         occ = await store.get_occurrence(self.db, int(ref))
@@ -997,6 +1009,7 @@ class MeetingsService:
         assert fresh is not None
         await self._refresh_announcement(fresh)
         await self.ctx.scheduler.complete(key, message_id)
+        await self._event_status(fresh, "completed")
         try:
             await self.on_meeting_ended(occ.guild_id, fresh, going)
         except Exception:

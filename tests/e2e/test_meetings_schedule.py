@@ -76,12 +76,16 @@ async def test_start_end_survey_hook_and_archive(club):
         ended.append((guild_id, occurrence.title, sorted(attendees)))
 
     h.bot.ctx.services["meetings"].on_meeting_ended = hook
+    (event,) = c.guild.scheduled_events.values()
+    assert event["status"] == 1
     await h.clock.set(START_AT)
     assert any("is starting now" in t for t in thread_texts(h, post))
     fresh = announcement(h)
     assert "In progress" in fresh.text() and not fresh.buttons()
+    assert event["status"] == 2  # the mirrored scheduled event is active
     await h.clock.set(START_AT + timedelta(hours=2))
     assert any("is over" in t and "2 going" in t for t in thread_texts(h, post))
+    assert event["status"] == 3  # and completed at the end
     assert ended == [(c.guild.id, "Club meeting", sorted([c.alice.id, c.bob.id]))]
     assert "This meeting is over" in announcement(h).text()
     thread = h.fake.channels[thread_id(h, post)]
@@ -206,3 +210,16 @@ async def test_gateway_reconnect_around_a_reminder_sends_it_once(club):
     await h.fake.settle()
     await h.clock.advance(minutes=5)
     assert len(reminders(h, post)) == 1 and len(h.fake.dms_to(c.alice)) == 1
+
+
+async def test_event_ended_by_a_moderator_does_not_break_the_end(club):
+    """If a moderator cancelled the scheduled event in Discord meanwhile, the refused status change is logged and the meeting still ends."""
+    h, c = club, club.club
+    await create_meeting(h, duration="2h", reminders="none")
+    post = announcement(h)
+    (event,) = c.guild.scheduled_events.values()
+    await h.clock.set(START_AT)
+    event["status"] = 4  # cancelled by hand in Discord's UI
+    await h.clock.set(START_AT + timedelta(hours=2))
+    assert any("is over" in t for t in thread_texts(h, post))
+    assert any(code == 50035 for _, path, code in h.fake.errors if "scheduled-events" in path)

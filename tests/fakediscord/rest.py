@@ -643,6 +643,11 @@ class Rest:
         self._event_allowed(guild)
         event = self._event(guild, event_id)
         problems = validate.scheduled_event(event | body, partial=True)
+        if "status" in body and body["status"] != event["status"]:
+            # Discord: SCHEDULED → ACTIVE or CANCELED, ACTIVE → COMPLETED; ended events are final.
+            allowed = {1: {2, 4}, 2: {3}}.get(event["status"], set())
+            if body["status"] not in allowed:
+                problems.append(("status", f"Cannot change status from {event['status']} to {body['status']}"))
         if problems:
             raise invalid(problems)
         event.update({k: v for k, v in body.items() if k in event or k == "entity_metadata"})

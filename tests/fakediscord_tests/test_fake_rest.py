@@ -198,3 +198,18 @@ async def test_deferred_ephemeral_stays_ephemeral_and_first_followup_replaces_it
     assert status == 200 and body["id"] == str(state.original.id)
     assert state.original.content == "done" and state.original.ephemeral and not state.followups
     assert fake.messages_in(text.id) == []  # nothing visible to the channel
+
+
+async def test_scheduled_event_status_transitions(world):
+    """Events go scheduled → active → completed; an ended event cannot change status again."""
+    fake, guild, text, member, http = world
+    event = {"name": "Meet", "entity_type": 3, "privacy_level": 2, "scheduled_start_time": "2027-01-01T10:00:00+00:00",
+             "scheduled_end_time": "2027-01-01T11:00:00+00:00", "entity_metadata": {"location": "Paris"}}
+    _, created, _ = await call(http, fake, "POST", f"/guilds/{guild.id}/scheduled-events", event)
+    path = f"/guilds/{guild.id}/scheduled-events/{created['id']}"
+    status, body, _ = await call(http, fake, "PATCH", path, {"status": 3})
+    assert status == 400 and body["code"] == 50035
+    assert (await call(http, fake, "PATCH", path, {"status": 2}))[1]["status"] == 2
+    assert (await call(http, fake, "PATCH", path, {"status": 3}))[1]["status"] == 3
+    status, body, _ = await call(http, fake, "PATCH", path, {"status": 2})
+    assert body["code"] == 50035
