@@ -164,10 +164,6 @@ class PromptsCog(commands.Cog):
         self.bot = bot
         self.service = service
 
-    async def cog_unload(self) -> None:
-        # Runs in ``bot.close()`` before the HTTP session and the database close.
-        await self.service.shutdown()
-
     # ------------------------------------------------------------------ members
 
     @prompts.command(name=_("suggest"), description=_("Suggest a discussion prompt (a form opens)"))

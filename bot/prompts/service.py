@@ -158,7 +158,6 @@ class PromptService:
         self.scheduler = ctx.scheduler
         self._seeded: set[tuple[int, str]] = set()
         self._locks: dict[int, asyncio.Lock] = {}
-        self._inflight: set[asyncio.Task[PostResult | None]] = set()
 
     def _lock(self, guild_id: int) -> asyncio.Lock:
         """Serialises choose → deliver → record per guild in this process, so two posts at the
@@ -179,34 +178,14 @@ class PromptService:
         return [(str(guild_id), from_ts(when)) for guild_id, when in await store.armed_schedules(self.db)]
 
     async def _job_post(self, ref: str) -> None:
-        # The post runs as its own task so that :meth:`shutdown` can interrupt it while the
-        # database is still open (its claim is then given back and the next start retries).
-        task = asyncio.ensure_future(self.post_due(int(ref)))
-        self._inflight.add(task)
+        # A stop while the post is in flight cancels this job (Scheduler.stop, with the
+        # database still open): post_due's claim is then given back and the next start retries.
         try:
-            await task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if task.cancelled() and not (current is not None and current.cancelling()):
-                log.info("prompts: weekly post of guild %s interrupted by shutdown; the next start retries", ref)
-                return
-            raise
+            await self.post_due(int(ref))
         except Exception:
             # Never leave a guild's schedule unarmed: try again later (the row is re-read then).
             log.exception("prompts: weekly post of guild %s failed; retrying in an hour", ref)
             self.scheduler.arm(JOB_POST, ref, self.clock.now() + RETRY_DELAY)
-        finally:
-            self._inflight.discard(task)
-
-    async def shutdown(self) -> None:
-        """Interrupt the weekly posts in flight (a 429 retry can last seconds) while the
-        database is still open: each gives its week's claim back unless its message already
-        exists, so the next start posts it within the catch-up grace, never twice."""
-        tasks = [task for task in self._inflight if not task.done()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
 
     def _now(self) -> int:
         return to_ts(self.clock.now())

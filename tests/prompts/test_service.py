@@ -177,7 +177,6 @@ async def test_shutdown_during_post_gives_the_week_back(service, ctx, clock, por
     moving = asyncio.create_task(clock.set(FRIDAY_DUE))
     await asyncio.wait_for(entered.wait(), 5)
     await ctx.scheduler.stop()
-    await service.shutdown()
     await asyncio.wait_for(moving, 5)  # the job ended quietly; the clock's mover is not cancelled
     assert await ctx.db.fetchval("SELECT COUNT(*) FROM claims") == 0
     del port.send_message  # the channel answers again
@@ -197,7 +196,6 @@ async def test_interrupted_after_the_message_exists_never_posts_twice(service, c
     moving = asyncio.create_task(clock.set(FRIDAY_DUE))
     await asyncio.wait_for(entered.wait(), 5)
     await ctx.scheduler.stop()
-    await service.shutdown()
     await asyncio.wait_for(moving, 5)
     del port.create_thread
     await restart(ctx)
