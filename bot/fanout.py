@@ -18,6 +18,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 from bot.clock import Clock, to_ts
 from bot.db import Database
 from bot.ports import DeliveryError
@@ -148,6 +153,8 @@ class Outbox:
     def __init__(self, db: Database, secret: bytes, *, clock: Clock | None = None) -> None:
         self.db = db
         self._secret = bytes(secret)
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"cercle fan-out seal v1").derive(self._secret)
+        self._aead = AESGCM(key)
         self._clock = clock
         self._factories: dict[str, Factory] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -159,16 +166,20 @@ class Outbox:
         digest = hmac.new(self._secret, f"fanout:{job}:{int(user_id)}".encode(), hashlib.sha256).digest()
         return digest[:_TOKEN_BYTES]
 
-    def _mask(self, job: str, token: bytes) -> int:
-        digest = hmac.new(self._secret, b"fanout-seal:" + job.encode() + b":" + token, hashlib.sha256).digest()
-        return int.from_bytes(digest[:8], "big")
-
     def _seal(self, job: str, user_id: int) -> tuple[bytes, bytes]:
+        """``(token, sealed)``: the row key and the member id encrypted with AES-GCM (the
+        ``cryptography`` library), nonce = the token (unique per job and member), the job
+        name as associated data so a row cannot be moved to another job."""
         token = self._token(job, user_id)
-        return token, ((int(user_id) & _MASK) ^ self._mask(job, token)).to_bytes(8, "big")
+        sealed = self._aead.encrypt(token[:12], (int(user_id) & _MASK).to_bytes(8, "big"), job.encode())
+        return token, sealed
 
-    def _unseal(self, job: str, token: bytes, sealed: bytes) -> int:
-        return int.from_bytes(sealed, "big") ^ self._mask(job, token)
+    def _unseal(self, job: str, token: bytes, sealed: bytes) -> int | None:
+        """The member id, or ``None`` when the row was sealed under another secret."""
+        try:
+            return int.from_bytes(self._aead.decrypt(token[:12], sealed, job.encode()), "big")
+        except InvalidTag:
+            return None
 
     def _now(self) -> int:
         return to_ts(self._clock.now()) if self._clock is not None else int(time.time())
@@ -305,7 +316,7 @@ class Outbox:
                     await sleep(interval)
                 first = False
                 user_id = self._unseal(job, token, sealed)
-                if self._token(job, user_id) != token:
+                if user_id is None:
                     # Sealed under another secret (ANONYMITY_SECRET changed): never guess a recipient.
                     result.failures[UNREADABLE] += 1
                     column = "failed"

@@ -8,7 +8,8 @@
 -- stored in clear either (an invitation list must not sit in the file or its WAL, like the
 -- HMAC'd feedback_invites): ``token`` = HMAC-SHA256(secret, job ‖ user id) truncated to 16
 -- bytes (the primary key: one row per member per job, random order), ``sealed`` = the user
--- id XOR a 64-bit mask derived from (secret, job, token). Only the process holding the
+-- id encrypted with AES-GCM (the ``cryptography`` library; key derived from the secret with
+-- HKDF, nonce = the token, the job name as associated data). Only the process holding the
 -- anonymity secret can read a recipient back.
 
 CREATE TABLE fanout_jobs (
