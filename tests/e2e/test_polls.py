@@ -13,16 +13,8 @@ from tests.fakediscord import CommandNotAvailable
 
 
 async def slash_options(fake, user, path, *, guild, locale=None, options):
-    """Like ``fake.slash`` but with options in a dict: ``/poll create`` has an option named
-    ``channel``, which ``fake.slash`` takes as the channel the command is typed in."""
-    cmd, parts, schema = fake._resolve_path(path, guild, user)
-    resolved: dict = {}
-    built = fake._build_options(schema, options, guild, resolved, None)
-    data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": fake._nest(parts, cmd, built),
-            "guild_id": str(guild.id)}
-    if resolved:
-        data["resolved"] = resolved
-    return await fake._interact(2, user, guild, None, data, locale=locale)
+    """``fake.slash`` with the options in a dict (``/poll create`` has an option named ``channel``)."""
+    return await fake.slash(user, path, guild=guild, locale=locale, options=options)
 
 
 async def create_poll(harness, user=None, *, question="Which feature hurts most?", choices="Export\nSearch\nReports",

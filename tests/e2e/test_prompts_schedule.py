@@ -19,14 +19,8 @@ def bot_posts(harness, channel):
 
 
 async def slash_with_channel_option(fake, user, path, *, guild, channel_option, locale=None, **options):
-    """Like ``fake.slash`` but passing an *option* named ``channel`` (``fake.slash``'s own
-    ``channel`` keyword is the channel the command is typed in), through the fake's own steps."""
-    cmd, parts, schema = fake._resolve_path(path, guild, user)
-    resolved: dict = {}
-    built = fake._build_options(schema, dict(options, channel=channel_option), guild, resolved, None)
-    data = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": fake._nest(parts, cmd, built),
-            "resolved": resolved, "guild_id": str(guild.id)}
-    return await fake._interact(2, user, guild, None, data, locale=locale)
+    """``fake.slash`` passing an *option* named ``channel`` (``/prompt schedule`` has one)."""
+    return await fake.slash(user, path, guild=guild, locale=locale, options=dict(options, channel=channel_option))
 
 
 async def schedule(harness, user=None, *, locale=None, channel_option=None, **options):
