@@ -168,8 +168,7 @@ async def _send_receipt(interaction: discord.Interaction, code: str, guild_id: i
     """The receipt code and the promise, with the threshold this answer is shown under
     (a campaign's: the club's, or the one in force when it started if higher)."""
     locale = await locale_for(interaction)
-    settings = await ctx_of(interaction).club.get(guild_id)
-    threshold = rules.effective_threshold(settings.anonymity_threshold, (snapshot,))
+    threshold = await service_of(interaction).promised_threshold(guild_id, snapshot)
     text = render.receipt(code, locale) + "\n\n" + render.threat_model(locale, threshold)
     await respond(interaction, shorten(text, 2000), ephemeral=True)
 
@@ -400,9 +399,7 @@ class FeedbackCog(commands.Cog):
     @feedback.command(name=_("about"), description=_("How your anonymity is protected, and what is not protected"))
     async def about(self, interaction: discord.Interaction) -> None:
         locale = await locale_for(interaction)
-        threshold = 5
-        if interaction.guild_id is not None:
-            threshold = (await ctx_of(interaction).club.get(interaction.guild_id)).anonymity_threshold
+        threshold = await self.service.promised_threshold(interaction.guild_id)
         embed = discord.Embed(
             title=t(locale, "feedback.help.title"),
             description=t(locale, "feedback.help.body") + "\n\n" + render.threat_model(locale, threshold),

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import anonymity
-from bot.anonymity import meets_threshold
+from bot.anonymity import DEFAULT_THRESHOLD, meets_threshold
 from bot.clock import from_ts, to_ts
 from bot.context import AppContext
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -650,6 +650,15 @@ class FeedbackService:
             raise NotFound("feedback.error.bad_receipt")
         async with self.db.transaction() as conn:
             await store.replace_campaign_answer(conn, answer_id=ref.id, values=clean)
+
+    async def promised_threshold(self, guild_id: int | None, snapshot: int | None = None) -> int:
+        """How many answers must exist before an answer is shown, as promised to a member: the
+        club's threshold, raised to ``snapshot`` (a campaign's threshold at its start) when
+        higher; the default (5) outside a server (DESIGN.md §3)."""
+        if guild_id is None:
+            return DEFAULT_THRESHOLD
+        settings = await self.ctx.club.get(guild_id)
+        return rules.effective_threshold(settings.anonymity_threshold, (snapshot,))
 
     async def withdraw(self, user_id: int, receipt: str) -> Withdrawn:
         """Delete the answer matching ``receipt`` (campaign answer or spontaneous feedback).
