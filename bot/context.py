@@ -31,3 +31,15 @@ class AppContext:
     fanout_rate: float = DEFAULT_RATE
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
     services: dict[str, object] = field(default_factory=dict)
+
+
+class FeatureService:
+    """Base of the feature services: keeps the context and its handles used everywhere
+    (``db``, ``clock``, ``port``, ``scheduler``). Subclasses call ``super().__init__(ctx)``."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.db = ctx.db
+        self.clock = ctx.clock
+        self.port = ctx.port
+        self.scheduler = ctx.scheduler

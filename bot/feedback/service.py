@@ -58,7 +58,7 @@ from datetime import datetime, timedelta
 from bot import anonymity
 from bot.anonymity import DEFAULT_THRESHOLD, meets_threshold
 from bot.clock import from_ts, to_ts
-from bot.context import AppContext
+from bot.context import AppContext, FeatureService
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.fanout import Delivery, JobState, dm_rate, outbox_of
 from bot.feedback import charts, render, rules, store
@@ -154,7 +154,7 @@ async def _exists(conn: object, invite_key: str) -> bool:
     return row is not None
 
 
-class FeedbackService:
+class FeedbackService(FeatureService):
     """Anonymous feedback use-cases over an :class:`~bot.context.AppContext`.
 
     Member-facing methods take the member's id only to compute HMAC keys; the id is never
@@ -163,11 +163,7 @@ class FeedbackService:
     """
 
     def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-        self.db = ctx.db
-        self.clock = ctx.clock
-        self.port = ctx.port
-        self.scheduler = ctx.scheduler
+        super().__init__(ctx)
         self._questions: dict[int, tuple[Question, ...]] = {}
         self._answer_cache: dict[int, tuple[Campaign, float]] = {}
         self._queue: list[tuple[str | None, dict[str, object], asyncio.Future[str]]] = []

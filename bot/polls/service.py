@@ -44,7 +44,7 @@ from datetime import datetime
 from bot import anonymity
 from bot.clock import from_ts, to_ts
 from bot.club.rules import ClubSettings
-from bot.context import AppContext
+from bot.context import AppContext, FeatureService
 from bot.errors import CercleError, Conflict, InvalidInput, NotFound
 from bot.i18n import t
 from bot.polls import render, store
@@ -121,16 +121,12 @@ class VoteReceipt:
         )
 
 
-class PollService:
+class PollService(FeatureService):
     """Polls for every guild of one bot process. Build with ``PollService(ctx)`` and call
     :meth:`register_jobs` before ``ctx.scheduler.start()``."""
 
     def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-        self.db = ctx.db
-        self.clock = ctx.clock
-        self.scheduler = ctx.scheduler
-        self.port = ctx.port
+        super().__init__(ctx)
         self._queue: list[tuple[store.Click, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
         self._polls_meta: dict[int, tuple[bool, int]] = {}

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from bot import i18n
 from bot.anonymity import dedupe_key
 from bot.clock import from_ts, to_ts
-from bot.context import AppContext
+from bot.context import AppContext, FeatureService
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.ports import DeliveryError, Embed, OutMessage
 from bot.prompts import bank, rules, store
@@ -147,15 +147,11 @@ def theme_label(locale: str, theme: str) -> str:
     return i18n.t(locale, f"prompts.theme.{theme}")
 
 
-class PromptService:
+class PromptService(FeatureService):
     """The weekly prompts of every guild. Built once per process from the :class:`AppContext`."""
 
     def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-        self.db = ctx.db
-        self.clock = ctx.clock
-        self.port = ctx.port
-        self.scheduler = ctx.scheduler
+        super().__init__(ctx)
         self._seeded: set[tuple[int, str]] = set()
         self._locks: dict[int, asyncio.Lock] = {}
 
