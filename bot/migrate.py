@@ -12,6 +12,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from bot.db import Database
@@ -53,17 +54,18 @@ def split_statements(sql: str) -> list[str]:
 def discover(directory: Path | None = None) -> list[Migration]:
     """Read every migration of ``directory`` (default: the packaged ``migrations``).
 
-    Raises :class:`MigrationError` when numbers are not contiguous from 1.
+    A migration is exactly a regular file named ``NNNN_name.sql``; anything else in the
+    folder (``__pycache__``, ``__init__.py``, backups) is ignored. Raises :class:`MigrationError` when numbers are not contiguous from 1.
     """
-    if directory is None:
-        files = [(f.name, f.read_text(encoding="utf-8")) for f in resources.files("migrations").iterdir()]
-    else:
-        files = [(f.name, f.read_text(encoding="utf-8")) for f in Path(directory).iterdir()]
+    root: Traversable = resources.files("migrations") if directory is None else Path(directory)
     found: list[Migration] = []
-    for name, text in files:
-        match = _NAME.match(name)
-        if not match:
+    for entry in root.iterdir():
+        # Only NNNN_name.sql files count: Python writes __pycache__/ into the package when
+        # it is imported, pip compiles it at install, editors leave backups beside.
+        match = _NAME.match(entry.name)
+        if not match or not entry.is_file():
             continue
+        name, text = entry.name, entry.read_text(encoding="utf-8")
         try:
             statements = tuple(split_statements(text))
         except MigrationError as exc:

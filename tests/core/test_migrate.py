@@ -65,3 +65,41 @@ async def test_backup_is_a_consistent_copy(db, tmp_path):
     await copy.close()
     with pytest.raises(FileExistsError):
         await db.backup_to(target)
+
+
+def test_only_numbered_sql_files_are_migrations(tmp_path):
+    """__pycache__ (even one named like a migration), __init__.py and backups beside the files are ignored."""
+    (tmp_path / "0001_a.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\x00\x01")
+    (tmp_path / "0002_folder.sql").mkdir()
+    (tmp_path / "__init__.py").write_text("")
+    (tmp_path / "0001_a.sql~").write_text("garbage")
+    found = discover(tmp_path)
+    assert [(m.version, m.name) for m in found] == [(1, "a")]
+
+
+def test_packaged_migrations_survive_an_imported_package():
+    """Importing the migrations package writes __pycache__ on a user's machine; discovery still works."""
+    import importlib
+    import sys
+    from importlib import resources
+
+    import migrations
+
+    folder = resources.files("migrations")
+    cache = folder / "__pycache__"
+    created = not cache.is_dir()
+    if created:
+        import os
+
+        os.makedirs(str(cache), exist_ok=True)
+    try:
+        importlib.reload(sys.modules["migrations"])
+        assert [m.version for m in discover()] == list(range(1, len(discover()) + 1))
+        assert migrations is sys.modules["migrations"]
+    finally:
+        if created:
+            import shutil
+
+            shutil.rmtree(str(cache), ignore_errors=True)
