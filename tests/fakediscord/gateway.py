@@ -98,7 +98,7 @@ class Gateway:
             "session_id": session.session_id,
             "resume_gateway_url": self.fake.gateway_url,
             "shard": [0, 1],
-            "application": {"id": str(self.fake.app_id), "flags": 0},
+            "application": {"id": str(self.fake.app_id), "flags": self.fake.application_flags()},
             "private_channels": [],
             "relationships": [],
             "user_settings": {},

@@ -183,14 +183,14 @@ class Rest:
                 "icon": None,
                 "description": "Cercle (fake)",
                 "rpc_origins": [],
-                "bot_public": False,
+                "bot_public": self.fake.bot_public,
                 "bot_require_code_grant": False,
                 "bot": self.fake.bot_user.payload(),
                 "owner": self.fake.owner.payload(),
                 "summary": "",
                 "verify_key": "0" * 64,
                 "team": None,
-                "flags": 0,
+                "flags": self.fake.application_flags(),
                 "tags": [],
             }
         )

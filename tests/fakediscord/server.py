@@ -10,6 +10,7 @@ not know are recorded in ``unknown_routes`` (the e2e fixture fails the test on t
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 import secrets
 import time
@@ -131,13 +132,28 @@ class Reply:
         return f"<Reply type={self.type} text={self.text()[:200]!r} modal={bool(self.modal)}>"
 
 
+APPLICATION_FLAGS = {"presences": 1 << 12, "members": 1 << 14, "message_content": 1 << 18}
+"""Application flags GATEWAY_PRESENCE, GATEWAY_GUILD_MEMBERS, GATEWAY_MESSAGE_CONTENT: set
+when the privileged intent is enabled in the portal (Discord's "Application Flags")."""
+
+
+def bot_token(app_id: int) -> str:
+    """A token of Discord's shape: base64url of the application id (no padding), a
+    timestamp part and an HMAC part, joined by dots ("Authorization" in Discord's docs)."""
+    head = base64.urlsafe_b64encode(str(app_id).encode()).decode().rstrip("=")
+    return f"{head}.{secrets.token_urlsafe(5)[:6]}.{secrets.token_urlsafe(27)[:27]}"
+
+
 class FakeDiscord:
     """The fake Discord server. ``privileged_intents`` says which privileged intents the
     application has enabled in its portal (others close the gateway with 4014)."""
 
+    def application_flags(self) -> int:
+        """The application's ``flags``: one bit per privileged intent enabled in the portal."""
+        return sum(bit for name, bit in APPLICATION_FLAGS.items() if self.privileged_intents.get(name))
+
     def __init__(self, *, privileged_intents: dict[str, bool] | None = None) -> None:
         self.ids = Snowflakes()
-        self.token = "fake." + secrets.token_urlsafe(24)
         self.privileged_intents = privileged_intents or {"members": True, "message_content": False, "presences": False}
         self.users: dict[int, User] = {}
         self.guilds: dict[int, Guild] = {}
@@ -162,6 +178,9 @@ class FakeDiscord:
         self.owner = self.add_user("owner")
         self.bot_user = self.add_user("Cercle", bot=True)
         self.app_id = self.bot_user.id
+        self.token = bot_token(self.app_id)
+        self.bot_public = False
+        """The portal's "Public Bot" switch (Discord's default for a new application is on)."""
         self.gateway = Gateway(self)
         self.rest = Rest(self)
         self._runner: web.AppRunner | None = None
