@@ -37,7 +37,7 @@ from bot.clock import SystemClock
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord, P
 
-SECRET = b"bench-anonymity-secret"
+SECRET = b"bench-anonymity-secret-of-32-bytes-min"
 GUILD_READY_TIMEOUT = 0.2
 QUESTIONS = ["0-10: How likely are you to recommend the software to a peer?", "What hurts most?"]
 VALUES = {"q1": "8", "q2": "Exports are slow on big projects"}

@@ -46,7 +46,7 @@ async def main(count: int, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
             _env_file=None, discord_token=fake.token, database_path=Path(folder) / "bench.sqlite3",
-            anonymity_secret="bench", discord_api_base=fake.api_base, discord_gateway_url=fake.gateway_url,
+            anonymity_secret="bench-anonymity-secret-of-32-bytes-min", discord_api_base=fake.api_base, discord_gateway_url=fake.gateway_url,
         )
         bot = create_bot(settings, guild_ready_timeout=0.05)
         task = await start_client(bot, fake.token)

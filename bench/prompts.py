@@ -43,7 +43,7 @@ FRIDAY = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # Friday 18:00 Paris
 
 async def make_ctx(path: Path, clock: FakeClock, port: RecordingPort) -> AppContext:
     """A migrated context on ``path`` (one connection = one 'process')."""
-    settings = Settings(_env_file=None, database_path=path, anonymity_secret="bench")
+    settings = Settings(_env_file=None, database_path=path, anonymity_secret="bench-anonymity-secret-of-32-bytes-min")
     db = await Database(path).connect()
     await migrate(db)
     club = ClubService(db, clock, port, default_timezone="Europe/Paris", default_locale="en")

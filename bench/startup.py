@@ -34,7 +34,7 @@ from bot.settings import Settings
 from tests.fakediscord import FakeDiscord, P
 from tests.support import RecordingPort
 
-SECRET = b"bench-anonymity-secret"
+SECRET = b"bench-anonymity-secret-of-32-bytes-min"
 TARGET_EXTRA_SECONDS = 2.0
 GUILD_READY_TIMEOUT = 0.2  # the same for both clients: discord.py waits this long after the last GUILD_CREATE
 ZONE = "Europe/Paris"

@@ -38,7 +38,7 @@ from bot.polls.rules import REFRESH_DELAY
 from bot.settings import Settings
 from tests.fakediscord import FakeDiscord, P
 
-SECRET = b"bench-anonymity-secret"
+SECRET = b"bench-anonymity-secret-of-32-bytes-min"
 GUILD_READY_TIMEOUT = 0.2
 TARGET_RATIO = 0.5
 TARGET_P99 = 1.0

@@ -1,4 +1,4 @@
-"""The ``commands.Bot`` subclass and its factory (DESIGN.md §2).
+"""The ``commands.Bot`` subclass and its factory (docs/architecture.md, "Start-up").
 
 Everything async starts in ``setup_hook`` — open the database, migrate, build the
 services, load the cogs (which register persistent components and scheduler kinds),
@@ -12,6 +12,7 @@ import asyncio
 import importlib
 import logging
 import pkgutil
+import secrets
 from collections.abc import Awaitable, Callable
 
 import discord
@@ -23,6 +24,7 @@ from bot.club.service import ClubService
 from bot.context import AppContext
 from bot.db import Database
 from bot.fanout import DEFAULT_RATE, dm_rate, outbox_of
+from bot.instance import open_instance
 from bot.migrate import migrate
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -96,6 +98,7 @@ class CercleBot(commands.Bot):
         fanout_sleep: Callable[[float], Awaitable[None]] | None = None,
         fanout_rate: float = DEFAULT_RATE,
         start_scheduler: bool = True,
+        in_memory: bool = False,
         **client_kwargs: object,
     ) -> None:
         options: dict[str, object] = {
@@ -114,6 +117,7 @@ class CercleBot(commands.Bot):
         self._fanout_sleep = fanout_sleep or asyncio.sleep
         self._fanout_rate = fanout_rate
         self._start_scheduler = start_scheduler
+        self._in_memory = in_memory
         self.ctx: AppContext
         self.db: Database | None = None
         self.fanout_resume: asyncio.Task[object] | None = None
@@ -122,21 +126,20 @@ class CercleBot(commands.Bot):
         """Open and migrate the database, build services, load cogs, arm the scheduler."""
         from cogs._ports import DiscordPortImpl
 
-        self.db = await Database(self.settings.database_path).connect()
-        await migrate(self.db)
+        db, secret = await self._open_database()
+        self.db = db
         port = DiscordPortImpl(self)
-        scheduler = Scheduler(self.db, self.clock)
+        scheduler = Scheduler(db, self.clock)
         club = ClubService(
-            self.db,
+            db,
             self.clock,
             port,
             default_timezone=self.settings.default_timezone,
             default_locale=self.settings.default_locale,
         )
-        secret = self._secret if self._secret is not None else self.settings.resolve_anonymity_secret()
         self.ctx = AppContext(
             settings=self.settings,
-            db=self.db,
+            db=db,
             clock=self.clock,
             scheduler=scheduler,
             port=port,
@@ -150,12 +153,29 @@ class CercleBot(commands.Bot):
             await self.load_extension(name)
         if self._start_scheduler:
             await scheduler.start()
-            # DM fan-outs a previous process left unfinished (DESIGN.md §4), in the background:
+            # DM fan-outs a previous process left unfinished (docs/architecture.md, "Direct
+            # messages"), in the background:
             # a big one must not hold back the gateway connection.
             self.fanout_resume = asyncio.create_task(
                 outbox_of(self.ctx).resume_all(rate=dm_rate(self._fanout_rate), sleep=self._fanout_sleep)
             )
         log.info("Cercle ready to connect: %d extensions, %d scheduled jobs", len(self.extensions), len(scheduler.pending()))
+
+    async def _open_database(self) -> tuple[Database, bytes]:
+        """Open the database; returns it with the anonymity secret to use with it.
+
+        ``in_memory`` (``cercle sync-commands``, which only builds the command tree): an
+        empty in-memory database and a throw-away secret, so no file is touched. Else the
+        instance files through :func:`bot.instance.open_instance`, which raises
+        :class:`bot.instance.InstanceError`; a ``secret`` given by the caller (already
+        paired by ``cercle run``, or a test's) is used as it is.
+        """
+        if self._in_memory:
+            db = await Database(":memory:").connect()
+            await migrate(db)
+            return db, secrets.token_bytes(32)
+        instance = await open_instance(self.settings, pair_secret=self._secret is None)
+        return instance.db, self._secret if self._secret is not None else instance.secret
 
     async def close(self) -> None:
         """Stop the scheduler, close the gateway, then the database."""
@@ -184,7 +204,8 @@ def _no_voice_warnings() -> None:
 
 def create_bot(settings: Settings, **client_kwargs: object) -> CercleBot:
     """Build Cercle's bot for ``settings``; ``client_kwargs`` go to :class:`CercleBot`
-    (``clock``, ``secret``, ``fanout_sleep``, ``fanout_rate``, ``start_scheduler``) and on to
+    (``clock``, ``secret``, ``fanout_sleep``, ``fanout_rate``, ``start_scheduler``,
+    ``in_memory``) and on to
     ``commands.Bot``."""
     point_at(settings)
     _no_voice_warnings()

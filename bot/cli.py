@@ -1,15 +1,19 @@
 """``cercle``: the command line.
 
 - ``cercle run``: connect to Discord and serve the club(s) until SIGTERM/SIGINT (exit 0).
-- ``cercle check``: validate settings, open and migrate the database, print the invite URL
-  with the permission integer and scopes, and the intents with their reasons.
+- ``cercle check``: validate settings, the data directory, the database and its secret, the
+  token (offline by its shape, then by logging in), print the invite URL with the real
+  application id, the permission integer, scopes and intents.
 - ``cercle migrate``: apply pending migrations.
 - ``cercle backup PATH``: a consistent copy with ``VACUUM INTO`` (safe while the bot runs).
 - ``cercle sync-commands [--guild ID]``: publish the slash commands (explicit: Discord
   caps command creates at 200 per day per guild).
+- ``cercle secret rotate``: replace the anonymity secret while nothing open depends on it.
+- ``cercle --version``.
 
-Configuration mistakes print a short message naming the variable and exit 2 — never a
-traceback, never a secret.
+Every failure prints one sentence naming the file, variable or service and what to do,
+and exits with a documented code (README, "Command line"): 2 configuration, 3 database,
+4 Discord unreachable — never a traceback, never a secret.
 """
 
 from __future__ import annotations
@@ -17,17 +21,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import binascii
 import logging
+import re
 import signal
 import sqlite3
 import sys
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+from typing import IO
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.instance import EXIT_CONFIG, EXIT_DATABASE, InstanceError
+from bot.settings import ENV_FILE, Settings, SettingsError, load_settings
 
-EXIT_CONFIG = 2
-EXIT_DATABASE = 3
+EXIT_PROBLEM = 1
 EXIT_DISCORD = 4
+DISCORD_TIMEOUT = 20.0
+"""Seconds ``check`` and ``sync-commands`` wait for Discord before calling it unreachable."""
 
 SETUP_GUIDE = """\
 DISCORD_TOKEN is not set: Cercle needs a bot token to connect.
@@ -36,7 +47,7 @@ DISCORD_TOKEN is not set: Cercle needs a bot token to connect.
 2. Bot tab → Reset Token → copy it. Under "Privileged Gateway Intents" enable
    SERVER MEMBERS INTENT (needed to DM a campaign's or meeting's audience).
    Message Content and Presence intents are NOT needed.
-3. Put the token in a file named .env next to where you run cercle:
+3. Put the token in a file named .env in the folder you run cercle from:
        DISCORD_TOKEN=your-token-here
    (see .env.example for every setting).
 4. Run `cercle check` to get the invite URL with the exact permissions, invite the bot,
@@ -58,6 +69,23 @@ def _settings_or_exit() -> Settings:
     except SettingsError as exc:
         print(f"Configuration error:\n{exc}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
+    except RuntimeError:  # Path.home() without HOME: no default for DATA_DIR
+        print("Configuration error:\nDATA_DIR: set it to an absolute folder (no home directory to default to)",
+              file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _fail(error: InstanceError) -> int:
+    print(error.message, file=sys.stderr)
+    return error.exit_code
+
+
+def cercle_version() -> str:
+    """The installed distribution's version (``pyproject.toml``)."""
+    try:
+        return metadata.version("cercle")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 OWN_LOGGERS = ("bot", "cogs", "cercle")
@@ -85,9 +113,32 @@ def application_id_from_token(token: str) -> int | None:
     """The bot's user id (= application id) encoded in the token's first segment, if readable."""
     head = token.split(".")[0]
     try:
-        return int(base64.b64decode(head + "=" * (-len(head) % 4)).decode())
-    except (ValueError, UnicodeDecodeError):
+        value = int(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).decode())
+    except (ValueError, UnicodeDecodeError, binascii.Error):
         return None
+    return value if value > 0 else None
+
+
+_TOKEN_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def token_problem(token: str) -> str | None:
+    """Why ``token`` cannot be a bot token, checked offline, or ``None`` if its shape is right.
+
+    A bot token is three base64url parts joined by dots; the first encodes the application
+    id (Discord's documentation, "Authorization"). The token is never echoed.
+    """
+    where = "copy it again from the Developer Portal → your application → Bot → Reset Token"
+    if token != token.strip() or token[:1] in ("'", '"'):
+        return f"DISCORD_TOKEN has spaces or quotes around it: remove them ({where})"
+    if token.lower().startswith("bot "):
+        return "DISCORD_TOKEN starts with 'Bot ': put only the token itself in .env"
+    parts = token.split(".")
+    if len(parts) != 3 or not all(_TOKEN_PART.match(part) for part in parts):
+        return f"DISCORD_TOKEN does not look like a bot token (three parts separated by dots): {where}"
+    if application_id_from_token(token) is None or len(parts[1]) < 6 or len(parts[2]) < 20:
+        return f"DISCORD_TOKEN does not look like a bot token (its first part must encode the application id): {where}"
+    return None
 
 
 def invite_url(application_id: int | str) -> str:
@@ -101,48 +152,159 @@ def invite_url(application_id: int | str) -> str:
     )
 
 
-async def _open_db(settings: Settings):
-    from bot.db import Database
-    from bot.migrate import migrate
+def _token_or_exit(settings: Settings) -> str:
+    """The token, or exit 2 with the set-up guide (no token) or the shape problem."""
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    if not token:
+        print(SETUP_GUIDE, file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG)
+    problem = token_problem(token)
+    if problem:
+        print(problem, file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG)
+    return token
 
-    db = await Database(settings.database_path).connect()
+
+def _unreachable(settings: Settings, exc: BaseException) -> str:
+    reason = str(exc) or exc.__class__.__name__
+    return (
+        f"Discord cannot be reached at {settings.api_base} (DISCORD_API_BASE): {reason}. "
+        "Check the machine's network, DNS and proxy (Cercle needs outgoing HTTPS to discord.com and "
+        "WebSocket to gateway.discord.gg), then try again."
+    )
+
+
+def _discord_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "Discord could not be reached" (never a configuration error)."""
+    import aiohttp
+    import discord
+
+    return (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.GatewayNotFound, discord.ConnectionClosed)
+
+
+@dataclass
+class ApplicationFacts:
+    """What logging in tells ``check``: the real ``id``, ``name``, ``public`` (anyone may
+    add the bot) and ``members_intent`` (Server Members intent enabled)."""
+
+    id: int
+    name: str
+    public: bool
+    members_intent: bool
+
+
+async def fetch_application(settings: Settings, token: str) -> ApplicationFacts:
+    """Log in with a bare client (no gateway, no database) and read the application.
+
+    Raises ``discord.LoginFailure`` for a refused token, or one of :func:`_discord_errors`.
+    """
+    import discord
+
+    from bot.app import point_at
+
+    point_at(settings)
+    client = discord.Client(intents=discord.Intents.none())
     try:
-        applied = await migrate(db)
-    except Exception:
-        await db.close()
-        raise
-    return db, applied
+        await asyncio.wait_for(client.login(token), DISCORD_TIMEOUT)
+        info = await asyncio.wait_for(client.application_info(), DISCORD_TIMEOUT)
+    finally:
+        await client.close()
+    flags = info.flags
+    return ApplicationFacts(
+        id=info.id,
+        name=info.name,
+        public=bool(info.bot_public),
+        members_intent=bool(flags.gateway_guild_members or flags.gateway_guild_members_limited),
+    )
+
+
+def _print_secret_notice(instance_source: str, created: bool, out: IO[str]) -> None:
+    if created:
+        path = instance_source.removeprefix("ANONYMITY_SECRET_FILE ")
+        print(
+            f"Anonymity secret: CREATED now in {path} (mode 0600), for this new database. Back it up now, "
+            "somewhere safe and apart from the database backups: without it a restored database cannot "
+            "recognise who already answered, and Cercle refuses to start with another one.",
+            file=out,
+        )
+    else:
+        print(f"Anonymity secret: OK (from {instance_source}; it matches this database)", file=out)
+
+
+def _check_storage(settings: Settings) -> int:
+    """The data directory, database and secret part of ``check``; returns an exit code."""
+    from bot.instance import open_instance
+
+    print(f"Data directory: {settings.data_dir}")
+    try:
+        instance = asyncio.run(open_instance(settings))
+    except InstanceError as exc:
+        print(f"Database or secret: FAILED: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    asyncio.run(instance.close())
+    applied = ", ".join(f"{n:04d}" for n in instance.applied) or "none"
+    print(f"Database: OK ({settings.database_path}; migrations applied now: {applied})")
+    _print_secret_notice(instance.secret_source, instance.secret_created, sys.stdout)
+    return 0
+
+
+def _check_discord(settings: Settings) -> tuple[int, int | None]:
+    """The token and application part of ``check``: ``(exit code, application id)``."""
+    import discord
+
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    if not token:
+        print("DISCORD_TOKEN: missing (cercle run needs it; see README, 'Create the Discord application')")
+        return EXIT_PROBLEM, None
+    problem = token_problem(token)
+    if problem:
+        print(f"DISCORD_TOKEN: FAILED: {problem}", file=sys.stderr)
+        return EXIT_CONFIG, None
+    print("DISCORD_TOKEN: shape OK")
+    try:
+        app = asyncio.run(fetch_application(settings, token))
+    except discord.LoginFailure:
+        print("Discord: FAILED: DISCORD_TOKEN was refused by Discord: reset it in the Developer Portal "
+              "(Bot → Reset Token) and update .env.", file=sys.stderr)
+        return EXIT_CONFIG, None
+    except _discord_errors() as exc:
+        print(f"Discord: NOT VERIFIED: {_unreachable(settings, exc)}", file=sys.stderr)
+        print("Not verified offline: that Discord accepts the token, the application id (the one below is read "
+              "from the token), whether Public Bot is off, whether the Server Members intent is enabled.")
+        return EXIT_DISCORD, application_id_from_token(token)
+    code = 0
+    print(f"Discord: OK (logged in as {app.name}, application id {app.id})")
+    if app.public:
+        print("WARNING: Public Bot is on: anyone who gets the invite link can add this Cercle to their server. "
+              "Turn it off in the Developer Portal → your application → Bot → Public Bot.")
+    if not app.members_intent:
+        print("WARNING: the Server Members intent is not enabled: cercle run will be refused by Discord. Enable it "
+              "in the Developer Portal → your application → Bot → Privileged Gateway Intents → Server Members Intent.")
+        code = EXIT_CONFIG
+    return code, app.id
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Validate everything a start needs and print the invite URL and intents."""
+    """Validate everything a start needs and print the invite URL and intents.
+
+    Exit code: the first failure's (2 configuration, 3 database, 4 Discord unreachable),
+    1 when only the token is missing, else 0. Warnings (Public Bot on) do not fail.
+    """
     from bot.app import BOT_PERMISSIONS
-    from bot.migrate import MigrationError
 
     settings = _settings_or_exit()
-    ok = True
-    print(f"Settings: OK (database {settings.database_path}, time zone {settings.default_timezone}, "
-          f"language {settings.default_locale}, log level {settings.log_level})")
-    try:
-        db, applied = asyncio.run(_open_db(settings))
-        asyncio.run(db.close())
-        print(f"Database: OK (migrations applied now: {applied or 'none'})")
-    except (MigrationError, sqlite3.Error, OSError) as exc:
-        print(f"Database: FAILED: {exc}", file=sys.stderr)
-        return EXIT_DATABASE
-    try:
-        settings.resolve_anonymity_secret()
-        where = "ANONYMITY_SECRET" if settings.anonymity_secret else f"file {settings.anonymity_secret_file}"
-        print(f"Anonymity secret: OK (from {where}; it is never stored in the database — back it up separately)")
-    except OSError as exc:
-        print(f"Anonymity secret: FAILED: {exc}", file=sys.stderr)
-        ok = False
-    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
-    app_id = application_id_from_token(token) if token else None
-    if not token:
-        print("DISCORD_TOKEN: missing (cercle run needs it; see README → Create the Discord application)")
-        ok = False
-    print(f"Invite URL: {invite_url(app_id or '<APPLICATION_ID>')}")
+    env = Path(ENV_FILE).resolve()
+    print(f"Cercle {cercle_version()}")
+    print(f"Settings: OK ({env if env.exists() else f'no {env}, environment only'}; time zone "
+          f"{settings.default_timezone}, language {settings.default_locale}, log level {settings.log_level})")
+    code = _check_storage(settings)
+    if code:
+        return code
+    code, app_id = _check_discord(settings)
+    if app_id is not None:
+        print(f"Invite URL: {invite_url(app_id)}")
+    else:
+        print("Invite URL: printed here once DISCORD_TOKEN is set (it needs the application id)")
     print(f"Permissions integer: {BOT_PERMISSIONS.value}")
     names = sorted(name for name, value in BOT_PERMISSIONS if value)
     print("Permissions: " + ", ".join(names))
@@ -150,35 +312,36 @@ def cmd_check(args: argparse.Namespace) -> int:
     print("Gateway intents:")
     for name, why in INTENT_REASONS:
         print(f"  - {name}: {why}")
-    return 0 if ok else 1
+    return code
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """Apply pending migrations."""
-    from bot.migrate import MigrationError
+    """Apply pending migrations (no secret needed)."""
+    from bot.instance import open_instance
 
     settings = _settings_or_exit()
     try:
-        db, applied = asyncio.run(_open_db(settings))
-    except (MigrationError, sqlite3.Error, OSError) as exc:
-        print(f"Migration failed: {exc}", file=sys.stderr)
-        return EXIT_DATABASE
-    asyncio.run(db.close())
-    print(f"Applied migrations: {applied}" if applied else "The database is up to date.")
+        instance = asyncio.run(open_instance(settings, pair_secret=False))
+    except InstanceError as exc:
+        return _fail(exc)
+    asyncio.run(instance.close())
+    applied = ", ".join(f"{n:04d}" for n in instance.applied)
+    print(f"Applied migrations {applied} to {settings.database_path}." if applied
+          else f"The database {settings.database_path} is up to date.")
     return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Write a consistent copy of the database to ``args.path``."""
-    from bot.db import Database
+    from bot.instance import open_database
 
     settings = _settings_or_exit()
     if not Path(settings.database_path).exists():
-        print(f"No database at {settings.database_path}", file=sys.stderr)
+        print(f"No database at {settings.database_path} (DATABASE_PATH): nothing to back up.", file=sys.stderr)
         return EXIT_DATABASE
 
     async def run() -> Path:
-        db = await Database(settings.database_path).connect()
+        db = await open_database(settings)
         try:
             return await db.backup_to(args.path)
         finally:
@@ -186,43 +349,40 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     try:
         target = asyncio.run(run())
+    except InstanceError as exc:
+        return _fail(exc)
     except FileExistsError:
         print(f"{args.path} already exists: choose a new file name", file=sys.stderr)
         return EXIT_DATABASE
-    except sqlite3.Error as exc:
-        print(f"Backup failed: {exc}", file=sys.stderr)
+    except (sqlite3.Error, OSError) as exc:
+        print(f"Backup to {args.path} failed: {exc}", file=sys.stderr)
         return EXIT_DATABASE
     print(f"Backup written to {target} (the anonymity secret is not in it: keep that apart)")
     return 0
 
 
-def _require_token(settings: Settings) -> str:
-    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
-    if not token:
-        print(SETUP_GUIDE, file=sys.stderr)
-        raise SystemExit(EXIT_CONFIG)
-    return token
-
-
 def cmd_sync(args: argparse.Namespace) -> int:
-    """Publish the slash commands globally, or to one guild (instant, for testing)."""
+    """Publish the slash commands globally, or to one guild (instant, for testing).
+
+    Touches no file: the commands are built on an in-memory database.
+    """
     import discord
 
     from bot.app import create_bot
 
     settings = _settings_or_exit()
-    token = _require_token(settings)
+    token = _token_or_exit(settings)
     configure_logging(settings)
     guild_id = args.guild or settings.dev_guild_id
 
     async def run() -> int:
-        bot = create_bot(settings, start_scheduler=False)
+        bot = create_bot(settings, start_scheduler=False, in_memory=True)
         try:
-            await bot.login(token)
+            await asyncio.wait_for(bot.login(token), DISCORD_TIMEOUT)
             guild = discord.Object(guild_id) if guild_id else None
             if guild is not None:
                 bot.tree.copy_global_to(guild=guild)
-            synced = await bot.tree.sync(guild=guild)
+            synced = await asyncio.wait_for(bot.tree.sync(guild=guild), DISCORD_TIMEOUT)
         finally:
             await bot.close()
         where = f"guild {guild_id}" if guild_id else "every server (global; may take up to an hour to show)"
@@ -237,6 +397,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except discord.HTTPException as exc:
         print(f"Discord refused the sync (HTTP {exc.status}, code {exc.code}): {exc.text}", file=sys.stderr)
         return EXIT_DISCORD
+    except _discord_errors() as exc:
+        print(_unreachable(settings, exc), file=sys.stderr)
+        return EXIT_DISCORD
 
 
 def hold_instance_lock(database_path: Path) -> object | None:
@@ -246,11 +409,12 @@ def hold_instance_lock(database_path: Path) -> object | None:
     Two processes on one database would each answer every click (a toggle applied twice is
     undone); the idempotency claims keep scheduled posts single, but interactions need one
     process (design decision). POSIX ``flock``: released by the OS when the process ends.
+    Raises ``OSError`` when the lock file cannot be created (call
+    :func:`bot.instance.prepare_database_folder` first for a readable message).
     """
     import fcntl
 
     path = Path(f"{database_path}.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+")  # noqa: SIM115 - held open until the process ends
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -260,28 +424,52 @@ def hold_instance_lock(database_path: Path) -> object | None:
     return handle
 
 
+def _lock_or_exit(settings: Settings, doing: str) -> object:
+    """Validate the database folder, then take the instance lock, or exit 3."""
+    from bot.instance import check_legacy_layout, prepare_database_folder
+
+    try:
+        check_legacy_layout(settings)
+        prepare_database_folder(settings.database_path)
+        lock = hold_instance_lock(settings.database_path)
+    except InstanceError as exc:
+        raise SystemExit(_fail(exc)) from None
+    except OSError as exc:
+        print(f"Cannot create the lock file {settings.database_path}.lock: {exc.strerror or exc}.", file=sys.stderr)
+        raise SystemExit(EXIT_DATABASE) from None
+    if lock is None:
+        print(
+            f"Another Cercle is already running on {settings.database_path}: stop it before {doing} "
+            "(two processes on one database would answer every click twice).",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_DATABASE)
+    return lock
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM/SIGINT; exit 0 on a clean stop."""
     import discord
 
     from bot.app import create_bot
-    from bot.migrate import MigrationError
+    from bot.instance import open_instance
 
     settings = _settings_or_exit()
-    token = _require_token(settings)
-    lock = hold_instance_lock(settings.database_path)
-    if lock is None:
-        print(
-            f"Another Cercle is already running on {settings.database_path}: stop it first "
-            "(two processes on one database would answer every click twice).",
-            file=sys.stderr,
-        )
-        return EXIT_DATABASE
+    token = _token_or_exit(settings)
+    lock = _lock_or_exit(settings, "starting another")
     configure_logging(settings)
     log = logging.getLogger("cercle")
+    try:
+        instance = asyncio.run(open_instance(settings))
+    except InstanceError as exc:
+        return _fail(exc)
+    asyncio.run(instance.close())
+    if instance.secret_created:
+        _print_secret_notice(instance.secret_source, True, sys.stderr)
+    log.info("data directory %s, database %s", settings.data_dir, settings.database_path)
 
     async def run() -> None:
-        bot = create_bot(settings)
+        bot = create_bot(settings, secret=instance.secret)
         loop = asyncio.get_running_loop()
         stopping = asyncio.Event()
 
@@ -303,6 +491,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(run())
+    except InstanceError as exc:
+        return _fail(exc)
     except discord.LoginFailure:
         print("DISCORD_TOKEN was refused by Discord: reset it in the Developer Portal and update .env.", file=sys.stderr)
         return EXIT_CONFIG
@@ -313,25 +503,44 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    except MigrationError as exc:
-        print(f"The database could not be migrated, Cercle will not start: {exc}", file=sys.stderr)
-        return EXIT_DATABASE
-    except (discord.GatewayNotFound, discord.ConnectionClosed, OSError) as exc:
-        print(f"Could not stay connected to Discord: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+    except _discord_errors() as exc:
+        print(f"Could not stay connected to Discord. {_unreachable(settings, exc)}", file=sys.stderr)
         return EXIT_DISCORD
+    finally:
+        del lock
+    return 0
+
+
+def cmd_secret_rotate(args: argparse.Namespace) -> int:
+    """Replace the anonymity secret (refused while anything open depends on it)."""
+    from bot.instance import rotate_secret
+
+    settings = _settings_or_exit()
+    lock = _lock_or_exit(settings, "rotating the secret")
+    try:
+        path = asyncio.run(rotate_secret(settings))
+    except InstanceError as exc:
+        return _fail(exc)
+    finally:
+        del lock
+    print(
+        f"New anonymity secret written to {path} (mode 0600) and recorded for {settings.database_path}. "
+        "Back it up now, apart from the database backups; copies of the old key no longer match this database."
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``cercle`` argument parser."""
     parser = argparse.ArgumentParser(prog="cercle", description="Cercle: the Discord bot of a software user club.")
+    parser.add_argument("--version", action="version", version=f"cercle {cercle_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=text, description=text)
+    def command(name: str, text: str, where: argparse._SubParsersAction = sub) -> argparse.ArgumentParser:
+        return where.add_parser(name, help=text, description=text)
 
     command("run", "connect to Discord and serve the club(s) until SIGTERM/SIGINT").set_defaults(func=cmd_run)
-    command("check", "validate settings and database, print the invite URL, permissions and intents").set_defaults(
+    command("check", "validate settings, database, secret and token; print the invite URL and intents").set_defaults(
         func=cmd_check
     )
     command("migrate", "apply pending database migrations").set_defaults(func=cmd_migrate)
@@ -341,6 +550,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync = command("sync-commands", "publish the slash commands (Discord allows 200 creates a day per server)")
     sync.add_argument("--guild", type=int, default=None, help="sync to this guild only (instant), e.g. a test server")
     sync.set_defaults(func=cmd_sync)
+    secret = command("secret", "manage the anonymity secret")
+    secret_sub = secret.add_subparsers(dest="action", required=True)
+    command(
+        "rotate", "replace the anonymity secret (bot stopped, no anonymous poll or campaign open)", secret_sub
+    ).set_defaults(func=cmd_secret_rotate)
     return parser
 
 

@@ -1,24 +1,43 @@
 """Settings loaded from the environment and ``.env`` (pydantic-settings).
 
 ``Settings`` is built once by the CLI and passed down; nothing instantiates it at import
-time (DESIGN.md §1). Secrets are ``SecretStr`` and ``hide_input_in_errors`` keeps them out
-of validation messages (DESIGN.md §4).
+time (docs/architecture.md). Secrets are ``SecretStr`` and ``hide_input_in_errors`` keeps
+them out of validation messages.
+
+Paths: ``DATA_DIR`` is one absolute data directory; a relative ``DATABASE_PATH`` or
+``ANONYMITY_SECRET_FILE`` is resolved against it, never against the working directory, so
+running ``cercle`` from another folder cannot silently create a second database and secret
+(design decision, docs/operations.md).
 """
 
 from __future__ import annotations
 
+import io
 import os
-import secrets
-import stat
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from dotenv.parser import parse_stream
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+ENV_FILE = ".env"
+MIN_SECRET_BYTES = 32
+"""Shortest anonymity secret accepted: 256 bits, the HMAC-SHA256 key size (design decision)."""
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/cercle``, else ``~/.local/share/cercle`` (XDG Base Directory spec).
+
+    Raises ``RuntimeError`` when neither ``XDG_DATA_HOME`` nor a home directory is known.
+    """
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "cercle"
+    return Path.home() / ".local" / "share" / "cercle"
 
 
 class Settings(BaseSettings):
@@ -29,7 +48,7 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="ignore",
         hide_input_in_errors=True,
@@ -37,12 +56,13 @@ class Settings(BaseSettings):
     )
 
     discord_token: SecretStr | None = Field(default=None, description="Bot token from the Developer Portal.")
-    database_path: Path = Field(default=Path("data/cercle.sqlite3"))
+    data_dir: Path = Field(default_factory=default_data_dir, description="Absolute folder for relative paths below.")
+    database_path: Path = Field(default=Path("cercle.sqlite3"))
     anonymity_secret: SecretStr | None = Field(
         default=None,
         description="HMAC key for anonymous dedupe keys; if unset, read from (or created in) ANONYMITY_SECRET_FILE.",
     )
-    anonymity_secret_file: Path = Field(default=Path("secrets/anonymity.key"))
+    anonymity_secret_file: Path = Field(default=Path("anonymity.key"))
     discord_api_base: str = Field(default=DEFAULT_API_BASE)
     discord_gateway_url: str = Field(default=DEFAULT_GATEWAY_URL)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -78,12 +98,46 @@ class Settings(BaseSettings):
             raise ValueError("must be a ws:// or wss:// URL")
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_dir(cls, value: Path) -> Path:
+        if not value.is_absolute():
+            raise ValueError("must be an absolute folder path, e.g. /var/lib/cercle")
+        return value
+
     @field_validator("database_path", "anonymity_secret_file")
     @classmethod
     def _file_path(cls, value: Path) -> Path:
-        if str(value).strip() in ("", ".") or value.is_dir():
-            raise ValueError("must be a file path, e.g. data/cercle.sqlite3")
+        if str(value).strip() in ("", "."):
+            raise ValueError("must be a file path, e.g. cercle.sqlite3")
         return value
+
+    @field_validator("anonymity_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        text = value.get_secret_value().strip()
+        if not text:
+            raise ValueError("is set but empty: remove the line to use ANONYMITY_SECRET_FILE, or set a secret")
+        if len(text.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_BYTES} bytes long; make one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return SecretStr(text)
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        """Resolve relative file paths against ``data_dir`` (never the working directory)."""
+        for name in ("database_path", "anonymity_secret_file"):
+            path = getattr(self, name).expanduser()
+            if not path.is_absolute():
+                path = self.data_dir / path
+            if path.is_dir():
+                raise ValueError(f"{name.upper()} names a folder ({path}); give a file path such as cercle.sqlite3")
+            object.__setattr__(self, name, path)
+        return self
 
     @field_validator("dev_guild_id")
     @classmethod
@@ -97,25 +151,6 @@ class Settings(BaseSettings):
         """The REST base URL without its trailing slash."""
         return self.discord_api_base.rstrip("/")
 
-    def resolve_anonymity_secret(self) -> bytes:
-        """Return the HMAC secret as bytes (DESIGN.md §3: never stored in the database).
-
-        Order: ``ANONYMITY_SECRET``; else the file ``ANONYMITY_SECRET_FILE``; else a new
-        random 32-byte secret is written to that file with mode 0600. Raises ``OSError``
-        when the file can neither be read nor created.
-        """
-        if self.anonymity_secret is not None and self.anonymity_secret.get_secret_value():
-            return self.anonymity_secret.get_secret_value().encode()
-        path = self.anonymity_secret_file
-        if path.exists():
-            return path.read_text(encoding="utf-8").strip().encode()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(value + "\n")
-        return value.encode()
-
 
 class SettingsError(Exception):
     """A configuration mistake, with a message that names the variables and what they allow."""
@@ -125,18 +160,50 @@ def describe_validation_error(exc: ValidationError) -> str:
     """Turn a pydantic error into lines ``VARIABLE: what is allowed`` (values never shown)."""
     lines = []
     for err in exc.errors():
-        name = "_".join(str(part) for part in err["loc"]).upper() or "settings"
+        name = "_".join(str(part) for part in err["loc"]).upper()
         message = err["msg"].removeprefix("Value error, ")
-        lines.append(f"{name}: {message}")
+        lines.append(f"{name}: {message}" if name else message)
     return "\n".join(lines)
 
 
-def load_settings(**overrides: object) -> Settings:
+def check_env_file(path: Path) -> None:
+    """Refuse a ``.env`` that python-dotenv would read only in part.
+
+    python-dotenv skips a line it cannot parse with a warning, and a file that is not
+    UTF-8 fails deep inside pydantic-settings; both would silently drop settings. Raises
+    :class:`SettingsError` naming the file (absolute) and the line. A missing file is fine.
+    """
+    if not path.exists():
+        return
+    where = path.resolve()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SettingsError(f"{where}: cannot be read ({exc.strerror or exc}); fix its permissions or remove it") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SettingsError(f"{where}: line {line} is not valid UTF-8; save the file as UTF-8") from None
+    bad = [binding.original.line for binding in parse_stream(io.StringIO(text)) if binding.error]
+    if bad:
+        lines = ", ".join(str(n) for n in bad)
+        raise SettingsError(
+            f"{where}: line{'s' if len(bad) > 1 else ''} {lines} cannot be read; each line must be NAME=value "
+            "(quote values with spaces or #), a comment starting with #, or empty"
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
     """Build :class:`Settings` from the environment, ``.env`` and ``overrides``.
 
-    Raises :class:`SettingsError` whose message names each bad variable and the rule it
-    breaks, never its value.
+    ``.env`` is read from the working directory, unless ``_env_file`` is given (``None``:
+    none). Raises :class:`SettingsError` whose message names each bad variable (or the
+    ``.env`` line) and the rule it breaks, never its value.
     """
+    env_file = overrides.get("_env_file", ENV_FILE)
+    if isinstance(env_file, str | Path):
+        check_env_file(Path(env_file))
     try:
         return Settings(**overrides)
     except ValidationError as exc:

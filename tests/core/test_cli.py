@@ -4,12 +4,19 @@ import sqlite3
 
 import pytest
 
-from bot.cli import application_id_from_token, invite_url, main
+from bot.cli import application_id_from_token, invite_url, main, token_problem
+
+CLOSED_PORT = "http://127.0.0.1:9/api/v10"
+"""Nothing listens on the discard port: Discord is unreachable, and no test reaches discord.com."""
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0"
+"""A token of the real shape whose first part encodes application id 123456789012345678."""
 
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DISCORD_API_BASE", CLOSED_PORT)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "data" / "c.sqlite3"))
     monkeypatch.setenv("ANONYMITY_SECRET_FILE", str(tmp_path / "secrets" / "k"))
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
@@ -18,19 +25,40 @@ def env(monkeypatch, tmp_path):
 
 
 def test_check_prints_invite_and_fails_without_token(env, capsys):
-    """check migrates, prints the invite URL with the permission integer, and exits 1 without a token."""
+    """Without a token, check still migrates and prints the permission integer and scopes, and exits 1."""
     assert main(["check"]) == 1
     out = capsys.readouterr().out
-    assert "permissions=17929341225984" in out and "scope=bot+applications.commands" in out
+    assert "Permissions integer: 17929341225984" in out and "Scopes: bot, applications.commands" in out
+    assert "<APPLICATION_ID>" not in out and "once DISCORD_TOKEN is set" in out
     assert "members (privileged" in out
     assert (env / "data" / "c.sqlite3").exists()
 
 
-def test_check_with_token_uses_the_application_id(env, capsys, monkeypatch):
-    """The application id is read from the token's first segment."""
-    monkeypatch.setenv("DISCORD_TOKEN", "MTIzNDU2Nzg5MDEyMzQ1Njc4.abc.def")
-    assert main(["check"]) == 0
-    assert "client_id=123456789012345678" in capsys.readouterr().out
+def test_check_offline_reads_the_application_id_from_the_token(env, capsys, monkeypatch):
+    """Offline, check exits 4, says what it could not verify, and reads the id from the token's first part."""
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    assert main(["check"]) == 4
+    captured = capsys.readouterr()
+    assert "client_id=123456789012345678" in captured.out
+    assert "DISCORD_API_BASE" in captured.err and "Not verified offline" in captured.out + captured.err
+    assert TOKEN not in captured.out + captured.err
+
+
+@pytest.mark.parametrize(
+    "token, says",
+    [
+        ("MTIzNDU2Nzg5MDEyMzQ1Njc4.abc.def", "does not look like a bot token"),
+        ("Bot " + TOKEN, "starts with 'Bot '"),
+        ('"' + TOKEN + '"', "quotes"),
+        ("hello", "three parts"),
+        ("aGVsbG8.GaBcDe.abcdefghijklmnopqrstuvwxyz0", "application id"),
+    ],
+)
+def test_token_shape_is_checked_offline(token, says):
+    """A pasted token with quotes, a 'Bot ' prefix or the wrong shape is named without echoing it."""
+    problem = token_problem(token)
+    assert problem is not None and says in problem and "DISCORD_TOKEN" in problem
+    assert token_problem(TOKEN) is None
     assert application_id_from_token("not base64 at all!!") is None
     assert invite_url(5).startswith("https://discord.com/oauth2/authorize?client_id=5")
 

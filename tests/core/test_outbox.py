@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.fanout import Delivery, Outbox, outbox_of
 from bot.ports import DeliveryError
 
-SECRET = b"outbox-test-secret"
+SECRET = b"outbox-test-secret-of-at-least-32-bytes"
 GUILD = 42
 MEMBERS = [100_000_000_000_000_000 + n for n in range(1, 11)]  # snowflake-sized ids
 

@@ -26,7 +26,7 @@ def e2e_settings(tmp_path, fake) -> Settings:
         _env_file=None,
         discord_token=fake.token,
         database_path=tmp_path / "cercle.sqlite3",
-        anonymity_secret="unused-the-harness-passes-its-secret",
+        anonymity_secret="unused-the-harness-passes-its-own-secret",
         discord_api_base=fake.api_base,
         discord_gateway_url=fake.gateway_url,
         default_timezone="Europe/Paris",

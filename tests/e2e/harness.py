@@ -24,7 +24,7 @@ from tests.fakediscord import FakeDiscord, Guild, Overwrite, P, Role, User
 from tests.fakediscord.model import Channel
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
-SECRET = b"e2e-anonymity-secret"
+SECRET = b"e2e-anonymity-secret-32-bytes-or-more"
 
 
 async def no_sleep(_seconds: float) -> None:
