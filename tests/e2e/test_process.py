@@ -1,14 +1,17 @@
-"""`cercle run` as a separate process against the fake Discord (issue 2, done-when 2)."""
+"""`cercle run` as a separate process against the fake Discord.
+
+The process is the installed ``cercle`` script (``CERCLE_BIN`` when set: ``.ci/run`` runs
+this file with a wheel installed outside the checkout), in a user's environment.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 
 import pytest
 
+from tests.e2e.cli import cercle_command, user_env
 from tests.e2e.harness import build_club
 from tests.fakediscord import CommandNotAvailable
 
@@ -16,8 +19,10 @@ pytestmark = pytest.mark.slow
 
 
 def _env(fake, tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "ANONYMITY_"))}
-    env.update(
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return user_env(
+        home,
         DISCORD_TOKEN=fake.token,
         DISCORD_API_BASE=fake.api_base,
         DISCORD_GATEWAY_URL=fake.gateway_url,
@@ -26,12 +31,11 @@ def _env(fake, tmp_path) -> dict[str, str]:
         LOG_LEVEL="INFO",
         DEFAULT_LOCALE="en",
     )
-    return env
 
 
 async def _cercle(*args: str, env: dict[str, str], cwd) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env=env, cwd=cwd,
+        *cercle_command(), *args, env=env, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 
@@ -93,8 +97,8 @@ async def test_cercle_run_process_end_to_end(fake, tmp_path):
 
 async def test_cercle_run_without_token_explains_setup(tmp_path):
     """Without a token, `cercle run` exits non-zero with the set-up guidance and no traceback."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    env["DATABASE_PATH"] = str(tmp_path / "db.sqlite3")
+    env = user_env(tmp_path, DATABASE_PATH=str(tmp_path / "db.sqlite3"))
+    del env["DISCORD_API_BASE"], env["DISCORD_GATEWAY_URL"]
     process = await _cercle("run", env=env, cwd=tmp_path)
     _, err = await asyncio.wait_for(process.communicate(), timeout=30)
     text = err.decode()
@@ -105,8 +109,8 @@ async def test_cercle_run_without_token_explains_setup(tmp_path):
 
 async def test_bad_setting_names_the_variable_without_value(tmp_path):
     """A bad DEFAULT_TIMEZONE is named with what is allowed; a bad token value never appears."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    env.update(DEFAULT_TIMEZONE="Mars/Olympus", DISCORD_TOKEN="super-secret-token-value", DATABASE_PATH=str(tmp_path / "d.db"))
+    env = user_env(tmp_path, DEFAULT_TIMEZONE="Mars/Olympus", DISCORD_TOKEN="super-secret-token-value",
+                   DATABASE_PATH=str(tmp_path / "d.db"))
     process = await _cercle("run", env=env, cwd=tmp_path)
     _, err = await asyncio.wait_for(process.communicate(), timeout=30)
     text = err.decode()
