@@ -1,4 +1,4 @@
-"""Feedback campaign benchmark (issue 4): a campaign DMed to 2,000 members with the pacing
+"""Feedback campaign benchmark: a campaign DMed to 2,000 members with the pacing
 respected, then 2,000 anonymous answers submitted concurrently, beside a bare discord.py
 client acknowledging the same modals in the same run.
 

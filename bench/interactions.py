@@ -2,7 +2,7 @@
 
 Prints throughput and p50/p99 time to acknowledge for Cercle and for a bare discord.py
 bot answering a constant string, measured in the same run, and their ratios.
-Target (issue 2): Cercle ≥ 0.7 × the bare bot's throughput, p99 well under 3 s.
+Target: Cercle ≥ 0.7 × the bare bot's throughput, p99 well under 3 s.
 
     python -m bench.interactions [--count 2000] [--concurrency 20]
 """

@@ -1,4 +1,4 @@
-"""Weekly prompts benchmark (issue 6), at the service level (real SQLite file, fake clock,
+"""Weekly prompts benchmark, at the service level (real SQLite file, fake clock,
 recording port), each figure beside a baseline measured in the same run:
 
 1. **Weekly tick**: ``--guilds`` clubs scheduled at the same Friday 18:00; one clock move

@@ -1,4 +1,4 @@
-"""Start-up benchmark (issue 5): time until Cercle is ready with every schedule armed, on a
+"""Start-up benchmark: time until Cercle is ready with every schedule armed, on a
 database holding 50 guilds, 500 upcoming meetings with reminders and 500 open polls (when
 ``bot.polls`` exists), beside a bare discord.py client's time to ready on the same fake
 Discord in the same run. Target: Cercle under 2 s more than the bare client.

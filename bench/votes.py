@@ -1,4 +1,4 @@
-"""Vote burst benchmark (issue 3): 2,000 clicks from 1,000 members on one poll, answered by
+"""Vote burst benchmark: 2,000 clicks from 1,000 members on one poll, answered by
 Cercle, beside a bare discord.py client acknowledging the same clicks in the same run.
 
 Each member clicks two different choices of a live, anonymous, two-choice poll, so every

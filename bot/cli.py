@@ -46,7 +46,8 @@ DISCORD_TOKEN is not set: Cercle needs a bot token to connect.
 1. Open https://discord.com/developers/applications → New Application (name it, e.g. "Cercle").
 2. Bot tab → Reset Token → copy it. Under "Privileged Gateway Intents" enable
    SERVER MEMBERS INTENT (needed to DM a campaign's or meeting's audience).
-   Message Content and Presence intents are NOT needed.
+   Message Content and Presence intents are NOT needed. Turn Public Bot off, so that
+   only you can add this Cercle to a server.
 3. Put the token in a file named .env in the folder you run cercle from:
        DISCORD_TOKEN=your-token-here
    (see .env.example for every setting).
@@ -96,7 +97,7 @@ def configure_logging(settings: Settings) -> None:
 
     At DEBUG, ``discord`` prints whole gateway payloads (DM text, tokens) and ``aiosqlite``
     prints every SQL statement with its parameters — anonymous answers next to their dedupe
-    keys (DESIGN.md §3) — so neither may follow ``LOG_LEVEL=DEBUG``.
+    keys (docs/anonymity.md) — so neither may follow ``LOG_LEVEL=DEBUG``.
     """
     level = getattr(logging, settings.log_level)
     logging.basicConfig(

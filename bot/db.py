@@ -1,6 +1,6 @@
 """The SQLite connection Cercle writes through (aiosqlite, one writer connection).
 
-Pragmas follow DESIGN.md §4: WAL, ``synchronous=FULL``, ``foreign_keys=ON``,
+Pragmas (docs/architecture.md): WAL, ``synchronous=FULL``, ``foreign_keys=ON``,
 ``busy_timeout`` and ``secure_delete=ON`` on every connection. The connection runs in
 autocommit mode; :meth:`Database.transaction` opens an explicit ``BEGIN IMMEDIATE`` so
 several statements commit or roll back together. A lock serialises transactions on the
@@ -137,7 +137,7 @@ class Database:
         return default if row is None else row[0]
 
     async def backup_to(self, target: Path | str) -> Path:
-        """Write a consistent copy with ``VACUUM INTO`` (safe while the bot runs; DESIGN.md §4).
+        """Write a consistent copy with ``VACUUM INTO`` (safe while the bot runs).
 
         Raises ``FileExistsError`` if ``target`` exists (SQLite refuses to overwrite).
         """

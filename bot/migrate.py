@@ -2,7 +2,7 @@
 
 The schema version lives in the database (``PRAGMA user_version``), set inside the same
 transaction as the change, so a failing migration leaves the schema as it was
-(DESIGN.md §4). Statements run one by one inside one explicit transaction because
+(docs/architecture.md). Statements run one by one inside one explicit transaction because
 ``executescript`` would commit on its own.
 """
 

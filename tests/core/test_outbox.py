@@ -1,4 +1,4 @@
-"""The durable fan-out outbox (DESIGN.md §4): enqueue with the claim, paced drain that removes
+"""The durable fan-out outbox (docs/architecture.md): enqueue with the claim, paced drain that removes
 each recipient as it goes, resume after a stop, failures counted once, nobody DMed twice, no
 member id in clear in the tables."""
 
