@@ -1,4 +1,4 @@
-"""The anonymity primitives of DESIGN.md §3.
+"""The anonymity primitives (docs/anonymity.md, "Dedupe keys" and "The anonymity threshold").
 
 - :func:`dedupe_key`: ``HMAC-SHA256(secret, scope ‖ user_id)`` — one answer per member per
   scope (a campaign, a poll) without storing who answered. The secret comes from the

@@ -3,7 +3,7 @@
 Instants are timezone-aware ``datetime`` in UTC; the database stores them as integer
 Unix seconds (:func:`to_ts` / :func:`from_ts`). Tests use :class:`FakeClock` and move
 time with :meth:`FakeClock.advance`, which also runs the work that became due
-(DESIGN.md §5: no real sleeps).
+(docs/architecture.md, "Testing": no real sleeps).
 """
 
 from __future__ import annotations

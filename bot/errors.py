@@ -1,4 +1,4 @@
-"""Errors are data (DESIGN.md §1): services raise :class:`CercleError` carrying a message
+"""Errors are data (docs/architecture.md, "Errors"): services raise :class:`CercleError` carrying a message
 key and parameters; only the command tree's handler renders it for the member, in their
 language. Nothing here holds exception text meant for logs.
 """

@@ -1,7 +1,7 @@
 """Paced fan-out to many recipients (DMs, reminders, invitations).
 
 discord.py only waits after a 429; it has no global pacer, so Cercle paces itself well
-below Discord's 50 requests/s (DESIGN.md §4). Each failure is counted by reason and the
+below Discord's 50 requests/s (docs/architecture.md, "Direct messages"). Each failure is counted by reason and the
 batch goes on.
 """
 
@@ -83,7 +83,7 @@ async def fan_out(
 #
 # ``fan_out`` runs in memory: if the process stops half-way, the recipients not yet reached
 # are lost, and the idempotency claim taken before it forbids a retry. The :class:`Outbox`
-# makes a fan-out durable (DESIGN.md §4): the recipients are written to the database in the
+# makes a fan-out durable (docs/architecture.md, "Direct messages"): the recipients are written to the database in the
 # same transaction as the claim, each one's row is deleted right after their DM was attempted,
 # and at start the bot drains whatever a previous process left, re-rendering the message from
 # the feature's rows through a factory registered per job-name prefix (nothing is pickled).

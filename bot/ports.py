@@ -1,10 +1,10 @@
-"""What services ask of Discord, without importing discord (DESIGN.md §1).
+"""What services ask of Discord, without importing discord (docs/architecture.md, "Layout").
 
 Services describe messages with the plain dataclasses below and call a
 :class:`DiscordPort`; ``cogs/_ports.py`` implements it with discord.py and the tests'
 recording ports implement it in memory. Failures that concern one recipient or one
 channel raise :class:`DeliveryError` with a ``reason`` so a batch can count them and go
-on (DESIGN.md §4).
+on (docs/architecture.md, "Direct messages").
 """
 
 from __future__ import annotations

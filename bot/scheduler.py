@@ -1,4 +1,4 @@
-"""Database-driven scheduling (DESIGN.md §4).
+"""Database-driven scheduling (docs/architecture.md, "Scheduler").
 
 The database is the source of truth. Each feature registers a *kind* with a handler
 ``handler(ref)`` (``ref`` is a string such as a poll id) and a loader that returns the
@@ -198,7 +198,7 @@ class Scheduler:
         released so the next start retries instead of silently dropping the side effect.
 
         A hard crash (the process killed between the post and :meth:`complete`) still leaves
-        the claim taken: at most once, never twice (DESIGN.md §4).
+        the claim taken: at most once, never twice.
         """
         won = await self.claim(key, guild_id)
         try:

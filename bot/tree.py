@@ -1,7 +1,7 @@
 """The command tree: one error ladder for every command and component, one ``respond``
 helper that works whatever the interaction's state, and the command translator.
 
-Errors are data (DESIGN.md §1): a :class:`~bot.errors.CercleError` is rendered for the
+Errors are data (docs/architecture.md, "Errors"): a :class:`~bot.errors.CercleError` is rendered for the
 member in their language; anything else gives the member a short reference and the log
 the details — never an anonymous answer's content or its author.
 """

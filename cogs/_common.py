@@ -43,7 +43,7 @@ def role_ids_of(interaction: discord.Interaction) -> list[int]:
 
 
 async def require_moderator(interaction: discord.Interaction) -> ClubSettings:
-    """Re-check in code (DESIGN.md §2): Manage Server or the club's moderator role.
+    """Re-check in code (docs/architecture.md, "discord.py conventions"): Manage Server or the club's moderator role.
 
     ``default_permissions`` is only a hint server admins can override, and buttons have no
     permission gating at all. Raises ``Forbidden('error.not_moderator')``.

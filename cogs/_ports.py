@@ -3,7 +3,7 @@
 Works over REST (partial objects), so scheduled work that runs at start-up, before the
 gateway's caches fill, can still post. Discord's per-recipient errors become
 :class:`~bot.ports.DeliveryError` (50007 DMs closed, 50013/50001 missing permission or
-access, 10003/10008 unknown channel/message, 50083 archived thread; DISCORD-FACTS.md).
+access, 10003/10008 unknown channel/message, 50083 archived thread; docs/architecture.md, "Discord facts").
 """
 
 from __future__ import annotations

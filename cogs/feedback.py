@@ -1,7 +1,7 @@
 """``/feedback`` (members) and ``/campaign`` (moderators): anonymous feedback, its campaigns,
 reports, digests and exports — the thin Discord face of :class:`bot.feedback.service.FeedbackService`.
 
-Anonymity on this path (DESIGN.md §3): free text is only ever collected through modals (no
+Anonymity on this path (docs/anonymity.md, "What is stored"): free text is only ever collected through modals (no
 message left in any channel); a member who writes to the bot by DM gets a button opening
 the same modal pre-filled with their text (kept in memory only, never written, and
 forgotten after 15 minutes). Nothing here logs a member id or what they wrote. Persistent
@@ -108,7 +108,7 @@ class RetryView(discord.ui.View):
     """One "Edit and try again" button under a refused form, reopening it filled in with
     what was typed (as ``/poll create`` does). The typed text lives only in this view, in
     the bot's memory, for 15 minutes: never written to the database nor logged — an
-    anonymous answer reaches storage only when it is submitted and accepted (DESIGN.md §3)."""
+    anonymous answer reaches storage only when it is submitted and accepted (docs/anonymity.md, "What is stored")."""
 
     def __init__(self, reopen: Callable[[], discord.ui.Modal], locale: str) -> None:
         super().__init__(timeout=900)
@@ -367,7 +367,7 @@ class FeedbackCog(commands.Cog):
         self.service = FeedbackService(ctx)
         self.service.register_jobs()
         ctx.services["feedback"] = self.service
-        # offer message id -> (member id, their text, expiry): memory only, never written (DESIGN.md §3).
+        # offer message id -> (member id, their text, expiry): memory only, never written (docs/anonymity.md, "What is stored").
         self._offers: dict[int, tuple[int, str, object]] = {}
 
     async def cog_load(self) -> None:

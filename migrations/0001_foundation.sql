@@ -24,7 +24,7 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_by_guild ON audit_log (guild_id, id DESC);
 
--- Every scheduled side effect claims its key here before it acts (DESIGN.md §4).
+-- Every scheduled side effect claims its key here before it acts (docs/architecture.md, "Scheduler").
 CREATE TABLE claims (
     key        TEXT    PRIMARY KEY,
     guild_id   INTEGER,

@@ -1,9 +1,9 @@
--- Polls (issue 3). Instants are INTEGER Unix seconds (UTC).
+-- Polls. Instants are INTEGER Unix seconds (UTC).
 -- Anonymous polls never store a voter id: poll_votes.voter holds
--- HMAC-SHA256(secret, "poll:{id}" || user_id) (DESIGN.md §3) and voted_at stays NULL.
+-- HMAC-SHA256(secret, "poll:{id}" || user_id) (docs/anonymity.md, "Dedupe keys") and voted_at stays NULL.
 -- Public polls store the voter's id (as decimal text) and the instant of the vote.
 
--- A recurring poll: local wall-clock times + IANA zone + RFC 5545 rule (DESIGN.md §1).
+-- A recurring poll: local wall-clock times + IANA zone + RFC 5545 rule (docs/architecture.md, "Time").
 CREATE TABLE poll_series (
     id            INTEGER PRIMARY KEY,
     guild_id      INTEGER NOT NULL,

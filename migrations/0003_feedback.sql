@@ -1,4 +1,4 @@
--- Anonymous feedback and campaigns (issue 4, DESIGN.md §3).
+-- Anonymous feedback and campaigns (docs/anonymity.md, "What is stored").
 -- Instants are INTEGER Unix seconds (UTC). Anonymous tables hold NO author id, name,
 -- message id or exact time, and are WITHOUT ROWID with random (or HMAC) primary keys so
 -- that no row order can be matched between the answers and the dedupe keys.

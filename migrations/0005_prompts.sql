@@ -1,4 +1,4 @@
--- Weekly themed prompts (issue 6): the club's bank, its weekly schedule, what was posted
+-- Weekly themed prompts: the club's bank, its weekly schedule, what was posted
 -- (or missed / skipped / failed) each week, reply counts, and members' suggestions.
 -- Instants are INTEGER Unix seconds (UTC); the weekly time is local wall-clock + IANA zone.
 

@@ -1,10 +1,10 @@
--- Durable DM fan-outs (DESIGN.md §4): campaign/survey invitations, meeting reminders and
+-- Durable DM fan-outs (docs/architecture.md, "Direct messages"): campaign/survey invitations, meeting reminders and
 -- change/cancel notices survive a restart in the middle. One row per fan-out job, one row per
 -- recipient not yet attempted; a recipient's row is deleted (and the job's counters moved) in
 -- one transaction right after their DM was attempted, so a resumed job never DMs anyone twice.
 -- Instants are INTEGER Unix seconds (UTC).
 --
--- Anonymity (DESIGN.md §3): nothing about answers is ever written here. Recipients are not
+-- Anonymity (docs/anonymity.md, "Sealed outbox recipients"): nothing about answers is ever written here. Recipients are not
 -- stored in clear either (an invitation list must not sit in the file or its WAL, like the
 -- HMAC'd feedback_invites): ``token`` = HMAC-SHA256(secret, job ‖ user id) truncated to 16
 -- bytes (the primary key: one row per member per job, random order), ``sealed`` = the user

@@ -1,4 +1,4 @@
--- Polls anonymity (DESIGN.md §3).
+-- Polls anonymity (docs/anonymity.md, "The anonymity threshold" and "Anonymous polls sealed at the close").
 -- anonymity_threshold: the club's threshold k when the poll was created (raised to the
 --   club's value at the close when that is higher); counts of an anonymous poll show only
 --   with at least max(this, the club's current threshold) voters, so lowering the club's

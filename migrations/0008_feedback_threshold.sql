@@ -1,4 +1,4 @@
--- Feedback anonymity threshold snapshots (DESIGN.md §3).
+-- Feedback anonymity threshold snapshots (docs/anonymity.md, "The anonymity threshold").
 -- feedback_campaigns.threshold: the club's threshold k when the campaign started (what its
 --   invitations and receipts promised).
 -- feedback_answers.threshold: for spontaneous feedback (campaign_id NULL), the club's k when

@@ -53,7 +53,7 @@ def validate_locale(value: str) -> str:
 
 
 def validate_threshold(value: int) -> int:
-    """An anonymity threshold between 3 (DESIGN.md §3 floor) and 1000."""
+    """An anonymity threshold between 3 (the floor: docs/anonymity.md, "The anonymity threshold") and 1000."""
     if value < MIN_THRESHOLD or value > MAX_THRESHOLD:
         raise InvalidInput(
             "club.error.threshold", field="anonymity_threshold", minimum=MIN_THRESHOLD, maximum=MAX_THRESHOLD
@@ -74,5 +74,5 @@ def timezone_suggestions(query: str, limit: int = 25) -> list[str]:
 
 
 def is_moderator(*, manage_guild: bool, role_ids: list[int] | tuple[int, ...], moderator_role_id: int | None) -> bool:
-    """Manage Server, or the club's moderator role (DESIGN.md §2: re-checked in code)."""
+    """Manage Server, or the club's moderator role (docs/architecture.md, "discord.py conventions": re-checked in code)."""
     return manage_guild or (moderator_role_id is not None and moderator_role_id in role_ids)

@@ -102,7 +102,7 @@ class ClubService:
         return updated, list(clean)
 
     async def audit(self, guild_id: int, actor_id: int, action: str, detail: str = "") -> None:
-        """Record a moderator action (never an anonymous member's action: DESIGN.md §3)."""
+        """Record a moderator action (never an anonymous member's action: docs/anonymity.md, "Logs and exports")."""
         await store.add_audit(self.db, guild_id, actor_id, action, detail[:500], to_ts(self.clock.now()))
 
     async def recent_audit(self, guild_id: int, limit: int = AUDIT_PAGE) -> list[AuditEntry]:

@@ -1,1 +1,1 @@
-"""Anonymous feedback and campaigns (issue 4): collected privately, read only as aggregates."""
+"""Anonymous feedback and campaigns: collected privately, read only as aggregates."""

@@ -2,7 +2,7 @@
 
 Everything a member wrote goes through :func:`bot.text.plain` before it is shown (mentions,
 ``@everyone``, masked links and code blocks come out as plain text) and is cut to Discord's
-limits with "…" (embed description 4096, field 1024, total 6000: DISCORD-FACTS.md). Texts
+limits with "…" (embed description 4096, field 1024, total 6000: docs/architecture.md, "Discord facts"). Texts
 too long for the embeds go, complete, into an attached ``.txt`` file.
 """
 
@@ -68,7 +68,7 @@ def _questions_list(questions: Sequence[Question], locale: str) -> str:
 
 
 def threat_model(locale: str, threshold: int) -> str:
-    """The plain-words threat model (DESIGN.md §3), with the club's threshold *k*."""
+    """The plain-words threat model (docs/anonymity.md, "Threat model"), with the club's threshold *k*."""
     return t(locale, "feedback.threat_model", k=max(threshold, MIN_THRESHOLD))
 
 

@@ -1,7 +1,7 @@
 """Pure rules of anonymous feedback: limits, questions, ratings, aggregates, digests.
 
 No I/O here (no discord, no aiosqlite). Where a limit comes from is said next to it:
-Discord's limits are in ``/work/shared/DISCORD-FACTS.md``, anonymity rules in DESIGN.md §3.
+Discord's limits are in docs/architecture.md, "Discord facts"; anonymity rules in docs/anonymity.md.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.anonymity import meets_threshold
 from bot.errors import InvalidInput, check_length
 
 CATEGORIES: tuple[str, ...] = ("pain_point", "feature_request", "praise", "question", "other")
-"""Categories of spontaneous feedback (issue 4), in display order."""
+"""Categories of spontaneous feedback, in display order."""
 
 TITLE_LIMIT = 100
 """Campaign title: shown as embed title (256) and, shortened, as modal title (45)."""
@@ -196,7 +196,7 @@ class CampaignReport:
     """What moderators may see of a campaign.
 
     ``visible`` is ``False`` below the club's anonymity threshold: then ``questions`` is
-    empty and only ``count`` (and ``invited``/``rate``) are known (DESIGN.md §3).
+    empty and only ``count`` (and ``invited``/``rate``) are known (docs/anonymity.md, "The anonymity threshold").
     """
 
     campaign_id: int
@@ -265,7 +265,7 @@ class SpontaneousItem:
 
 def effective_threshold(current: int, snapshots: Iterable[int | None] = ()) -> int:
     """The threshold to apply to a set of answers shown together: the club's ``current`` one,
-    raised to the highest threshold any of them was given under (DESIGN.md §3). Lowering the
+    raised to the highest threshold any of them was given under (docs/anonymity.md, "The anonymity threshold"). Lowering the
     club's threshold thus never reveals answers given when members were told more."""
     return max([current, *(s for s in snapshots if s is not None)])
 
@@ -294,7 +294,7 @@ class ContinuousReport:
 def continuous_report(
     items: Sequence[SpontaneousItem], threshold: int, rng: random.Random | None = None
 ) -> ContinuousReport:
-    """Group spontaneous feedback by category (DESIGN.md §3).
+    """Group spontaneous feedback by category (docs/anonymity.md, "The anonymity threshold").
 
     Nothing but the total count below ``threshold`` (raised to the highest threshold an item
     was given under: :func:`effective_threshold`); above it, each category shows its
@@ -381,7 +381,7 @@ class DigestPlan:
 
     @property
     def ready(self) -> bool:
-        """A digest goes out only as a batch of at least ``threshold`` answers (DESIGN.md §3)."""
+        """A digest goes out only as a batch of at least ``threshold`` answers (docs/anonymity.md, "The anonymity threshold")."""
         return meets_threshold(self.pending, self.threshold)
 
 
@@ -428,7 +428,7 @@ def validate_schedule(weekday: int | None, hour: int | None, current: DigestSche
 
 def next_weekly(now: datetime, zone: str, weekday: int, hour: int) -> datetime:
     """The next instant strictly after ``now`` that is ``weekday`` at ``hour``:00 local time
-    in IANA ``zone``, returned UTC-aware (DESIGN.md §1: wall-clock + zone for recurring things)."""
+    in IANA ``zone``, returned UTC-aware (docs/architecture.md, "Time": wall-clock + zone for recurring things)."""
     tz = ZoneInfo(zone)
     local = now.astimezone(tz)
     day = local.date() + timedelta(days=(weekday - local.weekday()) % 7)

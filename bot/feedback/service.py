@@ -1,5 +1,5 @@
 """Use-cases of anonymous feedback: give, campaigns and surveys, answers, receipts, reports,
-digests, exports (issue 4, DESIGN.md §3).
+digests, exports (docs/anonymity.md).
 
 Anonymity design
 ================
@@ -345,7 +345,7 @@ class FeedbackService(FeatureService):
         source: str | None = None,
     ) -> StartResult:
         """Start an anonymous survey for an explicit list of members (e.g. a meeting's
-        attendees, issue 5) and DM each of them the form's button (paced, failures counted).
+        attendees) and DM each of them the form's button (paced, failures counted).
 
         ``questions``: up to 4 strings, ``"0-10: …"`` for a 0–10 rating, else free text.
         ``closes_at``: UTC-aware instant after now. ``source``: free tag such as
@@ -435,7 +435,7 @@ class FeedbackService(FeatureService):
                 result.announced = True
         delivery = await self._invitation_delivery(campaign, questions, len(recipients))
         # The outbox paces calls; a first DM costs two REST requests (open the DM channel, post),
-        # so DMs go at half the rate to keep requests/s at ctx.fanout_rate (DESIGN.md §4).
+        # so DMs go at half the rate to keep requests/s at ctx.fanout_rate (docs/architecture.md, "Direct messages").
         outcome, _ = await outbox.run(job, delivery, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
         result.sent, result.failed, result.failures = outcome.sent, outcome.failed, dict(outcome.failures)
         return result
@@ -650,7 +650,7 @@ class FeedbackService(FeatureService):
     async def promised_threshold(self, guild_id: int | None, snapshot: int | None = None) -> int:
         """How many answers must exist before an answer is shown, as promised to a member: the
         club's threshold, raised to ``snapshot`` (a campaign's threshold at its start) when
-        higher; the default (5) outside a server (DESIGN.md §3)."""
+        higher; the default (5) outside a server (docs/anonymity.md, "The anonymity threshold")."""
         if guild_id is None:
             return DEFAULT_THRESHOLD
         settings = await self.ctx.club.get(guild_id)
@@ -740,7 +740,7 @@ class FeedbackService(FeatureService):
         return rules.effective_threshold(current, (campaign.threshold,))
 
     async def campaign_report(self, guild_id: int, campaign_id: int, rng: random.Random | None = None) -> CampaignReport:
-        """Aggregates of one campaign; below the threshold only the count (DESIGN.md §3). The
+        """Aggregates of one campaign; below the threshold only the count (docs/anonymity.md, "The anonymity threshold"). The
         threshold is the club's, or the one in force when the campaign started if higher."""
         campaign = await self._campaign(campaign_id, guild_id)
         settings = await self.ctx.club.get(guild_id)
@@ -853,7 +853,7 @@ class FeedbackService(FeatureService):
 
     async def digest(self, guild_id: int, *, actor_id: int | None = None, automatic: bool = False) -> DigestResult:
         """Post the pending spontaneous feedback as one shuffled batch in the feedback
-        channel with ``channel.send`` (never an interaction response: DESIGN.md §3) — only
+        channel with ``channel.send`` (never an interaction response: docs/anonymity.md, "The anonymity threshold") — only
         when at least the threshold accumulated; otherwise nothing is posted.
 
         Raises ``Conflict`` ``feedback.error.no_channel`` when no feedback channel is set

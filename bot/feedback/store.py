@@ -1,7 +1,7 @@
 """SQL of anonymous feedback: campaigns, questions, anonymous answers, dedupe keys, digests.
 
 Anonymous rows (``feedback_answers``, ``feedback_values``) get a random id and only an ISO
-week; the dedupe and invite tables hold nothing but HMAC keys (DESIGN.md §3). Nothing in
+week; the dedupe and invite tables hold nothing but HMAC keys (docs/anonymity.md, "Dedupe keys"). Nothing in
 this module ever receives a member's id.
 """
 
@@ -61,7 +61,7 @@ def _campaign(row: aiosqlite.Row) -> Campaign:
 
 
 def new_answer_id() -> str:
-    """A random 128-bit hex id: answers carry no insertion order (DESIGN.md §3)."""
+    """A random 128-bit hex id: answers carry no insertion order (docs/anonymity.md, "What is stored")."""
     return secrets.token_hex(16)
 
 
@@ -352,7 +352,7 @@ async def take_pending(db: Database, guild_id: int, posted_at: int, threshold: i
     under) wait, create a digest row and attach every one of them to it.
 
     Checking and taking in one transaction means a withdraw racing the digest can never make
-    it post fewer than *k* texts (DESIGN.md §3): the withdraw runs wholly before (then the
+    it post fewer than *k* texts (docs/anonymity.md, "The anonymity threshold"): the withdraw runs wholly before (then the
     count sees it) or after (then the answer is already in the batch).
     """
     async with db.transaction() as conn:

@@ -1,1 +1,1 @@
-"""Meetings: one thread per meeting, RSVP, agenda from members, reminders, recurring series (issue 5)."""
+"""Meetings: one thread per meeting, RSVP, agenda from members, reminders, recurring series."""

@@ -1,7 +1,7 @@
 """Discord-free descriptions of what meetings post: announcement, thread notices, DMs.
 
 Times are shown as Discord timestamps (``<t:UNIX:F>``, ``<t:UNIX:R>``) so each reader sees
-their own zone and language (DESIGN.md §1). Member-written text (titles, topics) goes
+their own zone and language (docs/architecture.md, "Time"). Member-written text (titles, topics) goes
 through :func:`bot.text.plain` / :func:`bot.text.plain_label` and is shortened to Discord's
 limits on screen only; the database keeps it whole.
 """

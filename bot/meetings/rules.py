@@ -3,7 +3,7 @@
 No I/O here. A series is a local wall-clock start (``datetime`` without tzinfo) in an IANA
 zone plus an RFC 5545 rule (``dateutil.rrule``); each occurrence is expanded in local
 time and only then turned into a UTC instant, so a quarterly meeting at 18:00
-Europe/Paris stays at 18:00 Paris time across daylight-saving changes (DESIGN.md §1).
+Europe/Paris stays at 18:00 Paris time across daylight-saving changes (docs/architecture.md, "Time").
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ REPEATS: tuple[Repeat, ...] = ("none", "weekly", "monthly", "quarterly", "semian
 RSVP_STATUSES: tuple[RsvpStatus, ...] = ("going", "maybe", "no")
 
 #: RFC 5545 rule of each ``repeat`` choice. Discord's own recurring events cannot express
-#: quarterly or semiannual rules (DISCORD-FACTS.md), so every occurrence is mirrored as a
+#: quarterly or semiannual rules (docs/architecture.md, "Discord facts"), so every occurrence is mirrored as a
 #: one-off scheduled event instead.
 RRULES: dict[Repeat, str | None] = {
     "none": None,
@@ -312,7 +312,7 @@ ON_TIME_GRACE = timedelta(minutes=2)
 
 
 def reminder_decision(now: datetime, due: datetime, starts_at: datetime) -> ReminderDecision:
-    """Catch-up policy (DESIGN.md §4, issue 5): a reminder missed during downtime is sent late
+    """Catch-up policy (docs/architecture.md, "Scheduler"): a reminder missed during downtime is sent late
     with a note if the meeting has not started yet, and dropped otherwise."""
     if now >= starts_at:
         return ReminderDecision(send=False)
@@ -336,7 +336,7 @@ def reminder_key(occurrence_id: int, starts_at: datetime, offset_s: int) -> str:
     """Idempotency key of one reminder: ``meetings:{occurrence}:reminder:{offset}``.
 
     The occurrence part includes its start instant, so a meeting moved to another time
-    gets its reminders again (issue 5: "reminders re-armed"), while one time sends once.
+    gets its reminders again (reminders are re-armed), while one time sends once.
     """
     return f"meetings:{occurrence_id}@{int(starts_at.timestamp())}:reminder:{offset_s}"
 

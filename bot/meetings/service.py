@@ -3,7 +3,7 @@
 The service speaks ids and dataclasses (never discord objects). Scheduled work goes
 scheduler → service → port: each handler re-reads its row, checks the instant and claims
 an idempotency key (``meetings:{occurrence}:reminder:{offset}`` …) before any side effect,
-so reconnects, restarts and a second process never act twice (DESIGN.md §4).
+so reconnects, restarts and a second process never act twice (docs/architecture.md, "Scheduler").
 
 Occurrences of a recurring series are announced one at a time: the next one is announced
 when the current one ends or is cancelled. Every occurrence is mirrored as a one-off
@@ -648,7 +648,7 @@ class MeetingsService:
 
     async def list_upcoming(self, guild_id: int, actor: Actor) -> list[ModeratorRow]:
         """Upcoming meetings with their answers and how the reminder DMs went so far
-        (failures are reported to moderators, DESIGN.md §4). Raises ``Forbidden``."""
+        (failures are reported to moderators, docs/architecture.md, "Direct messages"). Raises ``Forbidden``."""
         await self._require_moderator(guild_id, actor)
         rows = []
         for occ in await store.upcoming(self.db, guild_id, self.ctx.clock.now(), 25):

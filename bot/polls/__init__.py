@@ -1,1 +1,1 @@
-"""Polls: scheduled, recurring, anonymous or public, with live or after-close results (issue 3)."""
+"""Polls: scheduled, recurring, anonymous or public, with live or after-close results."""

@@ -1,6 +1,6 @@
 """Pure rules of polls: limits, validation, vote arithmetic, recurrence. No I/O.
 
-Limits come from Discord (DISCORD-FACTS.md) and from what fits on one poll message:
+Limits come from Discord (docs/architecture.md, "Discord facts") and from what fits on one poll message:
 20 choices make 4 rows of 5 buttons (≤ 5 rows of 5); a button label shows 80 characters,
 so longer choices are shortened with "…" on the button and kept whole in the database;
 20 choices × 100 characters plus bars fit the embed description (4,096) and the

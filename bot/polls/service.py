@@ -1,6 +1,6 @@
 """Use-cases of polls: create, vote, open/close on time, recurrences, results, export.
 
-Everything scheduled goes scheduler → this service → port (DESIGN.md §1, §4):
+Everything scheduled goes scheduler → this service → port (docs/architecture.md, "Scheduler"):
 
 - ``polls.open`` (ref: poll id): a scheduled poll opens at ``opens_at`` (its message is
   posted then if it was not already).
@@ -12,7 +12,7 @@ Everything scheduled goes scheduler → this service → port (DESIGN.md §1, §
   :data:`~bot.polls.rules.REFRESH_DELAY` after the first unrendered vote if none is
   armed, so a poll message is edited at most once per delay however fast votes come.
 
-Anonymous polls (DESIGN.md §3):
+Anonymous polls (docs/anonymity.md, "The anonymity threshold" and "Anonymous polls sealed at the close"):
 
 - Counts of an anonymous poll show only once it is closed, and only if at least *k*
   members voted, *k* being the higher of the club's anonymity threshold when the poll was
@@ -323,7 +323,7 @@ class PollService(FeatureService):
 
     async def voter_key(self, poll_id: int, user_id: int) -> str:
         """How ``user_id`` is stored for ``poll_id``: the scoped HMAC for an anonymous poll
-        (DESIGN.md §3: never the id), the decimal id for a public one. ``NotFound`` if gone."""
+        (docs/anonymity.md, "Dedupe keys": never the id), the decimal id for a public one. ``NotFound`` if gone."""
         anonymous, _ = await self._meta(poll_id)
         if anonymous:
             return anonymity.dedupe_key(self.ctx.secret, f"poll:{poll_id}", user_id)
@@ -598,7 +598,7 @@ class PollService(FeatureService):
     ) -> tuple[File, int]:
         """CSV of a poll: ``(file, data rows)``. Public poll: one row per vote
         ``voter_id, choice_number, choice, voted_at_utc``; anonymous poll: counts only
-        ``choice_number, choice, votes`` (no voter column: DESIGN.md §3). Every cell goes
+        ``choice_number, choice, votes`` (no voter column: docs/anonymity.md, "Logs and exports"). Every cell goes
         through :func:`~bot.anonymity.csv_safe`. Same visibility rules as :meth:`results`."""
         await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
         poll = await self._poll_for(guild_id, poll_id)
@@ -690,7 +690,7 @@ class PollService(FeatureService):
 
     async def _checkpoint(self) -> None:
         """Best effort: fold the WAL into the database file and truncate it, so the voter
-        keys a seal just replaced do not linger in the WAL (DESIGN.md §3)."""
+        keys a seal just replaced do not linger in the WAL (docs/anonymity.md, "Anonymous polls sealed at the close")."""
         try:
             await self.db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
         except Exception as exc:  # a busy reader only delays it to SQLite's next checkpoint

@@ -3,7 +3,7 @@
 Votes are written by :func:`apply_clicks`: one ``BEGIN IMMEDIATE`` transaction for a batch
 of clicks, each click re-reading the poll and the voter's current choices inside it, the
 ``(poll_id, voter, position)`` primary key making a double click or a race harmless
-(issue 3: "one atomic write per click with a uniqueness constraint").
+(one atomic write per click with a uniqueness constraint).
 """
 
 from __future__ import annotations

@@ -1,2 +1,2 @@
-"""Weekly themed prompts (issue 6): a built-in bank by theme, a weekly schedule with rotation
+"""Weekly themed prompts: a built-in bank by theme, a weekly schedule with rotation
 without repeats, member suggestions with review, and engagement stats."""

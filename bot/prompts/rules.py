@@ -2,7 +2,7 @@
 
 No I/O here. Instants are UTC-aware ``datetime``; the weekly time is a local wall-clock
 time in an IANA zone, expanded with ``dateutil.rrule`` in that zone so it keeps the same
-local time across daylight-saving changes (DESIGN.md §1).
+local time across daylight-saving changes (docs/architecture.md, "Time").
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from dateutil.rrule import WEEKLY, rrule
 from bot.errors import InvalidInput
 
 THEMES: tuple[str, ...] = ("features", "practice", "pain_points", "roadmap", "community")
-"""The five themes, in rotation order (issue 6)."""
+"""The five themes, in rotation order."""
 
 MAX_PROMPT_LENGTH = 1000
 """Design decision: a prompt fits an embed description (4,096) and a modal input (4,000) with room."""
 MIN_PROMPT_LENGTH = 10
 CATCH_UP_GRACE = timedelta(hours=12)
-"""A weekly post less than 12 h late is posted late without a note; later, it is skipped (issue 6)."""
+"""A weekly post less than 12 h late is posted late without a note; later, it is skipped."""
 RETRY_DELAY = timedelta(hours=1)
 """After a lost channel, the week's post is retried hourly while inside the grace period."""
 IMPORT_MAX_BYTES = 256 * 1024
@@ -240,7 +240,7 @@ def pick_next(
     cycle: int,
     only_theme: str | None = None,
 ) -> Pick | None:
-    """Choose the next prompt (issue 6: rotate through themes, no repeat until exhaustion).
+    """Choose the next prompt (rotate through themes, no repeat until exhaustion).
 
     ``pool``: active prompts of the club's language; ``used``: prompt ids posted in the
     current ``cycle``, oldest first; ``themes``: the schedule's themes; ``last_theme``: the

@@ -1,7 +1,7 @@
 """Use-cases of the weekly prompts: bank, schedule, posting, suggestions, engagement.
 
-Scheduled posting goes scheduler → :meth:`PromptService.post_due` → port (DESIGN.md §1).
-Reliability (DESIGN.md §4, issue 6):
+Scheduled posting goes scheduler → :meth:`PromptService.post_due` → port (docs/architecture.md, "Scheduler").
+Reliability (docs/architecture.md, "Scheduler"):
 
 - one prompt per scheduled week and guild: the post claims ``prompts:{guild}:{iso-week}``
   before posting; a second process, a reconnect or a restart finds the claim taken;

@@ -1,4 +1,4 @@
-"""DESIGN.md §1: feature modules in bot/ never import discord; rules stay free of I/O libraries."""
+"""docs/architecture.md, "Layout": feature modules in bot/ never import discord; rules stay free of I/O libraries."""
 
 import ast
 from pathlib import Path

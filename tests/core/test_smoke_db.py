@@ -1,4 +1,4 @@
-"""The migrated database has the foundation tables and the pragmas of DESIGN.md §4."""
+"""The migrated database has the foundation tables and the pragmas of docs/architecture.md, "Database"."""
 
 
 async def test_foundation_tables_exist(db):

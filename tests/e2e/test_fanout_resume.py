@@ -1,4 +1,4 @@
-"""DM fan-outs survive a stop in the middle (DESIGN.md §4): the bot is stopped while it paces a
+"""DM fan-outs survive a stop in the middle (docs/architecture.md, "Direct messages"): the bot is stopped while it paces a
 campaign's invitations or a meeting's reminder DMs; the next process finishes the fan-out from
 the outbox. Every member gets exactly one DM, closed DMs are counted once, and nothing is left
 in the outbox."""

@@ -1,4 +1,4 @@
-"""The anonymity promise, checked end to end (issue 4, "Done when" 2): five members with
+"""The anonymity promise, checked end to end (docs/anonymity.md, "Threat model"): five members with
 known ids answer a campaign and send spontaneous feedback (by DM and by command); then the
 database file, its WAL, every log line, every export, report and digest are searched for
 their ids, names and the ids of their DM messages — none may be found. Without the secret

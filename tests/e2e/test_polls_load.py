@@ -47,7 +47,7 @@ def _dump(path) -> str:
 async def test_anonymous_poll_leaves_no_voter_id_in_tables_files_or_logs(harness, caplog):
     """After an anonymous poll with known voters, no table, database file, WAL, log line, export or public message holds their ids."""
     caplog.set_level(logging.DEBUG)
-    logging.getLogger("discord").setLevel(logging.INFO)  # production level (DESIGN.md §3: never DEBUG)
+    logging.getLogger("discord").setLevel(logging.INFO)  # production level (docs/anonymity.md, "Logs and exports": never DEBUG)
     await harness.configure_defaults()
     c = harness.club
     fake = harness.fake

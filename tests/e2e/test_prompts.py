@@ -1,5 +1,5 @@
 """Weekly prompts end to end through the fake Discord: bank management, suggestions and
-review, engagement stats, in English and French (issue 6)."""
+review, engagement stats, in English and French."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Weekly prompts' schedule end to end through the fake Discord: posting by moving the clock,
 rotation, pause/resume/skip/post-now/next, downtime catch-up, two processes, a lost channel
-and a DST change (issue 6)."""
+and a DST change."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Discord's limits on what clients send (DISCORD-FACTS.md); a breach answers 400 / 50035.
+"""Discord's limits on what clients send (docs/architecture.md, "Discord facts"); a breach answers 400 / 50035.
 
 Each check returns a list of ``(path, message)``; the server turns a non-empty list into
 Discord's "Invalid Form Body" error with the nested ``errors`` object.

@@ -1,5 +1,5 @@
 """Races and thresholds of anonymous feedback against a real SQLite file: digest vs withdraw,
-double withdraw, and the threshold members were told (DESIGN.md §3)."""
+double withdraw, and the threshold members were told (docs/anonymity.md, "The anonymity threshold")."""
 
 from __future__ import annotations
 

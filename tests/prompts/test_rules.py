@@ -225,7 +225,7 @@ def test_parse_import_refuses_unreadable_files(name, data, key):
 
 
 def test_rules_import_no_io_or_discord():
-    """rules.py imports neither discord nor aiosqlite nor the database (DESIGN.md §1)."""
+    """rules.py imports neither discord nor aiosqlite nor the database (docs/architecture.md, "Layout")."""
     tree = ast.parse(Path(rules.__file__).read_text(encoding="utf-8"))
     names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
@@ -233,7 +233,7 @@ def test_rules_import_no_io_or_discord():
 
 
 def test_no_discord_import_in_the_prompts_package():
-    """No module of bot/prompts imports discord (DESIGN.md §1: the brain is discord-free)."""
+    """No module of bot/prompts imports discord (docs/architecture.md, "Layout": the brain is discord-free)."""
     folder = Path(rules.__file__).parent
     for path in folder.glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
