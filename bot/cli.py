@@ -513,13 +513,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_secret_rotate(args: argparse.Namespace) -> int:
-    """Replace the anonymity secret (refused while anything open depends on it)."""
+    """Replace the anonymity secret (refused while anything open depends on it, unless
+    ``--secret-lost`` says the old one is gone for good)."""
     from bot.instance import rotate_secret
 
     settings = _settings_or_exit()
     lock = _lock_or_exit(settings, "rotating the secret")
     try:
-        path = asyncio.run(rotate_secret(settings))
+        path, still_open = asyncio.run(rotate_secret(settings, secret_lost=args.secret_lost))
     except InstanceError as exc:
         return _fail(exc)
     finally:
@@ -528,6 +529,12 @@ def cmd_secret_rotate(args: argparse.Namespace) -> int:
         f"New anonymity secret written to {path} (mode 0600) and recorded for {settings.database_path}. "
         "Back it up now, apart from the database backups; copies of the old key no longer match this database."
     )
+    if still_open.any:
+        print(
+            f"Still open under the lost secret: anonymous polls: {still_open.polls}, campaigns or surveys: "
+            f"{still_open.campaigns} (members who already answered could answer once more); waiting DMs: "
+            f"{still_open.pending_dms} (they will be counted as unreadable)."
+        )
     return 0
 
 
@@ -553,9 +560,14 @@ def build_parser() -> argparse.ArgumentParser:
     sync.set_defaults(func=cmd_sync)
     secret = command("secret", "manage the anonymity secret")
     secret_sub = secret.add_subparsers(dest="action", required=True)
-    command(
+    rotate = command(
         "rotate", "replace the anonymity secret (bot stopped, no anonymous poll or campaign open)", secret_sub
-    ).set_defaults(func=cmd_secret_rotate)
+    )
+    rotate.add_argument(
+        "--secret-lost", action="store_true",
+        help="the old secret is gone for good: rotate even with open polls or campaigns (they lose one-answer-per-member)",
+    )
+    rotate.set_defaults(func=cmd_secret_rotate)
     return parser
 
 

@@ -88,7 +88,10 @@ def check_legacy_layout(settings: Settings, cwd: Path | None = None) -> None:
     Raises :class:`InstanceError` (exit 2).
     """
     old = (cwd or Path.cwd()) / LEGACY_DATABASE
-    if settings.database_path.exists() or not old.is_file() or old.resolve() == settings.database_path.resolve():
+    try:
+        if settings.database_path.exists() or not old.is_file() or old.resolve() == settings.database_path.resolve():
+            return
+    except PermissionError:  # a folder this user may not look into holds no database of theirs
         return
     raise InstanceError(
         f"Found a database of an older Cercle at {old.resolve()} while DATABASE_PATH is {settings.database_path}, "
@@ -247,7 +250,7 @@ MISMATCH = (
     "The anonymity secret ({source}) is not the one this database was created with. Cercle will not "
     "start: with another secret every member could vote and answer a second time, and messages waiting to "
     "be sent could not be read. Restore the original secret (from where you keep it apart from the database "
-    "backups). If it is lost for good, run `cercle secret rotate` once no anonymous poll or campaign is open."
+    "backups). If it is lost for good, `cercle secret rotate` replaces it (README, 'Losing the secret')."
 )
 
 
@@ -266,7 +269,7 @@ async def _pair_secret(db: Database, settings: Settings) -> tuple[bytes, str, bo
                     f"The anonymity key file {path} (ANONYMITY_SECRET_FILE) does not exist, but the database "
                     f"{settings.database_path} already holds data protected by a secret. If you moved the file, set "
                     "ANONYMITY_SECRET_FILE to it; after restoring a backup, restore the key file too. If it is lost "
-                    "for good, run `cercle secret rotate` once no anonymous poll or campaign is open.",
+                    "for good, `cercle secret rotate` replaces it (README, 'Losing the secret').",
                     EXIT_CONFIG,
                 )
             found = write_key_file(path)
@@ -335,13 +338,49 @@ async def open_collections(db: Database) -> OpenCollections:
     return OpenCollections(int(polls), int(campaigns), int(pending))
 
 
-async def rotate_secret(settings: Settings) -> Path:
-    """Replace the key file's secret and the database's verifier; returns the key file's path.
+async def _secret_is_lost(db: Database, settings: Settings) -> bool:
+    """True when the key file is missing, or holds a secret the database's verifier refuses."""
+    try:
+        current = read_key_file(settings.anonymity_secret_file)
+    except InstanceError:
+        return True
+    if current is None:
+        return True
+    verifier = await stored_verifier(db)
+    return verifier is not None and not hmac.compare_digest(verifier, secret_verifier(current))
+
+
+def _rotation_refusal(still_open: OpenCollections, lost: bool) -> InstanceError:
+    counts = (
+        f"open anonymous polls: {still_open.polls}, open campaigns or surveys: {still_open.campaigns}, "
+        f"direct messages waiting to be sent: {still_open.pending_dms}"
+    )
+    if lost:
+        return InstanceError(
+            f"The secret cannot be replaced now ({counts}), and the current one is lost, so Cercle cannot run to "
+            "close them. If no copy of the key file exists anywhere, run `cercle secret rotate --secret-lost`: "
+            "members who already answered these open polls and campaigns could answer once more, and the "
+            "waiting DMs will be counted as unreadable, never sent.",
+            EXIT_CONFIG,
+        )
+    return InstanceError(
+        f"The secret cannot be replaced now ({counts}). Let them close or close them with Cercle running (DMs are "
+        "sent by `cercle run`), then stop it and rotate again.",
+        EXIT_CONFIG,
+    )
+
+
+async def rotate_secret(settings: Settings, *, secret_lost: bool = False) -> tuple[Path, OpenCollections]:
+    """Replace the key file's secret and the database's verifier; returns the key file's
+    path and what was still open at the rotation.
 
     Refused (:class:`InstanceError`, exit 2) while ``ANONYMITY_SECRET`` is set (Cercle
     cannot rewrite the environment) or while :func:`open_collections` finds anything open:
     their one-answer-per-member keys would stop recognising members who already answered.
-    Works whether or not the old secret is still at hand (the way out after losing it).
+    ``secret_lost`` accepts that loss, and is itself refused while the key file still
+    matches the database (the secret is not lost: wait for the closes instead) — the only
+    way out for an operator whose secret is gone while collections are open, since
+    closing them needs a running Cercle, which the lost secret prevents.
     The caller holds the instance lock, so no ``cercle run`` uses the old secret meanwhile.
     """
     if settings.anonymity_secret is not None:
@@ -357,15 +396,17 @@ async def rotate_secret(settings: Settings) -> Path:
             await migrate(db)
         except MigrationError as exc:
             raise InstanceError(f"The database could not be migrated: {exc}", EXIT_DATABASE) from None
-        still_open = await open_collections(db)
-        if still_open.any:
+        lost = await _secret_is_lost(db, settings)
+        if secret_lost and not lost:
             raise InstanceError(
-                "The secret cannot be replaced now: open anonymous polls: "
-                f"{still_open.polls}, open campaigns or surveys: {still_open.campaigns}, direct messages waiting "
-                f"to be sent: {still_open.pending_dms}. Let them close or close them with Cercle running (DMs are "
-                "sent by `cercle run`), then stop it and rotate again.",
+                f"--secret-lost refused: the key file {settings.anonymity_secret_file} (ANONYMITY_SECRET_FILE) "
+                "matches this database, so the secret is not lost. Run `cercle secret rotate` without "
+                "--secret-lost once no anonymous poll or campaign is open.",
                 EXIT_CONFIG,
             )
+        still_open = await open_collections(db)
+        if still_open.any and not secret_lost:
+            raise _rotation_refusal(still_open, lost)
         path = settings.anonymity_secret_file
         pending = _pending_rotation(path)
         pending.unlink(missing_ok=True)
@@ -373,6 +414,6 @@ async def rotate_secret(settings: Settings) -> Path:
         # Verifier first, then the file: a stop in between is finished by the next start.
         await _store_verifier(db, secret_verifier(secret))
         os.replace(pending, path)
-        return path
+        return path, still_open
     finally:
         await db.close()

@@ -173,9 +173,15 @@ def check_env_file(path: Path) -> None:
     UTF-8 fails deep inside pydantic-settings; both would silently drop settings. Raises
     :class:`SettingsError` naming the file (absolute) and the line. A missing file is fine.
     """
-    if not path.exists():
-        return
-    where = path.resolve()
+    where = path.absolute()
+    try:
+        if not path.exists():
+            return
+    except PermissionError:
+        raise SettingsError(
+            f"{where}: Cercle may not look into {where.parent} (permission denied), so it cannot tell whether "
+            "settings are there; run cercle from a folder its user can read, such as DATA_DIR"
+        ) from None
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -6,6 +6,7 @@ Each test runs the installed console script in a user's environment (tests/e2e/c
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -170,3 +171,20 @@ def test_version(tmp_path, home):
     """cercle --version prints the installed version."""
     result = run_cercle("--version", env=user_env(home), cwd=tmp_path)
     assert result.code == 0 and result.out.startswith("cercle ") and "unknown" not in result.out
+
+
+def test_run_from_a_folder_the_user_may_not_read(tmp_path, home, data):
+    """`sudo -u cercle cercle run` from /root: the .env cannot be looked for; exit 2 saying so, no traceback."""
+    if os.geteuid() != 0:
+        pytest.skip("only a process that changed user can sit in a folder it may not enter")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        env = user_env(home, DATA_DIR=str(data), DISCORD_TOKEN=TOKEN)
+        result = run_cercle("run", env=env, cwd=locked, prefix=without_file_permission_override())
+    finally:
+        locked.chmod(0o755)
+    assert result.code == 2, result.text
+    assert f"Cercle may not look into {locked} (permission denied)" in result.err and "DATA_DIR" in result.err
+    _no_traceback(result)

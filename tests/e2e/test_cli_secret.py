@@ -171,3 +171,21 @@ def test_no_second_secret_from_another_working_directory(tmp_path, home):
     env["DATABASE_PATH"] = "club.sqlite3"
     moved = run_cercle("check", env=env, cwd=second_dir)
     assert f"Database: OK ({data / 'club.sqlite3'}" in moved.out
+
+
+def test_secret_lost_rotation_is_the_way_out_with_open_collections(tmp_path, env, data):
+    """With the key file lost and a poll open, rotate is refused pointing at --secret-lost, which
+    rotates and says what stayed open; --secret-lost is refused while the key file still matches."""
+    run_cercle("check", env=env, cwd=tmp_path)
+    key = data / "anonymity.key"
+    _open_anonymous_poll(data / "cercle.sqlite3")
+    not_lost = run_cercle("secret", "rotate", "--secret-lost", env=env, cwd=tmp_path)
+    assert not_lost.code == 2 and "the secret is not lost" in not_lost.err
+    key.unlink()
+    assert "does not exist, but the database" in run_cercle("run", env=env, cwd=tmp_path).err
+    refused = run_cercle("secret", "rotate", env=env, cwd=tmp_path)
+    assert refused.code == 2 and "--secret-lost" in refused.err and "open anonymous polls: 1" in refused.err
+    rotated = run_cercle("secret", "rotate", "--secret-lost", env=env, cwd=tmp_path)
+    assert rotated.code == 0, rotated.text
+    assert "Still open under the lost secret: anonymous polls: 1, campaigns or surveys: 0" in rotated.out
+    assert "it matches this database" in run_cercle("check", env=env, cwd=tmp_path).out
