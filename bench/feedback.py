@@ -32,9 +32,9 @@ from pathlib import Path
 import discord
 import yarl
 
-from bot.app import cercle_intents, create_bot
 from bot.clock import SystemClock
 from bot.settings import Settings
+from cercle.app import cercle_intents, create_bot
 from tests.fakediscord import FakeDiscord, P
 
 SECRET = b"bench-anonymity-secret-of-32-bytes-min"
@@ -128,7 +128,7 @@ async def run_cercle(members: int, rate: float, fast: bool) -> tuple[Run, list[t
             bot = create_bot(settings, clock=SystemClock(), secret=SECRET, guild_ready_timeout=GUILD_READY_TIMEOUT, **options)
             task = asyncio.create_task(bot.start(fake.token))
             await asyncio.wait_for(bot.wait_until_ready(), timeout=60)
-            service = bot.ctx.services["feedback"]
+            service = bot.services.feedback
             await bot.ctx.club.update(guild.id, admin.id, feedback_channel_id=channel.id)
 
             stop = asyncio.Event()

@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import bare_bot, ratio_line, run_burst, start_client  # noqa: E402
-from bot.app import create_bot  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from cercle.app import create_bot  # noqa: E402
 from tests.e2e.harness import build_club  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 

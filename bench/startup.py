@@ -21,7 +21,6 @@ from pathlib import Path
 
 import discord
 
-from bot.app import cercle_intents, create_bot, point_at
 from bot.clock import SystemClock
 from bot.club.service import ClubService
 from bot.context import AppContext
@@ -31,6 +30,7 @@ from bot.meetings.service import Actor, Draft, MeetingsService
 from bot.migrate import migrate
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from cercle.app import cercle_intents, create_bot, point_at
 from tests.fakediscord import FakeDiscord, P
 from tests.support import RecordingPort
 

@@ -32,10 +32,10 @@ from typing import Any
 
 import discord
 
-from bot.app import cercle_intents, create_bot, point_at
 from bot.clock import SystemClock
 from bot.polls.rules import REFRESH_DELAY
 from bot.settings import Settings
+from cercle.app import cercle_intents, create_bot, point_at
 from tests.fakediscord import FakeDiscord, P
 
 SECRET = b"bench-anonymity-secret-of-32-bytes-min"
@@ -220,7 +220,7 @@ async def run_cercle(side, members: int, per_member: int, rate: float | None) ->
                              guild_ready_timeout=GUILD_READY_TIMEOUT)
             task = asyncio.create_task(bot.start(info["token"]))
             await asyncio.wait_for(bot.wait_until_ready(), timeout=60)
-            service = bot.ctx.services["polls"]
+            service = bot.services.polls
             await bot.ctx.club.update(info["guild_id"], info["admin_id"], announcements_channel_id=info["channel_id"])
             draft = await service.prepare(info["guild_id"], info["admin_id"], manage_guild=True, role_ids=[],
                                           max_choices=per_member, anonymous=True, show_results="live")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Generic, TypeVar
 
 from bot.clock import Clock
 from bot.club.service import ClubService
 from bot.db import Database
-from bot.fanout import DEFAULT_RATE
+from bot.fanout import DEFAULT_RATE, Outbox
 from bot.ports import DiscordPort
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -19,7 +21,8 @@ from bot.settings import Settings
 class AppContext:
     """Shared handles: database, clock, scheduler, Discord port, club settings, the
     anonymity ``secret`` (bytes, from the environment, never the database), and the
-    pacing of fan-outs (``fanout_rate`` per second, ``sleep`` injected for tests)."""
+    pacing of fan-outs (``fanout_rate`` per second, ``sleep`` injected for tests), and the
+    process's one durable DM :attr:`outbox`."""
 
     settings: Settings
     db: Database
@@ -30,7 +33,12 @@ class AppContext:
     secret: bytes
     fanout_rate: float = DEFAULT_RATE
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
-    services: dict[str, object] = field(default_factory=dict)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """The process's one :class:`~bot.fanout.Outbox` (created on first use): every
+        feature registers its DM factories on it, and the bot resumes it at start."""
+        return Outbox(self.db, self.secret, clock=self.clock)
 
 
 class FeatureService:
@@ -43,3 +51,16 @@ class FeatureService:
         self.clock = ctx.clock
         self.port = ctx.port
         self.scheduler = ctx.scheduler
+
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Feature(Generic[S]):
+    """What a feature package's ``build(ctx)`` returns: its ``service``, with its scheduler
+    kinds registered (``kinds``, the names it arms) — the one contract every feature
+    follows (docs/architecture.md, "Layout")."""
+
+    service: S
+    kinds: tuple[str, ...]

@@ -404,16 +404,3 @@ class Outbox:
                 log.exception("fan-out %s: resume failed, left pending", job)
         return results
 
-
-OUTBOX_SERVICE = "fanout.outbox"
-
-
-def outbox_of(ctx: Any) -> Outbox:
-    """The process's :class:`Outbox` for an :class:`~bot.context.AppContext` (kept in
-    ``ctx.services["fanout.outbox"]``, created on first use)."""
-    box = ctx.services.get(OUTBOX_SERVICE)
-    if box is None:
-        box = Outbox(ctx.db, ctx.secret, clock=ctx.clock)
-        ctx.services[OUTBOX_SERVICE] = box
-    return box
-

@@ -13,7 +13,9 @@ from bot.club.rules import ClubSettings
 from bot.context import AppContext
 from bot.errors import CercleError
 from bot.i18n import t
-from bot.tree import locale_for, respond
+from bot.services import Services
+from cercle.app import CercleBot
+from cercle.tree import locale_for, respond
 
 WEEKDAY_CHOICES = [
     app_commands.Choice(name=locale_str(name), value=index)
@@ -21,12 +23,24 @@ WEEKDAY_CHOICES = [
 ]
 """Weekday choices for slash options: value 0 = Monday (``datetime.weekday()``), names localised."""
 
-__all__ = ["WEEKDAY_CHOICES", "ctx_of", "locale_for", "respond", "require_moderator", "require_guild", "Guarded", "tr", "role_ids_of"]
+__all__ = ["WEEKDAY_CHOICES", "ctx_of", "services_of", "locale_for", "respond", "require_moderator", "require_guild", "Guarded", "tr", "role_ids_of"]
+
+
+def _cercle(client: discord.Client) -> CercleBot:
+    """``client`` as Cercle's bot, or ``TypeError`` (a cog loaded into another bot)."""
+    if not isinstance(client, CercleBot):
+        raise TypeError(f"Cercle's cogs need Cercle's bot, not {type(client).__name__}")
+    return client
 
 
 def ctx_of(interaction: discord.Interaction) -> AppContext:
     """The bot's :class:`AppContext`."""
-    return interaction.client.ctx  # type: ignore[attr-defined]
+    return _cercle(interaction.client).ctx
+
+
+def services_of(client: discord.Client) -> Services:
+    """Every feature's service (:class:`bot.services.Services`), built before the cogs load."""
+    return _cercle(client).services
 
 
 def require_guild(interaction: discord.Interaction) -> int:

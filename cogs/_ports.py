@@ -18,7 +18,7 @@ from bot.text import plain_label, shorten
 from cogs._ui import edit_kwargs, send_kwargs
 
 if TYPE_CHECKING:
-    from bot.app import CercleBot
+    from cercle.app import CercleBot
 
 log = logging.getLogger(__name__)
 

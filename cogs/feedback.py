@@ -44,6 +44,7 @@ from cogs._common import (
     require_moderator,
     respond,
     role_ids_of,
+    services_of,
 )
 from cogs._ui import response_kwargs, send_kwargs
 
@@ -58,7 +59,7 @@ GIVE_PER_WINDOW, GIVE_WINDOW_SECONDS = 10, 600.0
 
 def service_of(interaction: discord.Interaction) -> FeedbackService:
     """The bot's feedback service."""
-    return ctx_of(interaction).services["feedback"]  # type: ignore[return-value]
+    return services_of(interaction.client).feedback
 
 
 def _roles_or_none(interaction: discord.Interaction) -> list[int] | None:
@@ -361,12 +362,9 @@ class FeedbackCog(commands.Cog):
         guild_only=True,
     )
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: commands.Bot, service: FeedbackService) -> None:
         self.bot = bot
-        ctx = bot.ctx  # type: ignore[attr-defined]
-        self.service = FeedbackService(ctx)
-        self.service.register_jobs()
-        ctx.services["feedback"] = self.service
+        self.service = service
         # offer message id -> (member id, their text, expiry): memory only, never written (docs/anonymity.md, "What is stored").
         self._offers: dict[int, tuple[int, str, object]] = {}
 
@@ -578,4 +576,4 @@ class FeedbackCog(commands.Cog):
 
 async def setup(bot: commands.Bot) -> None:
     """Extension entry point."""
-    await bot.add_cog(FeedbackCog(bot))
+    await bot.add_cog(FeedbackCog(bot, services_of(bot).feedback))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from datetime import timedelta
 from typing import Any
 
 import discord
@@ -27,12 +26,19 @@ from bot.meetings.rules import AGENDA_MAX, TITLE_MAX
 from bot.meetings.service import Actor, Draft, MeetingsService
 from bot.meetings.store import Occurrence
 from bot.text import plain, shorten
-from cogs._common import Guarded, ctx_of, locale_for, require_guild, require_moderator, respond, role_ids_of
+from cogs._common import (
+    Guarded,
+    locale_for,
+    require_guild,
+    require_moderator,
+    respond,
+    role_ids_of,
+    services_of,
+)
 from cogs._ui import to_files
 
 log = logging.getLogger(__name__)
 
-SURVEY_DAYS = 7
 REPEAT_CHOICES = [
     app_commands.Choice(name=_("none"), value="none"),
     app_commands.Choice(name=_("weekly"), value="weekly"),
@@ -51,7 +57,7 @@ LOCATION_CHANNELS = [discord.ChannelType.voice, discord.ChannelType.stage_voice]
 
 def service_of(interaction: discord.Interaction) -> MeetingsService:
     """The process's meetings service (built by the cog at load)."""
-    return ctx_of(interaction).services["meetings"]  # type: ignore[return-value]
+    return services_of(interaction.client).meetings
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
@@ -221,31 +227,10 @@ class MeetingsCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        ctx = self.bot.ctx  # type: ignore[attr-defined]
-        service = MeetingsService(ctx, on_meeting_ended=self._survey)
-        service.register_jobs()
-        ctx.services["meetings"] = service
         self.bot.add_dynamic_items(RsvpButton, RemindButton, VoteButton)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(RsvpButton, RemindButton, VoteButton)
-
-    async def _survey(self, guild_id: int, occ: Occurrence, attendee_ids: list[int]) -> None:
-        """Post-meeting hook: invite the Going members to an anonymous satisfaction survey
-        through the feedback capability (when it is loaded)."""
-        ctx = self.bot.ctx  # type: ignore[attr-defined]
-        feedback = ctx.services.get("feedback")
-        if feedback is None or not attendee_ids or not hasattr(feedback, "start_survey"):
-            return
-        locale = (await ctx.club.get(guild_id)).locale
-        await feedback.start_survey(
-            guild_id,
-            shorten(t(locale, "meetings.survey.title", title=" ".join(occ.title.split())), 100),
-            [t(locale, "meetings.survey.q_rating"), t(locale, "meetings.survey.q_text")],
-            attendee_ids,
-            ctx.clock.now() + timedelta(days=SURVEY_DAYS),
-            source=f"meeting:{occ.id}",
-        )
 
     # --- autocomplete --------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from bot.polls import render
 from bot.polls.rules import CHOICES_FIELD_MAX, DESCRIPTION_MAX, QUESTION_MAX
 from bot.polls.service import PollDraft, PollService
 from bot.ports import File, OutMessage
-from cogs._common import Guarded, ctx_of, locale_for, require_guild, respond, role_ids_of
+from cogs._common import Guarded, locale_for, require_guild, respond, role_ids_of, services_of
 from cogs._ui import response_kwargs, to_embed
 
 TEXT_CHANNELS = [discord.ChannelType.text, discord.ChannelType.news]
@@ -30,7 +30,7 @@ TEXT_CHANNELS = [discord.ChannelType.text, discord.ChannelType.news]
 
 def service_of(interaction: discord.Interaction) -> PollService:
     """The bot's poll service."""
-    return ctx_of(interaction).services["polls"]  # type: ignore[return-value]
+    return services_of(interaction.client).polls
 
 
 def _moderator_args(interaction: discord.Interaction) -> dict[str, object]:
@@ -147,22 +147,18 @@ class PollsCog(commands.Cog):
         guild_only=True,
     )
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: commands.Bot, service: PollService) -> None:
         self.bot = bot
-        ctx = bot.ctx  # type: ignore[attr-defined]
-        self.service = PollService(ctx)
-        self.service.register_jobs()
-        ctx.services["polls"] = self.service
+        self.service = service
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(VoteButton)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(VoteButton)
-        ctx = getattr(self.bot, "ctx", None)
-        service = ctx.services.get("polls") if ctx is not None else None
-        if service is not None:  # the bot is stopping: interrupt a results post in flight
-            await service.shutdown()  # (its claim is released while the database is open)
+        # The bot is stopping: interrupt a results post in flight (its claim is released
+        # while the database is open).
+        await self.service.shutdown()
 
     @poll.command(name=_("create"), description=_("Create a poll (a form asks for the question and choices)"))
     @app_commands.rename(
@@ -294,4 +290,4 @@ def _file_message(file: File) -> OutMessage:
 
 async def setup(bot: commands.Bot) -> None:
     """Extension entry point."""
-    await bot.add_cog(PollsCog(bot))
+    await bot.add_cog(PollsCog(bot, services_of(bot).polls))

@@ -30,11 +30,11 @@ from bot.text import shorten
 from cogs._common import (
     WEEKDAY_CHOICES,
     Guarded,
-    ctx_of,
     locale_for,
     require_guild,
     require_moderator,
     respond,
+    services_of,
 )
 from cogs._ui import edit_kwargs, response_kwargs
 
@@ -53,7 +53,7 @@ THEME_CHOICES = [
 
 def service_of(interaction: discord.Interaction) -> PromptService:
     """The process's :class:`PromptService`."""
-    return ctx_of(interaction).services["prompts"]  # type: ignore[return-value]
+    return services_of(interaction.client).prompts
 
 
 async def send(interaction: discord.Interaction, message: OutMessage) -> None:
@@ -405,10 +405,6 @@ class PromptsCog(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    """Extension entry point: the service (and its scheduled job), the persistent buttons, the cog."""
-    ctx = bot.ctx  # type: ignore[attr-defined]
-    service = PromptService(ctx)
-    service.register_jobs()
-    ctx.services["prompts"] = service
+    """Extension entry point: the persistent buttons and the cog over the prompts service."""
     bot.add_dynamic_items(ListPageButton, ReviewButton)
-    await bot.add_cog(PromptsCog(bot, service))
+    await bot.add_cog(PromptsCog(bot, services_of(bot).prompts))

@@ -3,6 +3,7 @@ bank would only show on their machine, never in a checkout)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "cogs", "migrations")
+PACKAGES = ("cercle", "bot", "cogs", "migrations")
 
 pytestmark = pytest.mark.slow
 
@@ -27,9 +28,17 @@ def package_files() -> set[str]:
 
 
 def test_the_wheel_holds_every_package_file(tmp_path):
-    """Build the wheel as pip does and compare its contents with the source tree."""
+    """Build the wheel as pip does and compare its contents with the source tree.
+
+    It is built from a copy, so setuptools' ``build/`` folder (which keeps files deleted
+    since) never lands in the checkout nor in the wheel under test."""
+    source = tmp_path / "src"
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(source)],
         capture_output=True, text=True, check=False, timeout=300,
     )
     assert built.returncode == 0, built.stderr
@@ -37,10 +46,10 @@ def test_the_wheel_holds_every_package_file(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     expected = package_files()
-    assert {"migrations/0001_foundation.sql", "bot/prompts/bank/fr.csv", "bot/cli.py"} <= expected
+    assert {"migrations/0001_foundation.sql", "bot/prompts/bank/fr.csv", "cercle/cli.py"} <= expected
     missing = sorted(expected - names)
     assert not missing, f"files of the package missing from the wheel: {missing}"
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     with zipfile.ZipFile(wheel) as archive:
-        assert "cercle = bot.cli:main" in archive.read(entry_points).decode()
+        assert "cercle = cercle.cli:main" in archive.read(entry_points).decode()

@@ -58,9 +58,9 @@ from datetime import datetime, timedelta
 from bot import anonymity
 from bot.anonymity import DEFAULT_THRESHOLD, meets_threshold
 from bot.clock import from_ts, to_ts
-from bot.context import AppContext, FeatureService
+from bot.context import AppContext, Feature, FeatureService
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
-from bot.fanout import Delivery, JobState, dm_rate, outbox_of
+from bot.fanout import Delivery, JobState, dm_rate
 from bot.feedback import charts, render, rules, store
 from bot.feedback.rules import (
     CampaignReport,
@@ -168,17 +168,18 @@ class FeedbackService(FeatureService):
         self._answer_cache: dict[int, tuple[Campaign, float]] = {}
         self._queue: list[tuple[str | None, dict[str, object], asyncio.Future[str]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        ctx.services.setdefault("feedback", self)
 
     # --- scheduling -----------------------------------------------------------------
 
-    def register_jobs(self) -> None:
+    def register_jobs(self) -> tuple[str, ...]:
         """Register ``feedback.close`` (close a campaign at ``closes_at``) and
         ``feedback.digest`` (weekly digest per guild), both re-armed from the database, and
-        the ``feedback.invite`` fan-outs, resumed at start if a restart interrupted them."""
+        the ``feedback.invite`` fan-outs, resumed at start if a restart interrupted them;
+        returns the scheduler kinds."""
         self.scheduler.register(CLOSE_KIND, self._close_job, self._close_loader)
         self.scheduler.register(DIGEST_KIND, self._digest_job, self._digest_loader)
-        outbox_of(self.ctx).register(INVITE_JOB, self._invitation_factory)
+        self.ctx.outbox.register(INVITE_JOB, self._invitation_factory)
+        return (CLOSE_KIND, DIGEST_KIND)
 
     async def _close_loader(self) -> list[tuple[str, datetime]]:
         return [(str(c.id), from_ts(c.closes_at)) for c in await store.open_campaigns(self.db)]
@@ -421,7 +422,7 @@ class FeedbackService(FeatureService):
         # The claim and the list of members to invite are written in one transaction: a
         # restart in the middle of the fan-out resumes it at start (bot.fanout.Outbox).
         job = f"{INVITE_JOB}:{campaign_id}"
-        outbox = outbox_of(self.ctx)
+        outbox = self.ctx.outbox
         if not await outbox.enqueue(job, campaign.guild_id, recipients, claim=self._fanout_key(campaign_id)):
             return result
         if announce and settings.feedback_channel_id is not None:
@@ -452,7 +453,7 @@ class FeedbackService(FeatureService):
         settings = await self.ctx.club.get(campaign.guild_id)
         threshold = self._threshold_of(campaign, settings.anonymity_threshold)  # a resumed fan-out keeps the promise
         invitation = render.invitation(campaign, questions, settings.locale, threshold)
-        outbox = outbox_of(self.ctx)
+        outbox = self.ctx.outbox
         job = f"{INVITE_JOB}:{campaign_id}"
         tried = 0
 
@@ -911,3 +912,9 @@ class FeedbackService(FeatureService):
         )
         armed = [a.when for a in self.scheduler.pending(DIGEST_KIND) if a.ref == str(guild_id)]
         return schedule, (armed[0] if armed else None)
+
+
+def build(ctx: AppContext) -> Feature[FeedbackService]:
+    """The feedback feature for one process: its service with its jobs and DM factories registered."""
+    service = FeedbackService(ctx)
+    return Feature(service, service.register_jobs())

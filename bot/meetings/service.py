@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import from_ts, to_ts
-from bot.context import AppContext
+from bot.context import AppContext, Feature
 from bot.errors import Conflict, InvalidInput, NotFound
-from bot.fanout import Delivery, FanOutResult, JobState, dm_rate, outbox_of
+from bot.fanout import Delivery, FanOutResult, JobState, dm_rate
 from bot.i18n import t
 from bot.meetings import render, store
 from bot.meetings.rules import (
@@ -241,7 +241,7 @@ class MeetingsService:
         recipients = [r.user_id for r in await store.rsvps(self.db, occ.id) if r.status in statuses]
         if not recipients:
             return FanOutResult()
-        outbox = outbox_of(self.ctx)
+        outbox = self.ctx.outbox
         if not await outbox.enqueue(job, occ.guild_id, recipients):
             log.info("meeting %s: the same notice is already being sent", occ.id)
             return FanOutResult()
@@ -855,19 +855,21 @@ class MeetingsService:
 
     # --- scheduled work --------------------------------------------------------------------
 
-    def register_jobs(self) -> None:
+    def register_jobs(self) -> tuple[str, ...]:
         """Register ``meetings.reminder`` / ``.start`` / ``.end`` / ``.archive`` with loaders
         that re-arm everything pending from the database (call before ``scheduler.start()``),
-        and the outbox factories that finish interrupted reminder / moved / cancelled DMs."""
+        and the outbox factories that finish interrupted reminder / moved / cancelled DMs;
+        returns the scheduler kinds."""
         scheduler = self.ctx.scheduler
         scheduler.register(KIND_REMINDER, self._on_reminder, self._load_reminders)
         scheduler.register(KIND_START, self._on_start, self._load_starts)
         scheduler.register(KIND_END, self._on_end, self._load_ends)
         scheduler.register(KIND_ARCHIVE, self._on_archive, self._load_archives)
-        outbox = outbox_of(self.ctx)
+        outbox = self.ctx.outbox
         outbox.register(JOB_REMINDER, self._reminder_factory)
         outbox.register(JOB_MOVED, self._moved_delivery)
         outbox.register(JOB_CANCELLED, self._cancelled_delivery)
+        return (KIND_REMINDER, KIND_START, KIND_END, KIND_ARCHIVE)
 
     async def _load_reminders(self) -> list[tuple[str, datetime]]:
         return [
@@ -910,7 +912,7 @@ class MeetingsService:
         # middle of the fan-out finishes it at start (bot.fanout.Outbox, never twice).
         recipients = [r.user_id for r in await store.rsvps(self.db, oid) if r.remind and r.status in ("going", "maybe")]
         job = f"{JOB_REMINDER}:{oid}:{offset}:{to_ts(occ.starts_at)}"  # one job per claim key
-        outbox = outbox_of(self.ctx)
+        outbox = self.ctx.outbox
         payload = {"starts_at": to_ts(occ.starts_at), "late": decision.late}
         if not await outbox.enqueue(job, occ.guild_id, recipients, payload=payload, claim=key):
             return
@@ -1040,3 +1042,11 @@ class MeetingsService:
 
 Service = MeetingsService
 """The feature's service class under the name every feature offers: ``Service(ctx)``."""
+
+
+def build(ctx: AppContext, *, on_meeting_ended: EndedHook = _no_hook) -> Feature[MeetingsService]:
+    """The meetings feature for one process: its service (``on_meeting_ended`` awaited after
+    each meeting ends, e.g. :func:`bot.meetings.survey.post_meeting_survey`) with its jobs
+    and DM factories registered."""
+    service = MeetingsService(ctx, on_meeting_ended=on_meeting_ended)
+    return Feature(service, service.register_jobs())

@@ -44,7 +44,7 @@ from datetime import datetime
 from bot import anonymity
 from bot.clock import from_ts, to_ts
 from bot.club.rules import ClubSettings
-from bot.context import AppContext, FeatureService
+from bot.context import AppContext, Feature, FeatureService
 from bot.errors import CercleError, Conflict, InvalidInput, NotFound
 from bot.i18n import t
 from bot.polls import render, store
@@ -132,15 +132,16 @@ class PollService(FeatureService):
         self._polls_meta: dict[int, tuple[bool, int]] = {}
         self._meta_pending: dict[int, asyncio.Future] = {}
         self._side_effects: set[asyncio.Task] = set()
-        ctx.services["polls"] = self
 
     # --- scheduler wiring -------------------------------------------------------------
 
-    def register_jobs(self) -> None:
-        """Register ``polls.open``, ``polls.close`` and ``polls.refresh`` with loaders that re-arm from the DB."""
+    def register_jobs(self) -> tuple[str, ...]:
+        """Register ``polls.open``, ``polls.close`` and ``polls.refresh`` with loaders that
+        re-arm from the DB; returns those kinds."""
         self.scheduler.register(KIND_OPEN, self._job_open, self._load_opens)
         self.scheduler.register(KIND_CLOSE, self._job_close, self._load_closes)
         self.scheduler.register(KIND_REFRESH, self._job_refresh, self._load_refresh)
+        return (KIND_OPEN, KIND_CLOSE, KIND_REFRESH)
 
     async def _load_opens(self) -> list[tuple[str, datetime]]:
         return [(str(pid), when) for pid, when in await store.due_opens(self.db)]
@@ -698,3 +699,9 @@ class PollService(FeatureService):
 
 
 Service = PollService
+
+
+def build(ctx: AppContext) -> Feature[PollService]:
+    """The polls feature for one process: its service with its jobs registered."""
+    service = PollService(ctx)
+    return Feature(service, service.register_jobs())

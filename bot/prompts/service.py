@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from bot import i18n
 from bot.anonymity import dedupe_key
 from bot.clock import from_ts, to_ts
-from bot.context import AppContext, FeatureService
+from bot.context import AppContext, Feature, FeatureService
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.ports import DeliveryError, Embed, OutMessage
 from bot.prompts import bank, rules, store
@@ -166,9 +166,11 @@ class PromptService(FeatureService):
 
     # ------------------------------------------------------------------ jobs
 
-    def register_jobs(self) -> None:
-        """Register ``prompts.post`` (ref: guild id) with a loader that re-arms every running schedule."""
+    def register_jobs(self) -> tuple[str, ...]:
+        """Register ``prompts.post`` (ref: guild id) with a loader that re-arms every running
+        schedule; returns that kind."""
         self.scheduler.register(JOB_POST, self._job_post, self._load_jobs)
+        return (JOB_POST,)
 
     async def _load_jobs(self) -> list[tuple[str, datetime]]:
         return [(str(guild_id), from_ts(when)) for guild_id, when in await store.armed_schedules(self.db)]
@@ -731,3 +733,9 @@ class PromptService(FeatureService):
                                             i18n.t(locale, "prompts.stats.replies"),
                                             i18n.t(locale, "prompts.stats.participants"))
         return StatsReport(weeks, posts, tuple(themes), image)
+
+
+def build(ctx: AppContext) -> Feature[PromptService]:
+    """The prompts feature for one process: its service with its job registered."""
+    service = PromptService(ctx)
+    return Feature(service, service.register_jobs())

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from bot.cli import application_id_from_token, invite_url, main, token_problem
+from cercle.cli import application_id_from_token, invite_url, main, token_problem
 
 CLOSED_PORT = "http://127.0.0.1:9/api/v10"
 """Nothing listens on the discard port: Discord is unreachable, and no test reaches discord.com."""
@@ -100,8 +100,8 @@ def test_debug_level_never_reaches_library_loggers(env, monkeypatch):
     """LOG_LEVEL=DEBUG turns on Cercle's loggers only: aiosqlite (SQL with parameters) and discord stay at INFO."""
     import logging
 
-    from bot.cli import configure_logging
     from bot.settings import load_settings
+    from cercle.cli import configure_logging
 
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     root = logging.getLogger()

@@ -1,4 +1,5 @@
-"""docs/architecture.md, "Layout": feature modules in bot/ never import discord; rules stay free of I/O libraries."""
+"""docs/architecture.md, "Layout": the brain (bot/) never imports discord.py, the face (cogs/)
+or the frame (cercle/); rules stay free of I/O libraries."""
 
 import ast
 from pathlib import Path
@@ -6,7 +7,6 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
-FRAME = {"app.py", "tree.py", "cli.py"}  # the bot's frame: the only bot/ files that may talk discord.py
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -20,13 +20,13 @@ def imported_roots(path: Path) -> set[str]:
     return roots
 
 
-FEATURE_FILES = sorted(p for p in BOT.rglob("*.py") if p.name not in FRAME or p.parent != BOT)
+BRAIN_FILES = sorted(p for p in BOT.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-@pytest.mark.parametrize("path", FEATURE_FILES, ids=lambda p: str(p.relative_to(BOT)))
-def test_no_discord_in_feature_modules(path):
-    """No bot/ module but the frame (app, tree, cli) imports discord."""
-    assert "discord" not in imported_roots(path)
+@pytest.mark.parametrize("path", BRAIN_FILES, ids=lambda p: str(p.relative_to(BOT)))
+def test_the_brain_imports_neither_discord_nor_the_face(path):
+    """No bot/ module imports discord, cogs or the frame (cercle), even lazily inside a function."""
+    assert not imported_roots(path) & {"discord", "cogs", "cercle", "aiohttp"}
 
 
 @pytest.mark.parametrize("path", sorted(BOT.glob("*/rules.py")), ids=lambda p: str(p.relative_to(BOT)))
@@ -36,3 +36,59 @@ def test_rules_are_pure(path):
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not imported_roots(path) & {"discord", "aiosqlite", "sqlite3"}
     assert "bot.db" not in modules
+
+
+ROOT = BOT.parent
+PROJECT = ("bot", "cogs", "cercle")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _project_imports(path: Path, modules: set[str]) -> set[str]:
+    """Project modules ``path`` imports at module level (``TYPE_CHECKING`` blocks and
+    imports inside functions excluded: they do not run at import time)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    body = [n for n in tree.body if not (isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test))]
+    for node in body:
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
+        for name in names:
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name and name.split(".")[0] in PROJECT:
+                found.add(name)
+    return found
+
+
+def test_no_import_cycle():
+    """No chain of module-level imports comes back to where it started (bot, cogs, cercle)."""
+    files = {
+        _module_name(p): p for package in PROJECT for p in (ROOT / package).rglob("*.py") if "__pycache__" not in p.parts
+    }
+    graph = {name: _project_imports(path, set(files)) - {name} for name, path in files.items()}
+    # A package's __init__ is imported before its submodules: that edge is not a cycle.
+    for name in graph:
+        graph[name] = {dep for dep in graph[name] if not name.startswith(dep + ".")}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(name: str, chain: list[str]) -> None:
+        state[name] = 1
+        for dep in sorted(graph[name]):
+            if state.get(dep) == 1:
+                cycles.append(chain[chain.index(dep):] + [dep] if dep in chain else [name, dep])
+            elif dep not in state:
+                visit(dep, chain + [dep])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, cycles

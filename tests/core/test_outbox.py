@@ -10,7 +10,7 @@ import struct
 import pytest
 
 from bot.db import Database
-from bot.fanout import Delivery, Outbox, outbox_of
+from bot.fanout import Delivery, Outbox
 from bot.ports import DeliveryError
 
 SECRET = b"outbox-test-secret-of-at-least-32-bytes"
@@ -224,5 +224,5 @@ async def test_recipients_are_not_stored_in_clear(db, clock, settings):
 
 async def test_outbox_of_is_one_per_context(ctx):
     """Services of one process share the outbox kept in the context."""
-    assert outbox_of(ctx) is outbox_of(ctx)
-    assert outbox_of(ctx).db is ctx.db
+    assert ctx.outbox is ctx.outbox
+    assert ctx.outbox.db is ctx.db

@@ -17,9 +17,9 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.app import CercleBot, create_bot
 from bot.clock import FakeClock
 from bot.settings import Settings
+from cercle.app import CercleBot, create_bot
 from tests.fakediscord import FakeDiscord, Guild, Overwrite, P, Role, User
 from tests.fakediscord.model import Channel
 

@@ -5,8 +5,8 @@ import logging
 
 import pytest
 
-from bot.cli import configure_logging
 from bot.settings import load_settings
+from cercle.cli import configure_logging
 from tests.e2e.test_feedback import answer, give, last_dm, start_campaign
 from tests.e2e.test_polls import create_poll, posted
 

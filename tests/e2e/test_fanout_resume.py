@@ -128,7 +128,7 @@ async def test_meeting_reminder_dms_resume_after_a_stop(harness):
     await create_meeting(h, reminders="24h")
     post = announcement(h)
     oid = int(meeting_id(post))
-    service = h.bot.ctx.services["meetings"]
+    service = h.bot.services.meetings
     asked = extra + [c.alice, c.carol]
     for user in asked:
         await service.rsvp(oid, user.id, "going", refresh=False)
@@ -162,7 +162,7 @@ async def test_cancel_notice_resumes_after_a_stop(harness):
     await h.restart(fanout_sleep=stuck)
     await create_meeting(h, reminders="none")
     oid = int(meeting_id(announcement(h)))
-    service = h.bot.ctx.services["meetings"]
+    service = h.bot.services.meetings
     for user in extra:
         await service.rsvp(oid, user.id, "maybe", refresh=False)
     cancel = asyncio.create_task(h.fake.slash(c.admin, "meeting cancel", guild=c.guild, meeting=str(oid)))
@@ -188,7 +188,7 @@ async def test_moved_notice_resumes_after_a_stop(harness):
     await h.restart(fanout_sleep=stuck)
     await create_meeting(h, reminders="none")
     oid = int(meeting_id(announcement(h)))
-    service = h.bot.ctx.services["meetings"]
+    service = h.bot.services.meetings
     for user in extra:
         await service.rsvp(oid, user.id, "going", refresh=False)
     edit = asyncio.create_task(

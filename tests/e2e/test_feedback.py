@@ -90,7 +90,7 @@ async def test_give_in_dm(harness):
     """/feedback give works in a DM with the bot and lands in the club's feedback."""
     reply = await give(harness, harness.club.alice, "Written from a DM", guild=False)
     assert "receipt code" in reply.text()
-    assert harness.bot.ctx.services["feedback"]
+    assert harness.bot.services.feedback
     count = await harness.bot.ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE guild_id = ?", (harness.club.guild.id,))
     assert count == 1
 
@@ -324,7 +324,7 @@ async def test_survey_api_for_meetings(harness):
     """start_survey (for meetings) DMs the listed attendees only, and others are refused."""
     c = harness.club
     await harness.configure_defaults()
-    service = harness.bot.ctx.services["feedback"]
+    service = harness.bot.services.feedback
     result = await service.start_survey(
         c.guild.id, "After the meeting", ["0-10: Useful?", "What next?"], [c.alice.id, c.carol.id],
         harness.clock.now() + timedelta(days=3), source="meeting:1",

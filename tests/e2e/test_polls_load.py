@@ -23,7 +23,7 @@ async def test_two_hundred_members_click_at_once(harness):
     clicks += [fake.click(m, message, label=labels[i % 3]) for i, m in enumerate(members[:50])]
     replies = await asyncio.gather(*clicks)
     assert all("Your vote" in r.text() for r in replies)
-    tally = await harness.bot.ctx.services["polls"].tally(poll_id_of(message))
+    tally = await harness.bot.services.polls.tally(poll_id_of(message))
     assert tally.voters == 200 and tally.total == 200 and tally.counts == (67, 67, 66)
     assert fake.edit_counts.get(message.id, 0) == 0
     await harness.clock.advance(seconds=5)

@@ -144,7 +144,7 @@ def token_problem(token: str) -> str | None:
 
 def invite_url(application_id: int | str) -> str:
     """The OAuth2 URL that adds Cercle with its exact permissions and scopes."""
-    from bot.app import BOT_PERMISSIONS, OAUTH_SCOPES
+    from cercle.app import BOT_PERMISSIONS, OAUTH_SCOPES
 
     scopes = "+".join(OAUTH_SCOPES)
     return (
@@ -201,7 +201,7 @@ async def fetch_application(settings: Settings, token: str) -> ApplicationFacts:
     """
     import discord
 
-    from bot.app import point_at
+    from cercle.app import point_at
 
     point_at(settings)
     client = discord.Client(intents=discord.Intents.none())
@@ -291,7 +291,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     Exit code: the first failure's (2 configuration, 3 database, 4 Discord unreachable),
     1 when only the token is missing, else 0. Warnings (Public Bot on) do not fail.
     """
-    from bot.app import BOT_PERMISSIONS
+    from cercle.app import BOT_PERMISSIONS
 
     settings = _settings_or_exit()
     env = Path(ENV_FILE).resolve()
@@ -369,7 +369,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     """
     import discord
 
-    from bot.app import create_bot
+    from cercle.app import create_bot
 
     settings = _settings_or_exit()
     token = _token_or_exit(settings)
@@ -452,8 +452,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM/SIGINT; exit 0 on a clean stop."""
     import discord
 
-    from bot.app import create_bot
     from bot.instance import open_instance
+    from cercle.app import create_bot
 
     settings = _settings_or_exit()
     token = _token_or_exit(settings)

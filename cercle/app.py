@@ -23,12 +23,13 @@ from bot.clock import Clock, SystemClock
 from bot.club.service import ClubService
 from bot.context import AppContext
 from bot.db import Database
-from bot.fanout import DEFAULT_RATE, dm_rate, outbox_of
+from bot.fanout import DEFAULT_RATE, dm_rate
 from bot.instance import open_instance
 from bot.migrate import migrate
 from bot.scheduler import Scheduler
+from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.tree import CercleTranslator, CercleTree
+from cercle.tree import CercleTranslator, CercleTree
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ def point_at(settings: Settings) -> None:
 
 
 class CercleBot(commands.Bot):
-    """Cercle's bot. ``ctx`` (an :class:`AppContext`) exists once ``setup_hook`` ran."""
+    """Cercle's bot. ``ctx`` (an :class:`AppContext`) and ``services`` (every feature's
+    service, :class:`bot.services.Services`) exist once ``setup_hook`` ran."""
 
     def __init__(
         self,
@@ -119,6 +121,7 @@ class CercleBot(commands.Bot):
         self._start_scheduler = start_scheduler
         self._in_memory = in_memory
         self.ctx: AppContext
+        self.services: Services
         self.db: Database | None = None
         self.fanout_resume: asyncio.Task[object] | None = None
 
@@ -148,6 +151,7 @@ class CercleBot(commands.Bot):
             fanout_rate=self._fanout_rate,
             sleep=self._fanout_sleep,
         )
+        self.services = build_services(self.ctx)
         await self.tree.set_translator(CercleTranslator())
         for name in extension_names():
             await self.load_extension(name)
@@ -157,7 +161,7 @@ class CercleBot(commands.Bot):
             # messages"), in the background:
             # a big one must not hold back the gateway connection.
             self.fanout_resume = asyncio.create_task(
-                outbox_of(self.ctx).resume_all(rate=dm_rate(self._fanout_rate), sleep=self._fanout_sleep)
+                self.services.outbox.resume_all(rate=dm_rate(self._fanout_rate), sleep=self._fanout_sleep)
             )
         log.info("Cercle ready to connect: %d extensions, %d scheduled jobs", len(self.extensions), len(scheduler.pending()))
 
