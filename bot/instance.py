@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.db import Database
-from bot.migrate import MigrationError, migrate
+from bot.migrate import ForeignDatabase, MigrationError, discover, is_foreign, migrate, probe
 from bot.settings import MIN_SECRET_BYTES, Settings
 
 EXIT_CONFIG = 2
@@ -59,14 +59,17 @@ class InstanceError(Exception):
 class Instance:
     """An open, migrated database with its verified ``secret`` (bytes).
 
-    ``secret_created`` is true when this call generated the key file; ``applied`` lists
-    the migrations it applied. Close with :meth:`close`.
+    ``secret_created`` is true when this call generated the key file,
+    ``rotation_finished`` when it finished a ``secret rotate`` interrupted earlier (the
+    key file now holds the new secret); ``applied`` lists the migrations it applied.
+    Close with :meth:`close`.
     """
 
     db: Database
     secret: bytes
     secret_source: str
     secret_created: bool = False
+    rotation_finished: bool = False
     applied: list[int] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -156,12 +159,29 @@ def _database_error(path: Path, exc: sqlite3.Error) -> InstanceError:
     return InstanceError(f"The database {path} cannot be used: {text}.", EXIT_DATABASE)
 
 
+def _migration_error(path: Path, exc: MigrationError) -> InstanceError:
+    if isinstance(exc, ForeignDatabase):
+        return InstanceError(
+            f"DATABASE_PATH {path} is not Cercle's database: {exc}. Nothing was changed. Point DATABASE_PATH at "
+            "Cercle's database, or at a new file name to start a new one.",
+            EXIT_DATABASE,
+        )
+    return InstanceError(f"The database {path} could not be migrated: {exc}.", EXIT_DATABASE)
+
+
 async def open_database(settings: Settings) -> Database:
     """Open ``settings.database_path`` with Cercle's pragmas; raises :class:`InstanceError`
     (exit 3) naming the file and the fix, never a bare ``sqlite3`` or ``OSError``."""
     path = settings.database_path
     prepare_database_folder(path)
     try:
+        # Read it once synchronously and read-only first: another application's database
+        # is refused before Cercle's pragmas (WAL) change a byte of it, and when aiosqlite's
+        # own open fails its worker thread outlives the event loop (a traceback at exit).
+        found = probe(path)
+        if found is not None and found[0] <= len(discover()) and is_foreign(*found):
+            raise _migration_error(path, ForeignDatabase(found[1]))
+        sqlite3.connect(path).close()
         return await Database(path).connect()
     except sqlite3.Error as exc:
         raise _database_error(path, exc) from None
@@ -197,7 +217,7 @@ def read_key_file(path: Path) -> bytes | None:
     :data:`~bot.settings.MIN_SECRET_BYTES` bytes.
     """
     try:
-        text = path.read_text(encoding="utf-8").strip()
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff").strip()
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
@@ -254,8 +274,9 @@ MISMATCH = (
 )
 
 
-async def _pair_secret(db: Database, settings: Settings) -> tuple[bytes, str, bool]:
-    """Find, create or refuse the secret for ``db``; returns ``(secret, source, created)``."""
+async def _pair_secret(db: Database, settings: Settings) -> tuple[bytes, str, bool, bool]:
+    """Find, create or refuse the secret for ``db``; returns ``(secret, source, created,
+    rotation finished)``."""
     if settings.anonymity_secret is not None:
         secret, source, created = settings.anonymity_secret.get_secret_value().encode(), "ANONYMITY_SECRET", False
     else:
@@ -284,8 +305,8 @@ async def _pair_secret(db: Database, settings: Settings) -> tuple[bytes, str, bo
             raise InstanceError(MISMATCH.format(source=source), EXIT_CONFIG)
         # A rotation stopped between recording the new verifier and replacing the file.
         os.replace(pending, settings.anonymity_secret_file)
-        secret = rotated
-    return secret, source, created
+        return rotated, source, False, True
+    return secret, source, created, False
 
 
 async def open_instance(settings: Settings, *, pair_secret: bool = True) -> Instance:
@@ -300,16 +321,13 @@ async def open_instance(settings: Settings, *, pair_secret: bool = True) -> Inst
         try:
             applied = await migrate(db)
         except MigrationError as exc:
-            raise InstanceError(
-                f"The database {settings.database_path} could not be migrated, it is left as it was: {exc}",
-                EXIT_DATABASE,
-            ) from None
+            raise _migration_error(settings.database_path, exc) from None
         except sqlite3.Error as exc:
             raise _database_error(settings.database_path, exc) from None
         if not pair_secret:
             return Instance(db, b"", "", applied=applied)
-        secret, source, created = await _pair_secret(db, settings)
-        return Instance(db, secret, source, secret_created=created, applied=applied)
+        secret, source, created, finished = await _pair_secret(db, settings)
+        return Instance(db, secret, source, secret_created=created, rotation_finished=finished, applied=applied)
     except BaseException:
         await db.close()
         raise
@@ -390,12 +408,18 @@ async def rotate_secret(settings: Settings, *, secret_lost: bool = False) -> tup
             EXIT_CONFIG,
         )
     check_legacy_layout(settings)
+    if not settings.database_path.exists():
+        raise InstanceError(
+            f"No database at {settings.database_path} (DATABASE_PATH): nothing to rotate. Run this as the user, "
+            "and with the DATA_DIR and DATABASE_PATH, that `cercle run` uses.",
+            EXIT_DATABASE,
+        )
     db = await open_database(settings)
     try:
         try:
             await migrate(db)
         except MigrationError as exc:
-            raise InstanceError(f"The database could not be migrated: {exc}", EXIT_DATABASE) from None
+            raise _migration_error(settings.database_path, exc) from None
         lost = await _secret_is_lost(db, settings)
         if secret_lost and not lost:
             raise InstanceError(

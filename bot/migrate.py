@@ -24,6 +24,19 @@ class MigrationError(Exception):
     """A migration could not be applied; the message names the file and SQLite's reason."""
 
 
+class ForeignDatabase(MigrationError):
+    """The file is an SQLite database of another application: nothing was changed.
+    ``tables`` lists (some of) its tables."""
+
+    def __init__(self, tables: list[str]) -> None:
+        super().__init__(f"it holds another application's tables ({', '.join(tables[:5])}) and no Cercle schema")
+        self.tables = tables
+
+
+FIRST_TABLE = "club_settings"
+"""A table the first migration creates: a database at version ≥ 1 without it is not Cercle's."""
+
+
 @dataclass(frozen=True)
 class Migration:
     """One migration file: ``version`` (its number), ``name`` and the SQL ``statements``."""
@@ -78,6 +91,29 @@ def discover(directory: Path | None = None) -> list[Migration]:
     return found
 
 
+def is_foreign(version: int, tables: list[str]) -> bool:
+    """Whether a database at schema ``version`` holding ``tables`` belongs to another
+    application: tables but no version, or a version but not Cercle's first table."""
+    return (version == 0 and bool(tables)) or (version > 0 and FIRST_TABLE not in tables)
+
+
+def probe(path: Path) -> tuple[int, list[str]] | None:
+    """``(user_version, tables)`` of the SQLite file ``path`` read without writing
+    anything (read-only, no pragma that persists), or ``None`` for a missing or empty file.
+    Raises ``sqlite3.Error`` when it cannot be read as a database."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall()
+    finally:
+        conn.close()
+    return version, [str(name) for (name,) in rows]
+
+
 async def current_version(db: Database) -> int:
     """The schema version stored in the database file."""
     return int(await db.fetchval("PRAGMA user_version", default=0))
@@ -86,23 +122,40 @@ async def current_version(db: Database) -> int:
 async def migrate(db: Database, directory: Path | None = None) -> list[int]:
     """Apply every pending migration; returns the versions applied.
 
-    Raises :class:`MigrationError` (the failing migration rolled back, earlier ones kept)
-    or when the database is newer than this code.
+    Raises :class:`ForeignDatabase` (nothing changed) for another application's database,
+    :class:`MigrationError` when the database is newer than this code, or when a migration
+    fails (that one rolled back, earlier ones kept).
     """
     migrations = discover(directory)
     version = await current_version(db)
+    tables = [
+        str(name) for (name,) in await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     if version > len(migrations):
         raise MigrationError(
             f"the database is at schema version {version} but this Cercle only knows {len(migrations)}: upgrade Cercle"
         )
+    if is_foreign(version, tables):
+        raise ForeignDatabase(tables or ["none"])
     applied = []
     for migration in migrations[version:]:
         try:
             async with db.transaction() as conn:
+                # Another process (a second `cercle check` at an upgrade) may have applied it
+                # while this one waited for the write lock: re-read inside the transaction.
+                cursor = await conn.execute("PRAGMA user_version")
+                row = await cursor.fetchone()
+                if row is not None and int(row[0]) >= migration.version:
+                    continue
                 for statement in migration.statements:
                     await conn.execute(statement)
                 await conn.execute(f"PRAGMA user_version = {migration.version:d}")
         except sqlite3.Error as exc:
-            raise MigrationError(f"{migration.version:04d}_{migration.name}.sql failed: {exc}") from None
+            raise MigrationError(
+                f"{migration.version:04d}_{migration.name}.sql failed and was rolled back ({exc}); the database "
+                f"stays at schema version {migration.version - 1}"
+            ) from None
         applied.append(migration.version)
     return applied

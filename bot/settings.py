@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,7 +38,10 @@ def default_data_dir() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME", "").strip()
     if xdg and Path(xdg).is_absolute():
         return Path(xdg) / "cercle"
-    return Path.home() / ".local" / "share" / "cercle"
+    home = Path.home()
+    if not home.is_absolute() or home == Path("/"):
+        raise RuntimeError("no home directory to put the data directory in")
+    return home / ".local" / "share" / "cercle"
 
 
 class Settings(BaseSettings):
@@ -101,6 +105,8 @@ class Settings(BaseSettings):
     @field_validator("data_dir")
     @classmethod
     def _absolute_dir(cls, value: Path) -> Path:
+        if "\0" in str(value):
+            raise ValueError("contains a NUL character; retype the path")
         if not value.is_absolute():
             raise ValueError("must be an absolute folder path, e.g. /var/lib/cercle")
         return value
@@ -108,6 +114,8 @@ class Settings(BaseSettings):
     @field_validator("database_path", "anonymity_secret_file")
     @classmethod
     def _file_path(cls, value: Path) -> Path:
+        if "\0" in str(value):
+            raise ValueError("contains a NUL character; retype the path")
         if str(value).strip() in ("", "."):
             raise ValueError("must be a file path, e.g. cercle.sqlite3")
         return value
@@ -166,11 +174,16 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def check_env_file(path: Path) -> None:
     """Refuse a ``.env`` that python-dotenv would read only in part.
 
-    python-dotenv skips a line it cannot parse with a warning, and a file that is not
-    UTF-8 fails deep inside pydantic-settings; both would silently drop settings. Raises
+    python-dotenv skips a line it cannot parse with a warning, reads a line without ``=``
+    as a name without a value, and a file that is not UTF-8 (or UTF-16, whose NUL bytes
+    pass as UTF-8) fails deep inside pydantic-settings or reads as nothing: each would
+    silently drop settings. A leading byte-order mark is allowed. Raises
     :class:`SettingsError` naming the file (absolute) and the line. A missing file is fine.
     """
     where = path.absolute()
@@ -186,12 +199,23 @@ def check_env_file(path: Path) -> None:
         raw = path.read_bytes()
     except OSError as exc:
         raise SettingsError(f"{where}: cannot be read ({exc.strerror or exc}); fix its permissions or remove it") from None
+    if b"\0" in raw:
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise SettingsError(f"{where}: line {line} holds a NUL byte (saved as UTF-16?); save the file as UTF-8") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise SettingsError(f"{where}: line {line} is not valid UTF-8; save the file as UTF-8") from None
-    bad = [binding.original.line for binding in parse_stream(io.StringIO(text)) if binding.error]
+    if "\ufeff" in text:
+        line = text[: text.index("\ufeff")].count("\n") + 1
+        raise SettingsError(f"{where}: line {line} cannot be read: it holds a stray byte-order mark; save the file as UTF-8")
+    bad = [
+        binding.original.line
+        for binding in parse_stream(io.StringIO(text))
+        if binding.error
+        or (binding.key is not None and (binding.value is None or not _ENV_NAME.match(binding.key)))
+    ]
     if bad:
         lines = ", ".join(str(n) for n in bad)
         raise SettingsError(

@@ -23,6 +23,7 @@ import asyncio
 import base64
 import binascii
 import logging
+import os
 import re
 import signal
 import sqlite3
@@ -32,11 +33,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO
 
-from bot.instance import EXIT_CONFIG, EXIT_DATABASE, InstanceError
+from bot.instance import EXIT_CONFIG, EXIT_DATABASE, Instance, InstanceError
 from bot.settings import ENV_FILE, Settings, SettingsError, load_settings
+from cercle.failures import NETWORK_ERRORS, GatewayUnreachable, OneLineNetworkErrors, explain
 
 EXIT_PROBLEM = 1
-EXIT_DISCORD = 4
+EXIT_DISCORD = 4  # cercle.failures.EXIT_DISCORD
 DISCORD_TIMEOUT = 20.0
 """Seconds ``check`` and ``sync-commands`` wait for Discord before calling it unreachable."""
 
@@ -51,8 +53,9 @@ DISCORD_TOKEN is not set: Cercle needs a bot token to connect.
 3. Put the token in a file named .env in the folder you run cercle from:
        DISCORD_TOKEN=your-token-here
    (see .env.example for every setting).
-4. Run `cercle check` to get the invite URL with the exact permissions, invite the bot,
-   then `cercle sync-commands` once, then `cercle run`.
+4. Run `cercle check` (`.venv/bin/cercle check` after the README's install command) to
+   get the invite URL with the exact permissions, invite the bot, then
+   `cercle sync-commands` once, then `cercle run`.
 """
 
 INTENT_REASONS = [
@@ -107,6 +110,10 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(name).setLevel(level)
     for name in ("discord", "aiosqlite", "asyncio"):
         logging.getLogger(name).setLevel(max(level, logging.INFO))
+    for name in ("discord.client", "discord.gateway", "discord.http"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, OneLineNetworkErrors) for f in logger.filters):
+            logger.addFilter(OneLineNetworkErrors())
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
 
 
@@ -166,23 +173,6 @@ def _token_or_exit(settings: Settings) -> str:
     return token
 
 
-def _unreachable(settings: Settings, exc: BaseException) -> str:
-    reason = str(exc) or exc.__class__.__name__
-    return (
-        f"Discord cannot be reached at {settings.api_base} (DISCORD_API_BASE): {reason}. "
-        "Check the machine's network, DNS and proxy (Cercle needs outgoing HTTPS to discord.com and "
-        "WebSocket to gateway.discord.gg), then try again."
-    )
-
-
-def _discord_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean "Discord could not be reached" (never a configuration error)."""
-    import aiohttp
-    import discord
-
-    return (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.GatewayNotFound, discord.ConnectionClosed)
-
-
 @dataclass
 class ApplicationFacts:
     """What logging in tells ``check``: the real ``id``, ``name``, ``public`` (anyone may
@@ -197,7 +187,8 @@ class ApplicationFacts:
 async def fetch_application(settings: Settings, token: str) -> ApplicationFacts:
     """Log in with a bare client (no gateway, no database) and read the application.
 
-    Raises ``discord.LoginFailure`` for a refused token, or one of :func:`_discord_errors`.
+    Raises ``discord.LoginFailure`` for a refused token, ``discord.HTTPException``, or one
+    of :data:`cercle.failures.NETWORK_ERRORS`.
     """
     import discord
 
@@ -219,17 +210,23 @@ async def fetch_application(settings: Settings, token: str) -> ApplicationFacts:
     )
 
 
-def _print_secret_notice(instance_source: str, created: bool, out: IO[str]) -> None:
-    if created:
-        path = instance_source.removeprefix("ANONYMITY_SECRET_FILE ")
+def _print_secret_notice(instance: Instance, out: IO[str]) -> None:
+    path = instance.secret_source.removeprefix("ANONYMITY_SECRET_FILE ")
+    if instance.secret_created:
         print(
             f"Anonymity secret: CREATED now in {path} (mode 0600), for this new database. Back it up now, "
             "somewhere safe and apart from the database backups: without it a restored database cannot "
             "recognise who already answered, and Cercle refuses to start with another one.",
             file=out,
         )
+    elif instance.rotation_finished:
+        print(
+            f"Anonymity secret: ROTATED: an interrupted `cercle secret rotate` was finished now, and {path} holds "
+            "the new secret. Back it up now: the copy you kept of the old one no longer matches this database.",
+            file=out,
+        )
     else:
-        print(f"Anonymity secret: OK (from {instance_source}; it matches this database)", file=out)
+        print(f"Anonymity secret: OK (from {instance.secret_source}; it matches this database)", file=out)
 
 
 def _check_storage(settings: Settings) -> int:
@@ -245,13 +242,12 @@ def _check_storage(settings: Settings) -> int:
     asyncio.run(instance.close())
     applied = ", ".join(f"{n:04d}" for n in instance.applied) or "none"
     print(f"Database: OK ({settings.database_path}; migrations applied now: {applied})")
-    _print_secret_notice(instance.secret_source, instance.secret_created, sys.stdout)
+    _print_secret_notice(instance, sys.stdout)
     return 0
 
 
 def _check_discord(settings: Settings) -> tuple[int, int | None]:
     """The token and application part of ``check``: ``(exit code, application id)``."""
-    import discord
 
     token = settings.discord_token.get_secret_value() if settings.discord_token else ""
     if not token:
@@ -264,12 +260,15 @@ def _check_discord(settings: Settings) -> tuple[int, int | None]:
     print("DISCORD_TOKEN: shape OK")
     try:
         app = asyncio.run(fetch_application(settings, token))
-    except discord.LoginFailure:
-        print("Discord: FAILED: DISCORD_TOKEN was refused by Discord: reset it in the Developer Portal "
-              "(Bot → Reset Token) and update .env.", file=sys.stderr)
-        return EXIT_CONFIG, None
-    except _discord_errors() as exc:
-        print(f"Discord: NOT VERIFIED: {_unreachable(settings, exc)}", file=sys.stderr)
+    except Exception as exc:
+        explained = explain(settings, exc)
+        if explained is None:
+            raise
+        code, sentence = explained
+        if code == EXIT_CONFIG:
+            print(f"Discord: FAILED: {sentence}", file=sys.stderr)
+            return EXIT_CONFIG, None
+        print(f"Discord: NOT VERIFIED: {sentence}", file=sys.stderr)
         print("Not verified offline: that Discord accepts the token, the application id (the one below is read "
               "from the token), whether Public Bot is off, whether the Server Members intent is enabled.")
         return EXIT_DISCORD, application_id_from_token(token)
@@ -305,7 +304,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if app_id is not None:
         print(f"Invite URL: {invite_url(app_id)}")
     else:
-        print("Invite URL: printed here once DISCORD_TOKEN is set (it needs the application id)")
+        print("Invite URL: printed here once DISCORD_TOKEN holds a valid bot token (it needs the application id)")
     print(f"Permissions integer: {BOT_PERMISSIONS.value}")
     names = sorted(name for name, value in BOT_PERMISSIONS if value)
     print("Permissions: " + ", ".join(names))
@@ -321,14 +320,19 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.instance import open_instance
 
     settings = _settings_or_exit()
+    new = not settings.database_path.exists()
     try:
         instance = asyncio.run(open_instance(settings, pair_secret=False))
     except InstanceError as exc:
         return _fail(exc)
     asyncio.run(instance.close())
     applied = ", ".join(f"{n:04d}" for n in instance.applied)
-    print(f"Applied migrations {applied} to {settings.database_path}." if applied
-          else f"The database {settings.database_path} is up to date.")
+    if new:
+        print(f"Created a NEW, empty database at {settings.database_path} (migrations {applied}). If the club's "
+              "database is elsewhere, check DATA_DIR and DATABASE_PATH, and the user this runs as.")
+    else:
+        print(f"Applied migrations {applied} to {settings.database_path}." if applied
+              else f"The database {settings.database_path} is up to date.")
     return 0
 
 
@@ -392,15 +396,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     try:
         return asyncio.run(run())
-    except discord.LoginFailure:
-        print("DISCORD_TOKEN was refused by Discord: reset it in the Developer Portal and update .env.", file=sys.stderr)
-        return EXIT_CONFIG
-    except discord.HTTPException as exc:
-        print(f"Discord refused the sync (HTTP {exc.status}, code {exc.code}): {exc.text}", file=sys.stderr)
-        return EXIT_DISCORD
-    except _discord_errors() as exc:
-        print(_unreachable(settings, exc), file=sys.stderr)
-        return EXIT_DISCORD
+    except Exception as exc:
+        explained = explain(settings, exc, guild_id=guild_id)
+        if explained is None:
+            raise
+        print(explained[1], file=sys.stderr)
+        return explained[0]
 
 
 def hold_instance_lock(database_path: Path) -> object | None:
@@ -450,7 +451,6 @@ def _lock_or_exit(settings: Settings, doing: str) -> object:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM/SIGINT; exit 0 on a clean stop."""
-    import discord
 
     from bot.instance import open_instance
     from cercle.app import create_bot
@@ -465,8 +465,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except InstanceError as exc:
         return _fail(exc)
     asyncio.run(instance.close())
-    if instance.secret_created:
-        _print_secret_notice(instance.secret_source, True, sys.stderr)
+    if instance.secret_created or instance.rotation_finished:
+        _print_secret_notice(instance, sys.stderr)
     log.info("data directory %s, database %s", settings.data_dir, settings.database_path)
 
     async def run() -> None:
@@ -484,6 +484,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop)
         try:
             await bot.start(token)
+        except AttributeError as exc:
+            # discord.py retries a failed first gateway connection through a socket it never
+            # opened (cercle.failures.GatewayUnreachable): report the network error behind it.
+            if bot.ws is not None or not isinstance(exc.__context__, NETWORK_ERRORS):
+                raise
+            raise GatewayUnreachable() from exc.__context__
         finally:
             # Always await the whole close (scheduler, gateway, then the database): a close
             # task still running when asyncio.run() ends would be cancelled and leave the
@@ -494,19 +500,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         asyncio.run(run())
     except InstanceError as exc:
         return _fail(exc)
-    except discord.LoginFailure:
-        print("DISCORD_TOKEN was refused by Discord: reset it in the Developer Portal and update .env.", file=sys.stderr)
-        return EXIT_CONFIG
-    except discord.PrivilegedIntentsRequired:
-        print(
-            "Discord refused the SERVER MEMBERS intent: enable it in the Developer Portal → Bot → "
-            "Privileged Gateway Intents, then start again.",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
-    except _discord_errors() as exc:
-        print(f"Could not stay connected to Discord. {_unreachable(settings, exc)}", file=sys.stderr)
-        return EXIT_DISCORD
+    except Exception as exc:
+        explained = explain(settings, exc)
+        if explained is None:
+            raise
+        code, sentence = explained
+        print(sentence, file=sys.stderr)
+        return code
     finally:
         del lock
     return 0
@@ -538,6 +538,17 @@ def cmd_secret_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def guild_id(text: str) -> int:
+    """``--guild``: a server id, a positive snowflake (argparse exits 2 with the reason)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server id (a number; see README, 'First run')") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a server id: server ids are positive numbers")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``cercle`` argument parser."""
     parser = argparse.ArgumentParser(prog="cercle", description="Cercle: the Discord bot of a software user club.")
@@ -556,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, help="new file to write (must not exist)")
     backup.set_defaults(func=cmd_backup)
     sync = command("sync-commands", "publish the slash commands (Discord allows 200 creates a day per server)")
-    sync.add_argument("--guild", type=int, default=None, help="sync to this guild only (instant), e.g. a test server")
+    sync.add_argument("--guild", type=guild_id, default=None, help="sync to this guild only (instant), e.g. a test server")
     sync.set_defaults(func=cmd_sync)
     secret = command("secret", "manage the anonymity secret")
     secret_sub = secret.add_subparsers(dest="action", required=True)
@@ -571,8 +582,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+PRIVATE_UMASK = 0o077
+"""Files Cercle creates (data directory, database, -wal, backups, key file) are its user's
+alone: they hold public votes, attendee lists and feedback texts (design decision)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cercle`` console script."""
+    os.umask(PRIVATE_UMASK)
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

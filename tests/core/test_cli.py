@@ -29,7 +29,7 @@ def test_check_prints_invite_and_fails_without_token(env, capsys):
     assert main(["check"]) == 1
     out = capsys.readouterr().out
     assert "Permissions integer: 17929341225984" in out and "Scopes: bot, applications.commands" in out
-    assert "<APPLICATION_ID>" not in out and "once DISCORD_TOKEN is set" in out
+    assert "<APPLICATION_ID>" not in out and "once DISCORD_TOKEN holds a valid bot token" in out
     assert "members (privileged" in out
     assert (env / "data" / "c.sqlite3").exists()
 

@@ -103,3 +103,22 @@ def test_packaged_migrations_survive_an_imported_package():
             import shutil
 
             shutil.rmtree(str(cache), ignore_errors=True)
+
+
+async def test_two_processes_migrating_at_once_both_succeed(tmp_path):
+    """Two connections (two `cercle check` at an upgrade) migrate one new file at once: the
+    one that waits for the write lock sees each migration done and skips it, no error."""
+    import asyncio
+
+    from bot.db import Database
+    from bot.migrate import current_version, discover, migrate
+
+    path = tmp_path / "race.sqlite3"
+    first, second = await Database(path).connect(), await Database(path).connect()
+    try:
+        results = await asyncio.gather(migrate(first), migrate(second))
+        assert sorted(results[0] + results[1]) == [m.version for m in discover()]
+        assert await current_version(first) == len(discover())
+    finally:
+        await first.close()
+        await second.close()

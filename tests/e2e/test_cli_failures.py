@@ -188,3 +188,72 @@ def test_run_from_a_folder_the_user_may_not_read(tmp_path, home, data):
     assert result.code == 2, result.text
     assert f"Cercle may not look into {locked} (permission denied)" in result.err and "DATA_DIR" in result.err
     _no_traceback(result)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        ["CREATE TABLE customers (id INTEGER)"],
+        ["CREATE TABLE polls (id INTEGER)"],
+        ["CREATE TABLE customers (id INTEGER)", "PRAGMA user_version = 2"],
+    ],
+    ids=["foreign", "foreign-with-a-cercle-name", "foreign-with-a-version"],
+)
+def test_another_applications_database_is_left_untouched(tmp_path, home, data, schema):
+    """A valid SQLite file of another application: exit 3, 'not Cercle's database', and not one byte changed."""
+    data.mkdir()
+    other = data / "cercle.sqlite3"
+    with sqlite3.connect(other) as conn:
+        for statement in schema:
+            conn.execute(statement)
+    before = other.read_bytes()
+    env = user_env(home, DATA_DIR=str(data), DISCORD_TOKEN=TOKEN)
+    for command in ("migrate", "check", "run"):
+        result = run_cercle(command, env=env, cwd=tmp_path)
+        assert result.code == 3, (command, result.text)
+        assert f"DATABASE_PATH {other} is not Cercle's database" in result.err and "Nothing was changed" in result.err
+        _no_traceback(result)
+    assert other.read_bytes() == before
+    assert not (data / "anonymity.key").exists()
+
+
+def test_a_nul_byte_in_a_path_is_named(tmp_path, home, data):
+    """A NUL pasted into a path in .env: exit 2 naming the variable, not a ValueError traceback."""
+    (tmp_path / ".env").write_bytes(b"DATA_DIR=" + str(data).encode() + b"\nDATABASE_PATH='a\x00b.sqlite3'\n")
+    result = run_cercle("migrate", env=user_env(home), cwd=tmp_path)
+    assert result.code == 2, result.text
+    assert "NUL" in result.err
+    _no_traceback(result)
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ("DATA_DIR=/tmp/x\n".encode("utf-16-le"), "line 1 holds a NUL byte"),
+        (b"\xef\xbb\xbf\xef\xbb\xbfDATA_DIR=/tmp/x\n", "line 1 cannot be read"),
+        (b"LOG_LEVEL=INFO\nDATA_DIR\n", "line 2 cannot be read"),
+    ],
+    ids=["utf-16", "doubled-bom", "no-equals"],
+)
+def test_env_lines_that_would_be_dropped_silently(tmp_path, home, data, content, says):
+    """A UTF-16 file, a doubled byte-order mark, a name without '=': refused by line, never ignored."""
+    (tmp_path / ".env").write_bytes(content)
+    result = run_cercle("migrate", env=user_env(home), cwd=tmp_path)
+    assert result.code == 2, result.text
+    assert says in result.err
+    assert not (home / ".local").exists()
+
+
+def test_migrate_says_when_it_creates_a_new_database(tmp_path, home, data):
+    """migrate on a missing database says it created a NEW one, and where to look if that was not meant."""
+    result = run_cercle("migrate", env=user_env(home, DATA_DIR=str(data)), cwd=tmp_path)
+    assert result.code == 0 and f"Created a NEW, empty database at {data / 'cercle.sqlite3'}" in result.out
+    assert "up to date" in run_cercle("migrate", env=user_env(home, DATA_DIR=str(data)), cwd=tmp_path).out
+
+
+def test_files_cercle_creates_are_private(tmp_path, home, data):
+    """The data directory, database and key file are the user's alone (umask 077)."""
+    run_cercle("check", env=user_env(home, DATA_DIR=str(data)), cwd=tmp_path)
+    for path in (data / "cercle.sqlite3", data / "anonymity.key"):
+        assert path.stat().st_mode & 0o077 == 0, path
+    assert data.stat().st_mode & 0o077 == 0

@@ -189,3 +189,28 @@ def test_secret_lost_rotation_is_the_way_out_with_open_collections(tmp_path, env
     assert rotated.code == 0, rotated.text
     assert "Still open under the lost secret: anonymous polls: 1, campaigns or surveys: 0" in rotated.out
     assert "it matches this database" in run_cercle("check", env=env, cwd=tmp_path).out
+
+
+def test_rotate_without_a_database_creates_nothing(tmp_path, env, data):
+    """secret rotate where no database is (the wrong user or DATA_DIR): exit 3, no database, no key."""
+    result = run_cercle("secret", "rotate", env=env, cwd=tmp_path)
+    assert result.code == 3 and "No database at" in result.err and "nothing to rotate" in result.err
+    assert not (data / "cercle.sqlite3").exists() and not (data / "anonymity.key").exists()
+
+
+def test_an_interrupted_rotation_is_finished_and_announced(tmp_path, env, data):
+    """A rotation killed after recording the new verifier: the next check finishes it and says to back up the new key."""
+    run_cercle("check", env=env, cwd=tmp_path)
+    key = data / "anonymity.key"
+    new_secret = "a-new-secret-written-by-an-interrupted-rotation"
+    import hashlib
+    import hmac
+
+    (data / "anonymity.key.new").write_text(new_secret + "\n")
+    verifier = hmac.new(new_secret.encode(), b"cercle anonymity secret verifier v1", hashlib.sha256).hexdigest()
+    with sqlite3.connect(data / "cercle.sqlite3") as conn:
+        conn.execute("UPDATE instance_meta SET value = ? WHERE key = 'secret_verifier'", (verifier,))
+    result = run_cercle("check", env=env, cwd=tmp_path)
+    assert "Anonymity secret: ROTATED" in result.out and "Back it up now" in result.out
+    assert key.read_text().strip() == new_secret and not (data / "anonymity.key.new").exists()
+    assert "it matches this database" in run_cercle("check", env=env, cwd=tmp_path).out

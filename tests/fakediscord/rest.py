@@ -206,7 +206,17 @@ class Rest:
 
     # -- commands -------------------------------------------------------------------
 
+    def _command_guild(self, guild_id: str | None) -> int | None:
+        """The guild of a guild-commands route; Discord answers 403 Missing Access (50001)
+        for a guild the bot is not in, whether or not it exists."""
+        if guild_id is None:
+            return None
+        if int(guild_id) not in self.fake.guilds:
+            raise DiscordError(403, 50001, "Missing Access")
+        return int(guild_id)
+
     async def put_commands(self, request, body, files, app, guild_id=None):
+        self._command_guild(guild_id)
         if not isinstance(body, list):
             raise invalid([("_", "Expected an array")])
         problems: validate.Problems = []
@@ -242,7 +252,7 @@ class Rest:
         return json_response(stored)
 
     async def get_commands(self, request, body, files, app, guild_id=None):
-        return json_response(self.fake.command_store(int(guild_id) if guild_id else None))
+        return json_response(self.fake.command_store(self._command_guild(guild_id)))
 
     # -- interactions ------------------------------------------------------------
 
