@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.clock import FakeClock
@@ -43,3 +45,17 @@ async def harness(fake, e2e_settings):
     await h.start()
     yield h
     await h.stop()
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    """An empty home folder for a ``cercle`` process run as a user (tests/e2e/cli.py)."""
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    """Where a ``cercle`` process's ``DATA_DIR`` points (not created)."""
+    return tmp_path / "data"

@@ -8,25 +8,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.cli import TOKEN, run_cercle, user_env, without_file_permission_override
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def home(tmp_path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def data(tmp_path) -> Path:
-    return tmp_path / "data"
 
 
 def _no_traceback(result) -> None:

@@ -15,18 +15,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def home(tmp_path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def data(tmp_path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
 def env(home, data) -> dict[str, str]:
     return user_env(home, DATA_DIR=str(data), DISCORD_TOKEN=TOKEN)
 
