@@ -64,7 +64,7 @@ def normalise_locale(value: str | None) -> Locale | None:
     if not value:
         return None
     head = str(value).split("-")[0].lower()
-    return head if head in LOCALES else None  # type: ignore[return-value]
+    return head if head in LOCALES else None
 
 
 def pick_locale(member_locale: str | None, club_locale: str | None, default: Locale = "en") -> Locale:

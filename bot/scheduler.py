@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -26,7 +27,7 @@ from bot.db import Database
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[str], Awaitable[None]]
+Handler = Callable[[str], Coroutine[Any, Any, None]]
 STOP_GRACE = 10.0  # seconds stop() waits for interrupted jobs to give their claims back
 Loader = Callable[[], Awaitable[list[tuple[str, datetime]]]]
 

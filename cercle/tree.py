@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import discord
@@ -60,7 +61,9 @@ async def respond(
     """
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=ephemeral, **kwargs)
+        if content is not None:
+            kwargs["content"] = content
+        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
 
@@ -90,7 +93,8 @@ class CercleTree(app_commands.CommandTree):
             if interaction.command is not None:
                 where = interaction.command.qualified_name
             else:
-                where = ":".join(str((interaction.data or {}).get("custom_id", "?")).split(":")[:3])
+                data: Mapping[str, object] = interaction.data or {}
+                where = ":".join(str(data.get("custom_id", "?")).split(":")[:3])
             log.error("error %s in %s", ref, where, exc_info=original)
             text = i18n.t(locale, "error.unexpected", ref=ref)
         try:

@@ -78,7 +78,7 @@ class Guarded:
     error goes through the tree's error ladder, so a member never sees "This interaction
     failed"."""
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await self.run(interaction)  # type: ignore[attr-defined]
         except Exception as exc:  # the ladder decides what the member sees

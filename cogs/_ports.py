@@ -9,7 +9,7 @@ access, 10003/10008 unknown channel/message, 50083 archived thread; docs/archite
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -130,8 +130,8 @@ class DiscordPortImpl:
     async def _guild(self, guild_id: int) -> discord.Guild:
         return self.bot.get_guild(guild_id) or await self.bot.fetch_guild(guild_id)
 
-    def _event_kwargs(self, guild: discord.Guild, event: EventSpec) -> dict[str, object]:
-        kwargs: dict[str, object] = {
+    def _event_kwargs(self, guild: discord.Guild, event: EventSpec) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
             "name": plain_label(event.name, 100) or "…",
             "description": shorten(event.description or "", 1000),
             "start_time": event.start,
@@ -150,7 +150,7 @@ class DiscordPortImpl:
     async def create_scheduled_event(self, guild_id: int, event: EventSpec) -> int:
         try:
             guild = await self._guild(guild_id)
-            created = await guild.create_scheduled_event(**self._event_kwargs(guild, event))  # type: ignore[arg-type]
+            created = await guild.create_scheduled_event(**self._event_kwargs(guild, event))
         except discord.HTTPException as exc:
             raise delivery_error(exc) from None
         return created.id
@@ -159,7 +159,7 @@ class DiscordPortImpl:
         try:
             guild = await self._guild(guild_id)
             kwargs = self._event_kwargs(guild, event)
-            fields: dict[str, object] = {
+            fields: dict[str, Any] = {
                 "name": kwargs["name"],
                 "description": kwargs["description"],
                 "scheduled_start_time": event.start.isoformat(),

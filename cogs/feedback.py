@@ -15,6 +15,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -101,7 +102,9 @@ def _input_for(question: Question, locale: str) -> discord.ui.TextInput:
 
 
 class _GuardedModal(discord.ui.Modal):
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any] | None = None
+    ) -> None:
         await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
 
 
@@ -236,7 +239,7 @@ class StartModal(_GuardedModal):
         typed = typed or {}
         self.inputs = []
         for n in range(1, MAX_QUESTIONS + 1):
-            item = discord.ui.TextInput(
+            item: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
                 label=t(locale, "field.feedback_question_" + str(n)).capitalize(), custom_id=f"q{n}",
                 required=n == 1, max_length=110,
                 placeholder=t(locale, "feedback.modal.question_placeholder") if n == 1 else None,
@@ -289,7 +292,7 @@ class AnswerButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=
         self.campaign_id = campaign_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> AnswerButton:
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> AnswerButton:
         return cls(int(match["cid"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
@@ -313,7 +316,7 @@ class ReplaceButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template
         self.campaign_id = campaign_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> ReplaceButton:
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> ReplaceButton:
         return cls(int(match["cid"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
@@ -333,7 +336,7 @@ class GiveButton(
         self.category = category
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> GiveButton:
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> GiveButton:
         return cls(int(match["guild"]), match["category"])
 
     async def run(self, interaction: discord.Interaction) -> None:

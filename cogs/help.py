@@ -57,7 +57,7 @@ class HelpCog(commands.Cog):
         locale = await locale_for(interaction)
         ctx = ctx_of(interaction)
         moderator = False
-        timezone, club_locale = ctx.settings.default_timezone, ctx.settings.default_locale
+        timezone, club_locale = ctx.settings.default_timezone, str(ctx.settings.default_locale)
         if interaction.guild_id is not None:
             settings = await ctx.club.get(interaction.guild_id)
             timezone, club_locale = settings.timezone, settings.locale

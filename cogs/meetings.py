@@ -95,7 +95,7 @@ class RsvpButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"
         self.status = status
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> RsvpButton:
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> RsvpButton:
         return cls(int(match["occ"]), match["status"])
 
     async def run(self, interaction: discord.Interaction) -> None:
@@ -114,7 +114,7 @@ class RemindButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=
         self.occurrence_id = occurrence_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> RemindButton:
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> RemindButton:
         return cls(int(match["occ"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
@@ -131,7 +131,7 @@ class VoteButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"
         self.topic_id = topic_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> VoteButton:
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> VoteButton:
         return cls(int(match["topic"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
@@ -189,7 +189,9 @@ class CreateModal(discord.ui.Modal):
             lines.append(t(locale, "meetings.event_failed", reason=result.event_note or "?"))
         await respond(interaction, "\n".join(lines))
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any] | None = None
+    ) -> None:
         await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
 
 

@@ -10,6 +10,7 @@ rule in the service (``default_permissions`` is only a hint).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -51,7 +52,7 @@ class VoteButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> VoteButton:
         return cls(int(match["poll"]), int(match["position"]))
 
@@ -108,7 +109,9 @@ class CreateModal(discord.ui.Modal):
                              timezone=self.draft.timezone)
         await respond(interaction, text, ephemeral=True)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any] | None = None
+    ) -> None:
         await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
 
 

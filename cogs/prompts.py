@@ -81,7 +81,9 @@ class PromptTextModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self.action(interaction, self.text.value)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any] | None = None
+    ) -> None:
         await interaction.client.tree.report_error(interaction, error)  # type: ignore[attr-defined]
 
 
@@ -99,7 +101,7 @@ class ListPageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ListPageButton:
         theme = match["theme"]
         return cls(theme if theme in THEMES else None, int(match["page"]))
@@ -125,7 +127,7 @@ class ReviewButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ReviewButton:
         return cls(int(match["suggestion"]), match["action"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from bot.clock import Clock, to_ts
 from bot.club import store
@@ -52,7 +53,7 @@ class ClubService:
         if cached is not None:
             return cached
         row = await store.load(self.db, guild_id)
-        values = {k: v for k, v in (row or {}).items() if v is not None}
+        values: dict[str, Any] = {k: v for k, v in (row or {}).items() if v is not None}
         values.setdefault("timezone", self.default_timezone)
         values.setdefault("locale", self.default_locale)
         settings = ClubSettings(guild_id=guild_id, **values)

@@ -13,7 +13,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402  (the backend must be chosen first)
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402  (the backend must be chosen first)
 
 _COLORS = ("#d9534f", "#5b8def", "#5cb85c", "#f0ad4e", "#999999")
 
@@ -40,7 +41,7 @@ def rating_distributions(titles: Sequence[str], distributions: Sequence[Sequence
         ax.set_xticks(range(11))
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(ylabel)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return _png(fig)
 
 
@@ -55,6 +56,6 @@ def weekly_categories(weeks: Sequence[str], counts: Mapping[str, Sequence[int]],
     ax.set_xticks(range(len(weeks)))
     ax.set_xticklabels([w[5:] for w in weeks], rotation=45, fontsize=8)
     ax.set_title(title, fontsize=10)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, loc="upper left")
     return _png(fig)

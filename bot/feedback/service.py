@@ -817,7 +817,7 @@ class FeedbackService(FeatureService):
             threshold = rules.effective_threshold(settings.anonymity_threshold, (i.threshold for i in items))
             if not meets_threshold(len(items), threshold):
                 raise Conflict("feedback.error.below_threshold", count=len(items), threshold=threshold)
-            rows = [[i.week, i.category, "" if i.rating is None else i.rating, i.body] for i in items]
+            rows: list[list[object]] = [[i.week, i.category, "" if i.rating is None else i.rating, i.body] for i in items]
             header = ["week", "category", "rating", "text"]
             filename = "feedback.csv"
         else:

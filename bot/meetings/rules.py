@@ -144,7 +144,7 @@ def validate_repeat(value: str | None) -> Repeat:
     name = (value or "none").strip().lower()
     if name not in REPEATS:
         raise InvalidInput("meetings.error.repeat", field="meetings.repeat", choices=", ".join(REPEATS))
-    return name  # type: ignore[return-value]
+    return name
 
 
 def validate_duration(delta: timedelta) -> timedelta:

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bot.text import one_line, shorten  # noqa: E402
 
@@ -48,7 +49,7 @@ def render_chart(title: str, choices: tuple[str, ...] | list[str], counts: tuple
         ax.text(rect.get_width() + top * 0.01, rect.get_y() + rect.get_height() / 2, str(count), va="center")
     ax.set_xlabel(axis_label)
     ax.set_title(shorten(one_line(title), 80), parse_math=False)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # missing glyphs (emoji) are drawn as boxes

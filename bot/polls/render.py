@@ -12,7 +12,7 @@ from bot.anonymity import MIN_THRESHOLD
 from bot.clock import to_ts
 from bot.i18n import t
 from bot.polls.rules import Poll, Tally, bar, percent
-from bot.ports import Button, Embed, File, OutMessage
+from bot.ports import Button, ButtonStyle, Embed, File, OutMessage
 from bot.text import plain, plain_label, shorten
 
 BUTTON_LABEL = 80
@@ -135,7 +135,7 @@ def vote_buttons(poll: Poll) -> tuple[Button, ...]:
     """One button per choice, 5 per row (≤ 20 choices → ≤ 4 rows). Labels are one line,
     shortened to 80 with "…". Once closed the buttons turn grey but stay clickable: a
     click then answers that the poll is closed and shows the member their own vote."""
-    style = "secondary" if poll.status == "closed" else "primary"
+    style: ButtonStyle = "secondary" if poll.status == "closed" else "primary"
     return tuple(
         Button(
             custom_id=vote_custom_id(poll.id, position),

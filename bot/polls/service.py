@@ -203,11 +203,11 @@ class PollService(FeatureService):
         except OverflowError:  # e.g. opens "9999-12-31 23:59" + the default 7 days
             field, value = ("polls.closes", closes_text) if closes_text else ("polls.opens", opens or "")
             raise InvalidInput("polls.error.out_of_range", field=field, value=value.strip()[:50]) from None
-        check_window(start, closes_at, repeat)  # type: ignore[arg-type]
+        check_window(start, closes_at, repeat)
         return PollDraft(
             guild_id=guild_id, creator_id=actor_id, channel_id=channel, anonymous=anonymous,
             max_choices=max_choices, opens_at=opens_at, closes_at=closes_at, closes_text=closes_text,
-            show_results=show_results, repeat=repeat, timezone=club.timezone, locale=club.locale,  # type: ignore[arg-type]
+            show_results=show_results, repeat=repeat, timezone=club.timezone, locale=club.locale,
         )
 
     def _closes(self, text: str | None, start: datetime, club: ClubSettings, now: datetime) -> datetime:
