@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,6 +41,8 @@ class Database:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._hot: sqlite3.Connection | None = None
+        self._hot_thread: ThreadPoolExecutor | None = None
 
     async def connect(self) -> Database:
         """Open the connection and apply the pragmas; returns ``self``."""
@@ -65,10 +68,23 @@ class Database:
         return self._conn
 
     async def close(self) -> None:
-        """Close the connection (idempotent, also when two closes race)."""
+        """Close the connections (idempotent, also when two closes race)."""
         conn, self._conn = self._conn, None
+        hot, self._hot = self._hot, None
+        thread, self._hot_thread = self._hot_thread, None
+        if hot is not None and thread is not None:
+            await asyncio.get_running_loop().run_in_executor(thread, hot.close)
+        if thread is not None:
+            thread.shutdown(wait=True)
         if conn is not None:
             await conn.close()
+
+    def _open_hot(self) -> sqlite3.Connection:
+        hot = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        hot.row_factory = sqlite3.Row
+        for pragma in PRAGMAS:
+            hot.execute(pragma).close()
+        return hot
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -85,14 +101,26 @@ class Database:
                 await conn.execute("COMMIT")
 
     async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
-        """Run ``fn(raw_sqlite3_connection, *args)`` in the connection's thread, under the
-        lock, in one hop — for hot paths that chain several statements (a burst of poll
-        votes) without waiting for the event loop between them. ``fn`` manages its own
-        transaction (``BEGIN IMMEDIATE`` … ``COMMIT``/``ROLLBACK``) and must only use SQLite.
+        """Run ``fn(sqlite3_connection, *args)`` in one hop, under the lock — for hot paths
+        that chain several statements (a burst of poll votes) without going back to the
+        event loop between them. ``fn`` manages its own transaction (``BEGIN IMMEDIATE`` …
+        ``COMMIT``/``ROLLBACK``) and must only use SQLite.
+
+        It runs on a second connection to the same file (same pragmas), opened on first use
+        in a thread of its own: aiosqlite has no public way to run a function in its thread.
+        The lock keeps it from ever writing while the main connection does. Raises
+        ``RuntimeError`` for an in-memory database (a second connection would see another one).
         """
+        if str(self.path) == ":memory:":
+            raise RuntimeError("Database.run needs a database file")
         async with self._lock:
-            conn = self.conn
-            return await conn._execute(fn, conn._conn, *args)
+            self.conn  # noqa: B018 - raises RuntimeError before connect(), as every method does
+            loop = asyncio.get_running_loop()
+            if self._hot_thread is None:
+                self._hot_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cercle-db-hot")
+            if self._hot is None:
+                self._hot = await loop.run_in_executor(self._hot_thread, self._open_hot)
+            return await loop.run_in_executor(self._hot_thread, fn, self._hot, *args)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one write statement in its own transaction; returns ``lastrowid``."""

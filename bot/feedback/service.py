@@ -847,11 +847,6 @@ class FeedbackService(FeatureService):
 
     # --- digests ------------------------------------------------------------------------
 
-    async def digest_plan(self, guild_id: int) -> DigestPlan:
-        """How many spontaneous feedbacks wait, against the threshold."""
-        settings = await self.ctx.club.get(guild_id)
-        return DigestPlan(await store.count_pending(self.db, guild_id), settings.anonymity_threshold)
-
     async def digest(self, guild_id: int, *, actor_id: int | None = None, automatic: bool = False) -> DigestResult:
         """Post the pending spontaneous feedback as one shuffled batch in the feedback
         channel with ``channel.send`` (never an interaction response: docs/anonymity.md, "The anonymity threshold") — only

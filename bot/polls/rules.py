@@ -78,11 +78,6 @@ class Poll:
         """Single choice: a click sets or moves the vote."""
         return self.max_choices == 1
 
-    @property
-    def results_visible(self) -> bool:
-        """Whether counts may be shown now (``live``, or closed)."""
-        return self.show_results == "live" or self.status == "closed"
-
 
 @dataclass(frozen=True)
 class Tally:

@@ -416,8 +416,7 @@ async def test_open_anonymous_counts_wait_for_the_close_everywhere(polls):
 async def test_concurrent_first_clicks_share_one_lookup(ctx, polls, monkeypatch):
     """Fifty simultaneous first clicks on a poll look its metadata up once, and a missing poll is looked up again later."""
     poll = await make_poll(polls, anonymous=False)
-    fresh_service = PollService.__new__(PollService)
-    fresh_service.__dict__.update(polls.__dict__, _polls_meta={}, _meta_pending={}, _queue=[], _flusher=None)
+    fresh_service = PollService(ctx)  # a second process's service: nothing cached yet
     calls = []
     original = PollService._load_meta
 
