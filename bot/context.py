@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Generic, TypeVar
 
+from bot.actor import Actor, Who
+from bot.background import Background
 from bot.clock import Clock
 from bot.club.service import ClubService
 from bot.db import Database
@@ -40,6 +42,13 @@ class AppContext:
         feature registers its DM factories on it, and the bot resumes it at start."""
         return Outbox(self.db, self.secret, clock=self.clock)
 
+    @property
+    def tasks(self) -> Background:
+        """The process's one owner of background tasks (the scheduler's): jobs, after-close
+        work, group commits, resumed fan-outs; stopped with the scheduler, before the
+        database closes."""
+        return self.scheduler.tasks
+
 
 class FeatureService:
     """Base of the feature services: keeps the context and its handles used everywhere
@@ -51,6 +60,11 @@ class FeatureService:
         self.clock = ctx.clock
         self.port = ctx.port
         self.scheduler = ctx.scheduler
+
+    async def authorise(self, actor: Actor, who: Who) -> None:
+        """The check :func:`bot.actor.use_case` runs before each use-case (the club's rule:
+        :meth:`bot.club.service.ClubService.authorise`)."""
+        await self.ctx.club.authorise(actor, who)
 
 
 S = TypeVar("S")

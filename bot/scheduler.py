@@ -22,6 +22,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from bot.background import Background
 from bot.clock import Clock, to_ts
 from bot.db import Database
 
@@ -48,8 +49,10 @@ class Scheduler:
     (real clock) or due work runs when a fake clock moves.
     """
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, tasks: Background | None = None) -> None:
         self.db = db
+        self.tasks = tasks if tasks is not None else Background()
+        """The process's one owner of background tasks (:class:`~bot.background.Background`)."""
         self.clock = clock
         self._handlers: dict[str, Handler] = {}
         self._loaders: dict[str, Loader] = {}
@@ -57,7 +60,6 @@ class Scheduler:
         self._aps: AsyncIOScheduler | None = None
         self._running = False
         self._run_lock = asyncio.Lock()
-        self._inflight: set[asyncio.Task[None]] = set()
 
     def register(self, kind: str, handler: Handler, loader: Loader | None = None) -> None:
         """Declare a kind of job. Raises ``ValueError`` if ``kind`` is already registered."""
@@ -91,6 +93,10 @@ class Scheduler:
             if job is not None:
                 job.remove()
 
+    def is_armed(self, kind: str, ref: str) -> bool:
+        """Whether ``handler(ref)`` of ``kind`` is armed (O(1), for hot paths)."""
+        return (kind, ref) in self._armed
+
     def pending(self, kind: str | None = None) -> list[Armed]:
         """The armed jobs, soonest first (optionally of one ``kind``)."""
         return sorted(
@@ -112,6 +118,7 @@ class Scheduler:
         else:
             self.clock.on_advance(self.run_due)  # type: ignore[attr-defined]
         self._running = True
+        self.tasks.restart()
         await self.run_due()
 
     async def stop(self) -> None:
@@ -125,11 +132,7 @@ class Scheduler:
             self._aps = None
         if not self.clock.is_real:
             self.clock.remove_listener(self.run_due)  # type: ignore[attr-defined]
-        running = [t for t in self._inflight if not t.done()]
-        for task in running:
-            task.cancel()
-        if running:
-            await asyncio.wait(running, timeout=STOP_GRACE)
+        await self.tasks.stop(STOP_GRACE)
 
     async def run_due(self) -> int:
         """Run every armed job whose instant has come, in time order; returns how many ran.
@@ -163,8 +166,7 @@ class Scheduler:
     async def _call(self, kind: str, ref: str) -> None:
         # Each run is its own task so stop() can interrupt it while the database is still
         # open: a handler inside claimed() then gives its claim back for the next start.
-        task = asyncio.create_task(self._handlers[kind](ref), name=f"cercle-job:{kind}")
-        self._inflight.add(task)
+        task = self.tasks.spawn(self._handlers[kind](ref), name=f"cercle-job:{kind}")
         try:
             await task
         except asyncio.CancelledError:
@@ -173,8 +175,6 @@ class Scheduler:
             log.info("scheduled job %s:%s interrupted by shutdown; it will run again at the next start", kind, ref)
         except Exception:
             log.exception("scheduled job %s:%s failed", kind, ref)
-        finally:
-            self._inflight.discard(task)
 
     async def claim(self, key: str, guild_id: int | None = None) -> bool:
         """Claim an idempotency key; ``True`` only for the first caller ever (any process).

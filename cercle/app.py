@@ -124,6 +124,7 @@ class CercleBot(commands.Bot):
         self.services: Services
         self.db: Database | None = None
         self.fanout_resume: asyncio.Task[object] | None = None
+        """The start-up resumption of unfinished DM fan-outs (owned by ``ctx.tasks``)."""
 
     async def setup_hook(self) -> None:
         """Open and migrate the database, build services, load cogs, arm the scheduler."""
@@ -160,8 +161,9 @@ class CercleBot(commands.Bot):
             # DM fan-outs a previous process left unfinished (docs/architecture.md, "Direct
             # messages"), in the background:
             # a big one must not hold back the gateway connection.
-            self.fanout_resume = asyncio.create_task(
-                self.services.outbox.resume_all(rate=dm_rate(self._fanout_rate), sleep=self._fanout_sleep)
+            self.fanout_resume = self.ctx.tasks.spawn(
+                self.services.outbox.resume_all(rate=dm_rate(self._fanout_rate), sleep=self._fanout_sleep),
+                name="cercle-fanout-resume",
             )
         log.info("Cercle ready to connect: %d extensions, %d scheduled jobs", len(self.extensions), len(scheduler.pending()))
 
@@ -182,14 +184,11 @@ class CercleBot(commands.Bot):
         return instance.db, self._secret if self._secret is not None else instance.secret
 
     async def close(self) -> None:
-        """Stop the scheduler, close the gateway, then the database."""
+        """Stop the scheduler and every background task (what a resumed fan-out did not
+        send stays in the outbox for the next start), close the gateway, then the database."""
         ctx = getattr(self, "ctx", None)
         if ctx is not None:
             await ctx.scheduler.stop()
-        resume, self.fanout_resume = self.fanout_resume, None
-        if resume is not None and not resume.done():
-            resume.cancel()  # what it did not send stays in the outbox for the next start
-            await asyncio.gather(resume, return_exceptions=True)
         await super().close()
         db, self.db = self.db, None
         if db is not None:

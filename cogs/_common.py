@@ -1,5 +1,8 @@
-"""Helpers every cog uses: the context, the member's language, the moderator check,
-and a guard that routes component errors to the tree's error ladder."""
+"""Helpers every cog uses: the context, who acts (:func:`actor_of`), the member's
+language, and a guard that routes component errors to the tree's error ladder.
+
+Cogs never decide permissions: they build the :class:`~bot.actor.Actor` and the service's
+use-case authorises it (docs/architecture.md, "Who acts")."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.club.rules import ClubSettings
+from bot.actor import Actor
 from bot.context import AppContext
 from bot.errors import CercleError
 from bot.i18n import t
@@ -23,7 +26,7 @@ WEEKDAY_CHOICES = [
 ]
 """Weekday choices for slash options: value 0 = Monday (``datetime.weekday()``), names localised."""
 
-__all__ = ["WEEKDAY_CHOICES", "ctx_of", "services_of", "locale_for", "respond", "require_moderator", "require_guild", "Guarded", "tr", "role_ids_of"]
+__all__ = ["WEEKDAY_CHOICES", "ctx_of", "services_of", "locale_for", "respond", "actor_of", "require_guild", "Guarded", "tr", "role_ids_of"]
 
 
 def _cercle(client: discord.Client) -> CercleBot:
@@ -50,22 +53,29 @@ def require_guild(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
-def role_ids_of(interaction: discord.Interaction) -> list[int]:
+def role_ids_of(interaction: discord.Interaction) -> tuple[int, ...]:
     """Role ids of the member who interacted (empty in DMs)."""
     user = interaction.user
-    return [r.id for r in getattr(user, "roles", [])]
+    return tuple(r.id for r in getattr(user, "roles", []))
 
 
-async def require_moderator(interaction: discord.Interaction) -> ClubSettings:
-    """Re-check in code (docs/architecture.md, "discord.py conventions"): Manage Server or the club's moderator role.
-
-    ``default_permissions`` is only a hint server admins can override, and buttons have no
-    permission gating at all. Raises ``Forbidden('error.not_moderator')``.
-    """
-    guild_id = require_guild(interaction)
-    return await ctx_of(interaction).club.require_moderator(
-        guild_id, manage_guild=interaction.permissions.manage_guild, role_ids=role_ids_of(interaction)
+async def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who acts in ``interaction``: the member, the guild (``None`` in a DM), their
+    resolved Manage Server permission in this channel (``interaction.permissions``,
+    which Discord computes with overwrites), their roles and reply language."""
+    return Actor(
+        user_id=interaction.user.id,
+        guild_id=interaction.guild_id,
+        manage_guild=bool(interaction.guild_id is not None and interaction.permissions.manage_guild),
+        role_ids=role_ids_of(interaction),
+        locale=await locale_for(interaction),
     )
+
+
+async def require_moderator(interaction: discord.Interaction) -> None:
+    """Transitional: the cogs not yet moved to use-cases check here; removed once every
+    service authorises its own ``Actor``."""
+    await ctx_of(interaction).club.require_moderator(await actor_of(interaction))
 
 
 async def tr(interaction: discord.Interaction, key: str, **params: Any) -> str:

@@ -9,7 +9,7 @@ from discord.ext import commands
 
 from bot.club.rules import ClubSettings, timezone_suggestions
 from bot.i18n import t
-from cogs._common import ctx_of, locale_for, require_moderator, respond
+from cogs._common import actor_of, ctx_of, locale_for, respond
 
 TEXT_CHANNELS = [discord.ChannelType.text, discord.ChannelType.news]
 
@@ -55,7 +55,7 @@ class ClubCog(commands.Cog):
 
     @config.command(name=_("show"), description=_("Show the club settings"))
     async def config_show(self, interaction: discord.Interaction) -> None:
-        settings = await require_moderator(interaction)
+        settings = await ctx_of(interaction).club.show(await actor_of(interaction))
         await respond(interaction, embed=settings_embed(settings, await locale_for(interaction)))
 
     @config.command(name=_("set"), description=_("Change one or more club settings"))
@@ -92,7 +92,6 @@ class ClubCog(commands.Cog):
         language: app_commands.Choice[str] | None = None,
         anonymity_threshold: int | None = None,
     ) -> None:
-        await require_moderator(interaction)
         changes = {
             "announcements_channel_id": announcements_channel.id if announcements_channel else None,
             "meetings_channel_id": meetings_channel.id if meetings_channel else None,
@@ -104,7 +103,7 @@ class ClubCog(commands.Cog):
             "anonymity_threshold": anonymity_threshold,
         }
         club = ctx_of(interaction).club
-        settings, changed = await club.update(interaction.guild_id, interaction.user.id, **changes)  # type: ignore[arg-type]
+        settings, changed = await club.update(await actor_of(interaction), **changes)
         interaction.extras.pop("cercle_locale", None)  # the club's language may have changed
         locale = await locale_for(interaction)
         names = ", ".join(t(locale, f"field.{name}") for name in changed)
@@ -116,9 +115,8 @@ class ClubCog(commands.Cog):
 
     @club.command(name=_("audit"), description=_("The last moderator actions of this server"))
     async def audit(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
         locale = await locale_for(interaction)
-        entries = await ctx_of(interaction).club.recent_audit(interaction.guild_id)  # type: ignore[arg-type]
+        entries = await ctx_of(interaction).club.recent_audit(await actor_of(interaction))
         if not entries:
             await respond(interaction, t(locale, "club.audit.empty"))
             return

@@ -65,7 +65,7 @@ def service_of(interaction: discord.Interaction) -> FeedbackService:
 
 def _roles_or_none(interaction: discord.Interaction) -> list[int] | None:
     """The member's roles in the server; ``None`` in DMs (then invitations decide)."""
-    return role_ids_of(interaction) if interaction.guild_id is not None else None
+    return list(role_ids_of(interaction)) if interaction.guild_id is not None else None
 
 
 def club_guild_for(bot: commands.Bot, user_id: int) -> int:

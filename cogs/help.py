@@ -9,9 +9,8 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot import i18n
-from bot.club.rules import is_moderator
 from bot.i18n import t
-from cogs._common import ctx_of, locale_for, respond, role_ids_of
+from cogs._common import actor_of, ctx_of, locale_for, respond
 
 
 def _localised(text: str, locale: str) -> str:
@@ -56,16 +55,10 @@ class HelpCog(commands.Cog):
     async def help(self, interaction: discord.Interaction) -> None:
         locale = await locale_for(interaction)
         ctx = ctx_of(interaction)
-        moderator = False
         timezone, club_locale = ctx.settings.default_timezone, str(ctx.settings.default_locale)
-        if interaction.guild_id is not None:
-            settings = await ctx.club.get(interaction.guild_id)
+        settings, moderator = await ctx.club.standing(await actor_of(interaction))
+        if settings is not None:
             timezone, club_locale = settings.timezone, settings.locale
-            moderator = is_moderator(
-                manage_guild=interaction.permissions.manage_guild,
-                role_ids=role_ids_of(interaction),
-                moderator_role_id=settings.moderator_role_id,
-            )
         embed = discord.Embed(title=t(locale, "help.title"), description=t(locale, "help.intro"))
         for area, visible in (("help.members", True), ("help.moderators", moderator)):
             if not visible:

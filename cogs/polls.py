@@ -35,7 +35,7 @@ def service_of(interaction: discord.Interaction) -> PollService:
 
 
 def _moderator_args(interaction: discord.Interaction) -> dict[str, object]:
-    return {"manage_guild": interaction.permissions.manage_guild, "role_ids": role_ids_of(interaction)}
+    return {"manage_guild": interaction.permissions.manage_guild, "role_ids": list(role_ids_of(interaction))}
 
 
 class VoteButton(

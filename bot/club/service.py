@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from bot.actor import Actor, Who, check_system, use_case
 from bot.clock import Clock, to_ts
 from bot.club import store
 from bot.club.rules import (
@@ -60,18 +61,54 @@ class ClubService:
         self._cache[guild_id] = settings
         return settings
 
-    async def require_moderator(self, guild_id: int, *, manage_guild: bool, role_ids: list[int]) -> ClubSettings:
-        """Return the settings, or raise ``Forbidden`` unless Manage Server or the moderator role."""
-        settings = await self.get(guild_id)
-        if not is_moderator(manage_guild=manage_guild, role_ids=role_ids, moderator_role_id=settings.moderator_role_id):
+    async def require_moderator(self, actor: Actor) -> ClubSettings:
+        """The settings of ``actor``'s guild, or ``Forbidden('error.not_moderator')`` unless
+        Manage Server or the club's moderator role (:func:`~bot.club.rules.is_moderator`;
+        Cercle itself passes). ``CercleError('error.guild_only')`` in a DM.
+
+        Re-checked in code on every use-case (docs/architecture.md, "Who acts"):
+        ``default_permissions`` is only a hint server admins can override, and buttons
+        have no permission gating at all.
+        """
+        settings = await self.get(actor.guild())
+        if actor.system:
+            return settings
+        if not is_moderator(manage_guild=actor.manage_guild, role_ids=actor.role_ids, moderator_role_id=settings.moderator_role_id):
             raise Forbidden("error.not_moderator")
         return settings
 
-    async def update(self, guild_id: int, actor_id: int, **changes: object) -> tuple[ClubSettings, list[str]]:
+    async def authorise(self, actor: Actor, who: Who) -> None:
+        """The check behind :func:`bot.actor.use_case` for every service: a moderator
+        use-case needs :meth:`require_moderator`, a system one :meth:`Actor.scheduler`."""
+        if who == "moderator":
+            await self.require_moderator(actor)
+        elif who == "system":
+            check_system(actor)
+
+    @use_case("moderator")
+    async def show(self, actor: Actor) -> ClubSettings:
+        """``/club config show``: the settings of ``actor``'s guild, defaults filled in."""
+        return await self.get(actor.guild())
+
+    @use_case("member")
+    async def standing(self, actor: Actor) -> tuple[ClubSettings | None, bool]:
+        """``/help``: the settings of ``actor``'s guild (``None`` in a DM) and whether
+        ``actor`` is one of its moderators (so help lists the moderator commands)."""
+        if actor.guild_id is None:
+            return None, False
+        settings = await self.get(actor.guild_id)
+        moderator = is_moderator(
+            manage_guild=actor.manage_guild, role_ids=actor.role_ids, moderator_role_id=settings.moderator_role_id
+        )
+        return settings, moderator
+
+    @use_case("moderator")
+    async def update(self, actor: Actor, **changes: object) -> tuple[ClubSettings, list[str]]:
         """Validate and store ``changes`` (field → value); returns the new settings and the
         changed field names. Raises ``InvalidInput`` naming the first bad field; nothing
         is stored then.
         """
+        guild_id, actor_id = actor.guild(), actor.user_id
         current = await self.get(guild_id)
         clean: dict[str, object] = {}
         for name, value in changes.items():
@@ -106,6 +143,7 @@ class ClubService:
         """Record a moderator action (never an anonymous member's action: docs/anonymity.md, "Logs and exports")."""
         await store.add_audit(self.db, guild_id, actor_id, action, detail[:500], to_ts(self.clock.now()))
 
-    async def recent_audit(self, guild_id: int, limit: int = AUDIT_PAGE) -> list[AuditEntry]:
-        """The last actions of the guild, newest first."""
-        return [AuditEntry(*row) for row in await store.recent_audit(self.db, guild_id, limit)]
+    @use_case("moderator")
+    async def recent_audit(self, actor: Actor, limit: int = AUDIT_PAGE) -> list[AuditEntry]:
+        """The last actions of ``actor``'s guild, newest first (at most ``limit``)."""
+        return [AuditEntry(*row) for row in await store.recent_audit(self.db, actor.guild(), limit)]

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.actor import Actor as Acting
 from bot.clock import from_ts, to_ts
 from bot.context import AppContext, Feature
 from bot.errors import Conflict, InvalidInput, NotFound
@@ -194,7 +195,7 @@ class MeetingsService:
 
     async def _require_moderator(self, guild_id: int, actor: Actor) -> None:
         await self.ctx.club.require_moderator(
-            guild_id, manage_guild=actor.manage_guild, role_ids=list(actor.role_ids)
+            Acting(actor.user_id, guild_id, manage_guild=actor.manage_guild, role_ids=tuple(actor.role_ids))
         )
 
     async def _occurrence(self, guild_id: int | None, occurrence_id: int | str) -> Occurrence:

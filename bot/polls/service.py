@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import anonymity
+from bot.actor import Actor
 from bot.clock import from_ts, to_ts
 from bot.club.rules import ClubSettings
 from bot.context import AppContext, Feature, FeatureService
@@ -179,7 +180,7 @@ class PollService(FeatureService):
         close before open, > 366 days, recurring window longer than the period),
         ``polls.show_results``/``polls.repeat`` (unknown value).
         """
-        club = await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
+        club = await self.ctx.club.require_moderator(Actor(0, guild_id, manage_guild=manage_guild, role_ids=tuple(role_ids)))
         if show_results not in SHOW_RESULTS:
             raise InvalidInput("polls.error.bad_option", field="polls.show_results", allowed=", ".join(SHOW_RESULTS))
         if repeat not in REPEATS:
@@ -529,7 +530,7 @@ class PollService(FeatureService):
         """Close an open poll now: final results, chart, next occurrence (unless
         ``stop_repeating``). Raises ``Forbidden``, ``NotFound`` (field ``polls.poll``) or
         ``Conflict`` (``already_closed``, ``close_scheduled``, ``close_cancelled``)."""
-        await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
+        await self.ctx.club.require_moderator(Actor(0, guild_id, manage_guild=manage_guild, role_ids=tuple(role_ids)))
         poll = await self._poll_for(guild_id, poll_id)
         if poll.status == "scheduled":
             raise Conflict("polls.error.close_scheduled", poll=poll_id)
@@ -550,7 +551,7 @@ class PollService(FeatureService):
     async def cancel(self, guild_id: int, actor_id: int, poll_id: int, *, manage_guild: bool, role_ids: list[int]) -> Poll:
         """Cancel a scheduled poll (its message, if posted, says so; its series ends).
         Raises ``Forbidden``, ``NotFound`` or ``Conflict('polls.error.cancel_not_scheduled')``."""
-        await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
+        await self.ctx.club.require_moderator(Actor(0, guild_id, manage_guild=manage_guild, role_ids=tuple(role_ids)))
         poll = await self._poll_for(guild_id, poll_id)
         if poll.status != "scheduled" or not await store.mark_cancelled(self.db, poll_id):
             raise Conflict("polls.error.cancel_not_scheduled", poll=poll_id)
@@ -571,7 +572,7 @@ class PollService(FeatureService):
         closed yet, ``Conflict('polls.error.below_threshold')`` for an anonymous poll not
         closed yet. An anonymous poll closed below its threshold gives the number of
         voters only, saying the counts are hidden (no chart)."""
-        await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
+        await self.ctx.club.require_moderator(Actor(0, guild_id, manage_guild=manage_guild, role_ids=tuple(role_ids)))
         poll = await self._poll_for(guild_id, poll_id)
         tally, show, threshold = await self._check_visible(poll)
         return await self._results_message(poll, tally, locale, show_counts=show, threshold=threshold)
@@ -601,7 +602,7 @@ class PollService(FeatureService):
         ``voter_id, choice_number, choice, voted_at_utc``; anonymous poll: counts only
         ``choice_number, choice, votes`` (no voter column: docs/anonymity.md, "Logs and exports"). Every cell goes
         through :func:`~bot.anonymity.csv_safe`. Same visibility rules as :meth:`results`."""
-        await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
+        await self.ctx.club.require_moderator(Actor(0, guild_id, manage_guild=manage_guild, role_ids=tuple(role_ids)))
         poll = await self._poll_for(guild_id, poll_id)
         tally, show, threshold = await self._check_visible(poll)
         if not show and poll.anonymous:
@@ -626,7 +627,7 @@ class PollService(FeatureService):
 
     async def listing(self, guild_id: int, *, manage_guild: bool, role_ids: list[int]) -> list[Poll]:
         """Moderators' ``/poll list``: open, scheduled and closed in the last 30 days (≤ 25 each)."""
-        await self.ctx.club.require_moderator(guild_id, manage_guild=manage_guild, role_ids=role_ids)
+        await self.ctx.club.require_moderator(Actor(0, guild_id, manage_guild=manage_guild, role_ids=tuple(role_ids)))
         since = self.clock.now() - RECENTLY_CLOSED
         result = []
         for status in ("open", "scheduled", "closed"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.feedback.service import FeedbackService
+from tests.actors import moderator
 
 GUILD = 1000
 MOD = 1
@@ -17,6 +18,6 @@ async def svc(ctx):
     """A FeedbackService with its jobs registered, the scheduler started and a feedback channel set."""
     service = FeedbackService(ctx)
     service.register_jobs()
-    await ctx.club.update(GUILD, MOD, feedback_channel_id=CHANNEL)
+    await ctx.club.update(moderator(GUILD, MOD), feedback_channel_id=CHANNEL)
     await ctx.scheduler.start()
     return service

@@ -14,6 +14,7 @@ from bot.db import Database
 from bot.errors import NotFound
 from bot.feedback import store
 from bot.migrate import discover, migrate
+from tests.actors import moderator
 from tests.feedback.conftest import GUILD, MOD
 
 
@@ -21,7 +22,7 @@ async def test_digest_never_takes_fewer_than_k_whatever_the_interleaving(svc, ct
     """A withdraw landing at any point of a digest: the batch posted holds all k answers or none."""
     for n in range(60):
         guild = GUILD + 1 + n
-        await ctx.club.update(guild, MOD, feedback_channel_id=9000 + n)
+        await ctx.club.update(moderator(guild, MOD), feedback_channel_id=9000 + n)
         codes = [await svc.give(guild, text=f"g{n} item {i}") for i in range(5)]
         await ctx.club.get(guild)
         # n < 30: the withdraw starts 30 - n loop turns before the digest; n ≥ 30: n - 30 after.

@@ -12,6 +12,7 @@ import pytest
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.feedback import store
 from bot.feedback.service import CLOSE_KIND, DIGEST_KIND, FeedbackService
+from tests.actors import moderator
 from tests.feedback.conftest import CHANNEL, GUILD, MOD, ROLE
 
 QUESTIONS = ["0-10: How likely are you to recommend the software to a peer?", "What hurts most?"]
@@ -169,7 +170,7 @@ async def test_close_after_restart(ctx, port, clock, settings, db):
     svc = FeedbackService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
-    await ctx.club.update(GUILD, MOD, feedback_channel_id=CHANNEL)
+    await ctx.club.update(moderator(GUILD, MOD), feedback_channel_id=CHANNEL)
     cid = (await _campaign(svc, port, closes="in 1 day")).campaign_id
     await ctx.scheduler.stop()
     await clock.advance(days=3)

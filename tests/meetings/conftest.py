@@ -8,6 +8,7 @@ import pytest
 
 from bot.meetings.service import Actor, MeetingsService
 from bot.scheduler import Scheduler
+from tests.actors import moderator
 from tests.support import RecordingPort, Sent
 
 GUILD = 111_111_111_111_111_111
@@ -42,7 +43,7 @@ def port() -> MeetingsPort:
 @pytest.fixture
 async def svc(ctx):
     """A started MeetingsService on the test context, club meetings channel set."""
-    await ctx.club.update(GUILD, MOD.user_id, meetings_channel_id=CHANNEL)
+    await ctx.club.update(moderator(GUILD, MOD.user_id), meetings_channel_id=CHANNEL)
     service = MeetingsService(ctx)
     service.register_jobs()
     await ctx.scheduler.start()

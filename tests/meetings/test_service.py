@@ -12,6 +12,7 @@ import pytest
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.meetings import store
 from bot.meetings.service import KIND_REMINDER, KIND_START, Actor
+from tests.actors import moderator
 from tests.meetings.conftest import CHANNEL, GUILD, MEMBER, MOD, create, restart
 
 # 2026-12-03 18:00 Europe/Paris (CET, UTC+1)
@@ -53,7 +54,7 @@ async def test_create_without_event_permission_carries_on(svc, port):
 
 async def test_create_with_voice_channel_location_and_french_time(svc, port):
     """A voice channel mention becomes the event's channel; French time text is understood."""
-    await svc.ctx.club.update(GUILD, MOD.user_id, locale="fr")
+    await svc.ctx.club.update(moderator(GUILD, MOD.user_id), locale="fr")
     result = await create(svc, starts="jeudi 3 décembre 18h", location="<#333333333333333333>")
     assert result.occurrence.starts_at == START
     event = port.events[result.occurrence.event_id]
@@ -70,7 +71,7 @@ async def test_member_cannot_create(svc):
 
 async def test_moderator_role_can_create(svc):
     """A member holding the club's moderator role may create meetings."""
-    await svc.ctx.club.update(GUILD, MOD.user_id, moderator_role_id=42)
+    await svc.ctx.club.update(moderator(GUILD, MOD.user_id), moderator_role_id=42)
     draft = await svc.prepare(GUILD, Actor(700, role_ids=(42,)), starts="2026-12-03 18:00")
     assert draft.channel_id == CHANNEL
 

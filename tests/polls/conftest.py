@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.polls.service import PollService
+from tests.actors import moderator
 
 GUILD = 111_222_333_444_555_666
 MOD = 900_000_000_000_000_001
@@ -15,7 +16,7 @@ OTHER_CHANNEL = 700_000_000_000_000_002
 @pytest.fixture
 async def polls(ctx) -> PollService:
     """A started PollService for a club whose announcements channel is CHANNEL."""
-    await ctx.club.update(GUILD, MOD, announcements_channel_id=CHANNEL)
+    await ctx.club.update(moderator(GUILD, MOD), announcements_channel_id=CHANNEL)
     service = PollService(ctx)
     service.register_jobs()
     await ctx.scheduler.start()

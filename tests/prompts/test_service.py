@@ -15,6 +15,7 @@ from bot.errors import Conflict, InvalidInput, NotFound
 from bot.prompts import bank, store
 from bot.prompts.service import JOB_POST, PromptService
 from bot.scheduler import Scheduler
+from tests.actors import moderator
 from tests.conftest import SECRET
 
 GUILD = 1000
@@ -29,7 +30,7 @@ FRIDAY_DUE = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # Friday 18:00 in Paris
 @pytest.fixture
 async def service(ctx):
     """A started PromptService for GUILD (prompts + feedback channels set, English)."""
-    await ctx.club.update(GUILD, MOD, prompts_channel_id=PROMPTS_CH, feedback_channel_id=FEEDBACK_CH)
+    await ctx.club.update(moderator(GUILD, MOD), prompts_channel_id=PROMPTS_CH, feedback_channel_id=FEEDBACK_CH)
     svc = PromptService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
@@ -256,7 +257,7 @@ async def test_long_downtime_records_each_missed_week(service, ctx, clock, port)
 async def test_weekly_time_stays_local_across_dst(ctx, clock, port):
     """Friday 18:00 Paris is posted at 17:00 UTC before the March change and 16:00 UTC after."""
     await clock.set(datetime(2027, 3, 20, 12, 0, tzinfo=UTC))
-    await ctx.club.update(GUILD, MOD, prompts_channel_id=PROMPTS_CH)
+    await ctx.club.update(moderator(GUILD, MOD), prompts_channel_id=PROMPTS_CH)
     svc = PromptService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
@@ -273,7 +274,7 @@ async def test_weekly_time_stays_local_across_dst(ctx, clock, port):
 
 async def test_lost_channel_alerts_once_keeps_prompt_and_other_guilds_post(service, ctx, clock, port):
     """A guild whose channel refuses: moderators told once, retried hourly, prompt kept; the other guild posts."""
-    await ctx.club.update(OTHER, MOD, prompts_channel_id=OTHER_CH)
+    await ctx.club.update(moderator(OTHER, MOD), prompts_channel_id=OTHER_CH)
     await schedule_friday(service)
     await schedule_friday(service, guild=OTHER)
     expected = (await service.next_info(GUILD)).prompt
@@ -289,7 +290,7 @@ async def test_lost_channel_alerts_once_keeps_prompt_and_other_guilds_post(servi
     info = await service.next_info(GUILD)
     assert info.prompt.id == expected.id
     assert [p.status for p in info.not_posted] == ["failed"]
-    audit = await ctx.club.recent_audit(GUILD)
+    audit = await ctx.club.recent_audit(moderator(GUILD))
     assert any(e.action == "prompts.alert" for e in audit)
     port.unpostable.discard(PROMPTS_CH)
     await clock.advance(hours=1)
@@ -318,7 +319,7 @@ async def test_channel_lost_for_the_whole_grace_keeps_prompt_for_next_week(servi
 
 async def test_lost_channel_without_moderator_channel_goes_to_audit_log(ctx, clock, port):
     """No feedback or announcements channel: the alert lands in the audit log only."""
-    await ctx.club.update(GUILD, MOD, prompts_channel_id=PROMPTS_CH)
+    await ctx.club.update(moderator(GUILD, MOD), prompts_channel_id=PROMPTS_CH)
     svc = PromptService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
@@ -326,7 +327,7 @@ async def test_lost_channel_without_moderator_channel_goes_to_audit_log(ctx, clo
     port.unpostable.add(PROMPTS_CH)
     await clock.set(FRIDAY_DUE)
     assert not port.of("send_message")
-    assert [e.action for e in await ctx.club.recent_audit(GUILD)].count("prompts.alert") == 1
+    assert [e.action for e in await ctx.club.recent_audit(moderator(GUILD))].count("prompts.alert") == 1
 
 
 async def test_schedule_refuses_unpostable_or_missing_channel(ctx, port):
@@ -391,7 +392,7 @@ async def test_post_now_errors(ctx, port):
     svc = PromptService(ctx)
     with pytest.raises(InvalidInput):
         await svc.post_now(GUILD, MOD)
-    await ctx.club.update(GUILD, MOD, prompts_channel_id=PROMPTS_CH)
+    await ctx.club.update(moderator(GUILD, MOD), prompts_channel_id=PROMPTS_CH)
     with pytest.raises(InvalidInput) as info:
         await svc.post_now(GUILD, MOD, "gossip")
     assert info.value.params["field"] == "prompts.theme"
@@ -442,7 +443,7 @@ async def test_bank_management(service):
 async def test_club_language_picks_the_bank(ctx, service):
     """A French club sees the French bank plus its own prompts, not the English built-ins."""
     await service.add_prompt(GUILD, MOD, "community", "Who wants to co-host our spring meetup?")
-    await ctx.club.update(GUILD, MOD, locale="fr")
+    await ctx.club.update(moderator(GUILD, MOD), locale="fr")
     page = await service.list_prompts(GUILD, "community")
     texts = [p.text for p in page.items]
     assert "Who wants to co-host our spring meetup?" in texts
