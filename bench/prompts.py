@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.clock import FakeClock  # noqa: E402
 from bot.club.service import ClubService  # noqa: E402
 from bot.context import AppContext  # noqa: E402
-from bot.db import Database  # noqa: E402
+from bot.db import SqliteDatabase  # noqa: E402
 from bot.migrate import migrate  # noqa: E402
 from bot.ports import Embed, OutMessage  # noqa: E402
 from bot.prompts.service import PromptService  # noqa: E402
@@ -44,7 +44,7 @@ FRIDAY = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # Friday 18:00 Paris
 async def make_ctx(path: Path, clock: FakeClock, port: RecordingPort) -> AppContext:
     """A migrated context on ``path`` (one connection = one 'process')."""
     settings = Settings(_env_file=None, database_path=path, anonymity_secret="bench-anonymity-secret-of-32-bytes-min")
-    db = await Database(path).connect()
+    db = await SqliteDatabase(path).connect()
     await migrate(db)
     club = ClubService(db, clock, port, default_timezone="Europe/Paris", default_locale="en")
     return AppContext(settings=settings, db=db, clock=clock, scheduler=Scheduler(db, clock), port=port,

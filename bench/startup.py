@@ -24,7 +24,7 @@ import discord
 from bot.clock import SystemClock
 from bot.club.service import ClubService
 from bot.context import AppContext
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.meetings.rules import RRULES, Location, to_local
 from bot.meetings.service import Actor, Draft, MeetingsService
 from bot.migrate import migrate
@@ -56,7 +56,7 @@ def build_fake(fake: FakeDiscord, guilds: int) -> list[tuple[int, int]]:
 async def fill_database(settings: Settings, places: list[tuple[int, int]], meetings: int, polls: int) -> int:
     """Store club settings, ``meetings`` upcoming meetings (reminders 24h,1h; some recurring)
     and ``polls`` open polls through the services; returns how many jobs a start must arm."""
-    db = await Database(settings.database_path).connect()
+    db = await SqliteDatabase(settings.database_path).connect()
     await migrate(db)
     clock = SystemClock()
     port = RecordingPort()

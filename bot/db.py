@@ -1,4 +1,9 @@
-"""The SQLite connection Cercle writes through (aiosqlite, one writer connection).
+"""The database seam (docs/architecture.md, "Database"): :class:`Database` is the small
+interface every store is written against, :class:`SqliteDatabase` its one implementation
+(aiosqlite, one writer connection). A second engine (PostgreSQL, for hosted deployments
+of many clubs) is another implementation of :class:`Database` plus dialect-specific SQL
+in the stores, chosen by :attr:`Database.dialect`.
+
 
 Pragmas (docs/architecture.md): WAL, ``synchronous=FULL``, ``foreign_keys=ON``,
 ``busy_timeout`` and ``secure_delete=ON`` on every connection. The connection runs in
@@ -12,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import aiosqlite
 
@@ -30,12 +36,131 @@ PRAGMAS = (
 )
 
 
-class Database:
-    """One aiosqlite connection with Cercle's pragmas.
+Params = Sequence[Any] | dict[str, Any]
+"""Statement parameters: a sequence for ``?`` placeholders, a mapping for ``:name``."""
+
+
+class Row(Protocol):
+    """A result row: columns by position (``row[0]``) or by name (``row["id"]``)."""
+
+    def __getitem__(self, key: int | str, /) -> Any:
+        """The column at ``key`` (``IndexError`` for an unknown position or name)."""
+        ...
+
+    def keys(self) -> list[str]:
+        """The column names, in order."""
+        ...
+
+    def __iter__(self) -> Iterator[Any]:
+        """The column values, in order."""
+        ...
+
+    def __len__(self) -> int:
+        """How many columns."""
+        ...
+
+
+class Cursor(Protocol):
+    """What a statement run inside :meth:`Database.transaction` returns."""
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by a write statement (-1 when the engine does not know)."""
+        ...
+
+    @property
+    def lastrowid(self) -> int | None:
+        """The id of the row an ``INSERT`` created (SQLite's rowid)."""
+        ...
+
+    async def fetchone(self) -> Any:
+        """The next :class:`Row`, or ``None``."""
+        ...
+
+    async def fetchall(self) -> Iterable[Any]:
+        """The remaining :class:`Row` objects."""
+        ...
+
+    async def close(self) -> None:
+        """Release the statement."""
+        ...
+
+
+class Connection(Protocol):
+    """The connection a transaction block works on (``async with db.transaction() as conn``)."""
+
+    def execute(self, sql: str, parameters: Iterable[Any] | None = None, /) -> Any:
+        """Run one statement; await it for a :class:`Cursor`."""
+        ...
+
+    def executemany(self, sql: str, parameters: Iterable[Iterable[Any]], /) -> Any:
+        """Run one statement per parameter row; await it."""
+        ...
+
+
+class Database(Protocol):
+    """The interface stores and services reach the database through.
+
+    Every method raises the engine's errors (``sqlite3.Error`` for SQLite). Writes outside
+    :meth:`transaction` commit on their own. Instants are stored as Unix seconds (UTC).
+    """
+
+    dialect: Literal["sqlite", "postgresql"]
+    """Which SQL dialect the stores must speak to this database."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        """``async with db.transaction() as conn:`` — one atomic write transaction, taken
+        for writing at its start (SQLite ``BEGIN IMMEDIATE``; a second engine takes the
+        matching isolation or row locks). Rolls back when the block raises."""
+        ...
+
+    async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """Run ``fn(engine_connection, *args)`` in one hop, for hot paths (engine-specific:
+        the function is written for the engine's own driver)."""
+        ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One write statement; returns the id of the row it created (0 if none)."""
+        ...
+
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
+        """One write statement; returns how many rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement for many parameter rows, in one transaction."""
+        ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Any:
+        """The first :class:`Row` of a query, or ``None``."""
+        ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
+        """Every :class:`Row` of a query."""
+        ...
+
+    async def fetchval(self, sql: str, params: Params = (), default: Any = None) -> Any:
+        """The first column of the first row, or ``default``."""
+        ...
+
+    async def backup_to(self, target: Path | str) -> Path:
+        """Write a consistent copy to ``target`` while the bot runs; ``FileExistsError``
+        if it exists."""
+        ...
+
+    async def close(self) -> None:
+        """Close every connection (idempotent)."""
+        ...
+
+
+class SqliteDatabase:
+    """:class:`Database` on SQLite: one aiosqlite connection with Cercle's pragmas.
 
     ``path`` is a file path (its directory is created). Rows come back as ``sqlite3.Row``.
     Methods raise ``sqlite3.Error`` subclasses as aiosqlite does.
     """
+
+    dialect: Literal["sqlite", "postgresql"] = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -44,7 +169,7 @@ class Database:
         self._hot: sqlite3.Connection | None = None
         self._hot_thread: ThreadPoolExecutor | None = None
 
-    async def connect(self) -> Database:
+    async def connect(self) -> SqliteDatabase:
         """Open the connection and apply the pragmas; returns ``self``."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -177,3 +302,8 @@ class Database:
             cursor = await self.conn.execute("VACUUM INTO ?", (str(target),))
             await cursor.close()
         return target
+
+
+def _conforms(db: SqliteDatabase) -> Database:
+    """Type check only: :class:`SqliteDatabase` implements :class:`Database` (mypy fails here otherwise)."""
+    return db

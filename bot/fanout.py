@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot import claims
 from bot.clock import Clock, to_ts
 from bot.db import Database
 from bot.ports import DeliveryError
@@ -88,7 +89,6 @@ async def fan_out(
 # and at start the bot drains whatever a previous process left, re-rendering the message from
 # the feature's rows through a factory registered per job-name prefix (nothing is pickled).
 
-CLAIM_SQL = "INSERT INTO claims (key, guild_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING"
 FETCH_BATCH = 500  # recipients read per query while draining
 UNREADABLE = "unreadable"
 """Failure reason of a recipient sealed under another anonymity secret (counted, never sent)."""
@@ -208,10 +208,7 @@ class Outbox:
         now = self._now()
         async with self.db.transaction() as conn:
             if claim is not None:
-                cursor = await conn.execute(CLAIM_SQL, (claim, guild_id, now))
-                taken = cursor.rowcount != 1
-                await cursor.close()
-                if taken:
+                if not await claims.claim_in(conn, claim, guild_id, now):
                     return False
             cursor = await conn.execute(
                 "INSERT INTO fanout_jobs (job, guild_id, created_at, total, payload) VALUES (?, ?, ?, ?, ?) "

@@ -31,7 +31,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.db import Database
+from bot.db import Database, SqliteDatabase
 from bot.migrate import ForeignDatabase, MigrationError, discover, is_foreign, migrate, probe
 from bot.settings import MIN_SECRET_BYTES, Settings
 
@@ -182,7 +182,7 @@ async def open_database(settings: Settings) -> Database:
         if found is not None and found[0] <= len(discover()) and is_foreign(*found):
             raise _migration_error(path, ForeignDatabase(found[1]))
         sqlite3.connect(path).close()
-        return await Database(path).connect()
+        return await SqliteDatabase(path).connect()
     except sqlite3.Error as exc:
         raise _database_error(path, exc) from None
     except OSError as exc:

@@ -22,6 +22,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from bot import claims
 from bot.background import Background
 from bot.clock import Clock, to_ts
 from bot.db import Database
@@ -181,16 +182,12 @@ class Scheduler:
 
         Keys look like ``prompt:{guild}:{iso-week}`` or ``meeting:{id}:reminder:{offset}``.
         """
-        changed = await self.db.execute_rowcount(
-            "INSERT INTO claims (key, guild_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-            (key, guild_id, to_ts(self.clock.now())),
-        )
-        return changed == 1
+        return await claims.claim(self.db, key, guild_id, to_ts(self.clock.now()))
 
     async def release(self, key: str) -> None:
         """Give back a claim whose side effect did not happen (so a later run may retry).
         A completed claim is never released."""
-        await self.db.execute("DELETE FROM claims WHERE key = ? AND done_at IS NULL", (key,))
+        await claims.release(self.db, key)
 
     @contextlib.asynccontextmanager
     async def claimed(self, key: str, guild_id: int | None = None) -> AsyncIterator[bool]:
@@ -211,7 +208,4 @@ class Scheduler:
 
     async def complete(self, key: str, discord_id: int | None = None) -> None:
         """Record that the side effect of ``key`` happened (and the Discord id it made)."""
-        await self.db.execute(
-            "UPDATE claims SET done_at = ?, discord_id = ? WHERE key = ?",
-            (to_ts(self.clock.now()), discord_id, key),
-        )
+        await claims.complete(self.db, key, discord_id, to_ts(self.clock.now()))

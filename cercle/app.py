@@ -22,7 +22,7 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.club.service import ClubService
 from bot.context import AppContext
-from bot.db import Database
+from bot.db import Database, SqliteDatabase
 from bot.fanout import DEFAULT_RATE, dm_rate
 from bot.instance import open_instance
 from bot.migrate import migrate
@@ -177,7 +177,7 @@ class CercleBot(commands.Bot):
         paired by ``cercle run``, or a test's) is used as it is.
         """
         if self._in_memory:
-            db = await Database(":memory:").connect()
+            db = await SqliteDatabase(":memory:").connect()
             await migrate(db)
             return db, secrets.token_bytes(32)
         instance = await open_instance(self.settings, pair_secret=self._secret is None)

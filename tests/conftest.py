@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.club.service import ClubService
 from bot.context import AppContext
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.migrate import migrate
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -37,7 +37,7 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture
 async def db(settings):
     """A migrated database file, closed after the test."""
-    database = await Database(settings.database_path).connect()
+    database = await SqliteDatabase(settings.database_path).connect()
     await migrate(database)
     yield database
     await database.close()

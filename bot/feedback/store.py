@@ -11,10 +11,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from bot.anonymity import meets_threshold
-from bot.db import Database
+from bot.db import Connection, Database, Row
 from bot.feedback.rules import AnswerValue, DigestSchedule, Question, SpontaneousItem, effective_threshold
 
 
@@ -54,7 +52,7 @@ _CAMPAIGN_COLUMNS = (
 )
 
 
-def _campaign(row: aiosqlite.Row) -> Campaign:
+def _campaign(row: Row) -> Campaign:
     values = list(row)
     values[6] = bool(values[6])
     return Campaign(*values)
@@ -66,7 +64,7 @@ def new_answer_id() -> str:
 
 
 async def create_campaign(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     guild_id: int,
     title: str,
@@ -175,7 +173,7 @@ async def delete_dedupe(db: Database, key: str) -> bool:
 
 
 async def insert_campaign_answer(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     dedupe_key: str,
     guild_id: int,
@@ -206,7 +204,7 @@ async def insert_campaign_answer(
 
 
 async def replace_campaign_answer(
-    conn: aiosqlite.Connection, *, answer_id: str, values: Sequence[AnswerValue]
+    conn: Connection, *, answer_id: str, values: Sequence[AnswerValue]
 ) -> None:
     """Inside the caller's transaction: replace every value of an answer."""
     await conn.execute("DELETE FROM feedback_values WHERE answer_id = ?", (answer_id,))

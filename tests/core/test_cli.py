@@ -4,7 +4,8 @@ import sqlite3
 
 import pytest
 
-from cercle.cli import application_id_from_token, invite_url, main, token_problem
+from cercle.check import application_id_from_token, invite_url, token_problem
+from cercle.cli import main
 
 CLOSED_PORT = "http://127.0.0.1:9/api/v10"
 """Nothing listens on the discard port: Discord is unreachable, and no test reaches discord.com."""

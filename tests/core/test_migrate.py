@@ -2,13 +2,13 @@
 
 import pytest
 
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.migrate import MigrationError, current_version, discover, migrate, split_statements
 
 
 async def test_packaged_migrations_are_contiguous_and_apply(tmp_path):
     """Every packaged migration applies on a fresh file and sets user_version to the last number."""
-    db = await Database(tmp_path / "x.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "x.sqlite3").connect()
     applied = await migrate(db)
     assert applied == list(range(1, len(discover()) + 1))
     assert await current_version(db) == len(discover())
@@ -22,7 +22,7 @@ async def test_failing_migration_leaves_schema_unchanged(tmp_path):
     folder.mkdir()
     (folder / "0001_base.sql").write_text("CREATE TABLE a (x INTEGER);\n")
     (folder / "0002_broken.sql").write_text("CREATE TABLE b (y INTEGER);\nINSERT INTO nowhere VALUES (1);\n")
-    db = await Database(tmp_path / "y.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "y.sqlite3").connect()
     with pytest.raises(MigrationError) as info:
         await migrate(db, folder)
     assert "0002_broken.sql" in str(info.value)
@@ -49,7 +49,7 @@ def test_split_statements_keeps_triggers_whole():
 
 async def test_database_newer_than_code_is_refused(tmp_path):
     """A database at a higher version than the code knows refuses to start."""
-    db = await Database(tmp_path / "z.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "z.sqlite3").connect()
     await db.execute("PRAGMA user_version = 999")
     with pytest.raises(MigrationError, match="upgrade Cercle"):
         await migrate(db)
@@ -60,7 +60,7 @@ async def test_backup_is_a_consistent_copy(db, tmp_path):
     """VACUUM INTO writes a copy with the committed rows; it refuses to overwrite."""
     await db.execute("INSERT INTO audit_log (guild_id, actor_id, action, created_at) VALUES (1, 2, 'x', 3)")
     target = await db.backup_to(tmp_path / "backup.sqlite3")
-    copy = await Database(target).connect()
+    copy = await SqliteDatabase(target).connect()
     assert await copy.fetchval("SELECT count(*) FROM audit_log") == 1
     await copy.close()
     with pytest.raises(FileExistsError):
@@ -110,11 +110,10 @@ async def test_two_processes_migrating_at_once_both_succeed(tmp_path):
     one that waits for the write lock sees each migration done and skips it, no error."""
     import asyncio
 
-    from bot.db import Database
     from bot.migrate import current_version, discover, migrate
 
     path = tmp_path / "race.sqlite3"
-    first, second = await Database(path).connect(), await Database(path).connect()
+    first, second = await SqliteDatabase(path).connect(), await SqliteDatabase(path).connect()
     try:
         results = await asyncio.gather(migrate(first), migrate(second))
         assert sorted(results[0] + results[1]) == [m.version for m in discover()]

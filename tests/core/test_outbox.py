@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.fanout import Delivery, Outbox
 from bot.ports import DeliveryError
 
@@ -121,7 +121,7 @@ async def test_stop_in_the_middle_then_resume_sends_each_once(db, clock, setting
     await db.close()
 
     # A new process on the same file.
-    db2 = await Database(settings.database_path).connect()
+    db2 = await SqliteDatabase(settings.database_path).connect()
     try:
         second = box(db2, clock)
         finished = []

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 import migrations
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.errors import NotFound
 from bot.feedback import store
 from bot.migrate import discover, migrate
@@ -68,7 +68,7 @@ async def test_migration_snapshots_existing_campaigns_and_feedback(tmp_path):
         if m.version < 8:
             name = f"{m.version:04d}_{m.name}.sql"
             shutil.copy(source / name, folder / name)
-    db = await Database(tmp_path / "old.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "old.sqlite3").connect()
     await migrate(db, folder)
     await db.execute("INSERT INTO club_settings (guild_id, anonymity_threshold) VALUES (1, 7)")
     for guild in (1, 2):

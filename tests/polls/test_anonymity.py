@@ -115,11 +115,11 @@ def _migrations_up_to_0006(folder):
 
 async def test_migration_seals_polls_closed_before_it(tmp_path):
     """Migration 0007 keeps each poll's threshold and seals anonymous polls already closed; open ones and public ones keep their voters."""
-    from bot.db import Database
+    from bot.db import SqliteDatabase
     from bot.migrate import migrate
 
     old = _migrations_up_to_0006(tmp_path / "old")
-    db = await Database(tmp_path / "m.sqlite3").connect()
+    db = await SqliteDatabase(tmp_path / "m.sqlite3").connect()
     await migrate(db, old)
     await db.execute("INSERT INTO club_settings (guild_id, anonymity_threshold) VALUES (1, 7)")
     for pid, anonymous, status in [(1, 1, "closed"), (2, 1, "open"), (3, 0, "closed")]:

@@ -10,7 +10,7 @@ import pytest
 from bot.clock import from_ts
 from bot.club.service import ClubService
 from bot.context import AppContext
-from bot.db import Database
+from bot.db import SqliteDatabase
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.prompts import bank, store
 from bot.prompts.service import JOB_POST, PromptService
@@ -117,7 +117,7 @@ async def test_ping_role_and_text_cannot_ping(service, port):
 
 async def test_two_processes_post_once(settings, db, clock, port, service):
     """Two bot processes on the same database file post the week's prompt exactly once."""
-    other_db = await Database(settings.database_path).connect()
+    other_db = await SqliteDatabase(settings.database_path).connect()
     try:
         scheduler2 = Scheduler(other_db, clock)
         club2 = ClubService(other_db, clock, port, default_timezone="Europe/Paris", default_locale="en")
