@@ -10,22 +10,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from bot import claims
+from bot import claims, outbox_store
 from bot.clock import Clock, to_ts
 from bot.db import Database
+from bot.outbox_store import JobState
 from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -94,23 +94,6 @@ UNREADABLE = "unreadable"
 """Failure reason of a recipient sealed under another anonymity secret (counted, never sent)."""
 _TOKEN_BYTES = 16
 _MASK = (1 << 64) - 1
-
-
-@dataclass(frozen=True)
-class JobState:
-    """A durable fan-out job as stored: ``job`` name (``'{prefix}:{ref}'``), ``guild_id``,
-    ``created_at`` (Unix seconds, UTC), ``total`` recipients enqueued, ``sent`` / ``failed``
-    counts over every run (a resumed job adds to them), ``pending`` recipients not yet
-    attempted, and the feature's ``payload`` (a JSON object, decoded)."""
-
-    job: str
-    guild_id: int | None
-    created_at: int
-    total: int
-    sent: int
-    failed: int
-    pending: int
-    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -210,59 +193,29 @@ class Outbox:
             if claim is not None:
                 if not await claims.claim_in(conn, claim, guild_id, now):
                     return False
-            cursor = await conn.execute(
-                "INSERT INTO fanout_jobs (job, guild_id, created_at, total, payload) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (job) DO NOTHING",
-                (job, guild_id, now, len(rows), json.dumps(payload or {}, sort_keys=True)),
-            )
-            created = cursor.rowcount == 1
-            await cursor.close()
+            created = await outbox_store.insert_job(conn, job, guild_id, now, rows, payload or {})
             if not created:
                 if claim is not None:  # a claimed job left over from an unclaimed run: keep it as is
                     log.warning("fan-out %s: already pending, not enqueued again", job)
                 return False
-            await conn.executemany(
-                "INSERT INTO fanout_outbox (job, token, sealed) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                [(job, token, sealed) for token, sealed in rows],
-            )
         self._owned.add(job)
         return True
 
     async def state(self, job: str) -> JobState | None:
         """The stored state of ``job``, or ``None`` when it is not (or no longer) pending."""
-        row = await self.db.fetchone(
-            "SELECT job, guild_id, created_at, total, sent, failed, payload, "
-            "(SELECT COUNT(*) FROM fanout_outbox o WHERE o.job = j.job) AS pending "
-            "FROM fanout_jobs j WHERE job = ?",
-            (job,),
-        )
-        if row is None:
-            return None
-        return JobState(
-            job=row["job"],
-            guild_id=row["guild_id"],
-            created_at=row["created_at"],
-            total=row["total"],
-            sent=row["sent"],
-            failed=row["failed"],
-            pending=row["pending"],
-            payload=json.loads(row["payload"] or "{}"),
-        )
+        return await outbox_store.get_job(self.db, job)
 
     async def pending(self, job: str | None = None) -> int:
         """Recipients not yet attempted, of ``job`` or of every job."""
-        if job is None:
-            return int(await self.db.fetchval("SELECT COUNT(*) FROM fanout_outbox", default=0))
-        return int(await self.db.fetchval("SELECT COUNT(*) FROM fanout_outbox WHERE job = ?", (job,), default=0))
+        return await outbox_store.pending_count(self.db, job)
 
     async def jobs(self) -> list[str]:
         """Names of the stored jobs (unfinished, or finished but not yet removed), oldest first."""
-        rows = await self.db.fetchall("SELECT job FROM fanout_jobs ORDER BY created_at, job")
-        return [r[0] for r in rows]
+        return await outbox_store.job_names(self.db)
 
     async def forget(self, job: str) -> None:
         """Remove ``job`` and any recipient still pending (``ON DELETE CASCADE``)."""
-        await self.db.execute("DELETE FROM fanout_jobs WHERE job = ?", (job,))
+        await outbox_store.delete_job(self.db, job)
         self._owned.discard(job)
 
     # --- draining ----------------------------------------------------------------------------
@@ -299,16 +252,13 @@ class Outbox:
         interval = 1.0 / rate if rate > 0 else 0.0
         first = True
         while True:
-            batch = await self.db.fetchall(
-                "SELECT token, sealed FROM fanout_outbox WHERE job = ? ORDER BY token LIMIT ?", (job, FETCH_BATCH)
-            )
+            batch = await outbox_store.next_recipients(self.db, job, FETCH_BATCH)
             if not batch:
                 if result.failures[UNREADABLE]:
                     log.warning("fan-out %s: %d recipient(s) sealed under another secret, skipped",
                                 job, result.failures[UNREADABLE])
                 return result
-            for row in batch:
-                token, sealed = bytes(row["token"]), bytes(row["sealed"])
+            for token, sealed in batch:
                 if not first and interval:
                     await sleep(interval)
                 first = False
@@ -316,21 +266,17 @@ class Outbox:
                 if user_id is None:
                     # Sealed under another secret (ANONYMITY_SECRET changed): never guess a recipient.
                     result.failures[UNREADABLE] += 1
-                    column = "failed"
+                    outcome: Literal["sent", "failed"] = "failed"
                 else:
                     try:
                         await send(user_id)
                     except DeliveryError as exc:
                         result.failures[exc.reason] += 1
-                        column = "failed"
+                        outcome = "failed"
                     else:
                         result.sent += 1
-                        column = "sent"
-                async with self.db.transaction() as conn:
-                    cursor = await conn.execute("DELETE FROM fanout_outbox WHERE job = ? AND token = ?", (job, token))
-                    await cursor.close()
-                    cursor = await conn.execute(f"UPDATE fanout_jobs SET {column} = {column} + 1 WHERE job = ?", (job,))
-                    await cursor.close()
+                        outcome = "sent"
+                await outbox_store.record_attempt(self.db, job, token, outcome)
 
     async def run(
         self,
