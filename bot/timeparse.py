@@ -1,36 +1,100 @@
-"""Times and durations typed by people, parsed with ``dateparser`` in the club's zone.
+"""Times and durations typed by people, in French and English, in the club's zone
+(docs/architecture.md, "Time").
 
-Instants come back UTC-aware. ``dateparser`` does not read the French hour notation
-``18h`` / ``18h30``; it is rewritten to ``18:00`` / ``18:30`` first (only that notation:
-the rest is dateparser's). Durations (``48h``, ``90m``, ``2 jours``) are read as
-"in …" relative to a base instant.
+A typed time is read in two parts: the clock time (``18h``, ``18 h 30``, ``9h``,
+``18:00``, ``6pm``, ``midi``, ``minuit``, ``noon``) and the day (nothing, a weekday,
+``ce soir`` / ``demain`` / ``après-demain`` / ``tonight`` / ``tomorrow``, or a date that
+``dateparser`` reads day-first — month-first for members whose Discord locale is
+en-US — ISO dates always). The rules, for every field that takes a time:
+
+- a clock time alone is the next time that clock time comes in the club's zone: today if
+  it is still ahead, otherwise tomorrow;
+- a weekday with a time is today if that time is still ahead today, otherwise the next
+  such weekday; ``prochain`` / ``next`` means the next such weekday after today, never
+  today;
+- ``ce soir`` / ``tonight`` alone is 20:00 today, and an hour below 12 with it is read in
+  the evening (``ce soir 8h`` is 20:00); ``demain`` / ``tomorrow`` alone keeps the current
+  clock time;
+- a date without a time is refused with a suggestion, never silently midnight;
+- ``in 2 days`` / ``dans 2 heures`` count from now (``dateparser``), and so does a bare
+  duration (``48h``, ``90 min``, ``2 jours``) where the field allows one — but for a
+  French-speaking member a form that reads as a clock time (``18h``, ``9h``) is always a
+  clock time (:func:`is_duration`);
+- a wall-clock time that does not exist (spring forward) is moved forward by the gap,
+  one that happens twice (fall back) is the first of the two
+  (:func:`bot.meetings.rules.local_to_utc`, the same rule as recurring series).
+
+Instants come back UTC-aware, to the minute.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import dateparser
 
 from bot.errors import InvalidInput
 
-_FRENCH_HOUR = re.compile(r"(?<![\w:])([01]?\d|2[0-3])\s?h\s?([0-5]\d)?(?![\w:])", re.IGNORECASE)
-_RELATIVE = re.compile(r"^\s*(in|dans)\s", re.IGNORECASE)
-_BARE_DURATION = re.compile(r"^\s*\d+\s*(m|min|mn|minutes?|h|hours?|heures?|d|j|days?|jours?|w|weeks?|semaines?)\s*$", re.IGNORECASE)
 MAX_DURATION = timedelta(days=366)
 # Times a club can mean (design decision): anything else is a typo, and keeps date
 # arithmetic (start + duration, reminders) far from datetime's limits.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+TEXT_MAX = 100
+"""Longest time text read (characters); anything longer is refused by field name."""
+TONIGHT = time(20, 0)
+"""What ``ce soir`` / ``tonight`` means without a clock time (design decision)."""
+
+_RELATIVE = re.compile(r"^\s*(in|dans)\s", re.IGNORECASE)
+_DURATION_UNITS = r"(m|min|mn|mins|minutes?|h|hrs?|hours?|heures?|d|j|days?|jours?|w|weeks?|sem|semaines?)"
+_BARE_DURATION = re.compile(rf"^\s*\d+\s*{_DURATION_UNITS}\s*$", re.IGNORECASE)
+_HOURS_MINUTES = re.compile(r"^\s*(\d{1,3})\s*h\s*(\d{1,2})\s*(?:m|min|mn)?\s*$", re.IGNORECASE)
+
+# Clock times, tried in this order on the lower-cased text; each leaves the rest as the day.
+_CLOCK_PATTERNS = (
+    # 6pm, 6 pm, 6:30pm, 6.30 p.m.
+    re.compile(r"(?<![\w:.])(\d{1,2})(?:[:.h](\d{2}))?\s*([ap])\.?\s*m\.?(?!\w)"),
+    # 18h, 18 h, 18h30, 18 h 30, 9h
+    re.compile(r"(?<![\w:.])(\d{1,2})\s*h\s*(\d{2})?(?![\w:])"),
+    # 18:00, 9:30 (not part of a date such as 2026-12-03T18:00:00's seconds)
+    re.compile(r"(?<![\w:.])(\d{1,2}):(\d{2})(?::\d{2})?(?![\d:])"),
+)
+_ISO_T = re.compile(r"(\d{4}-\d{2}-\d{2})t(\d)")
+_NAMED_TIMES = {"midi": time(12, 0), "noon": time(12, 0), "minuit": time(0, 0), "midnight": time(0, 0)}
+_NAMED = re.compile(r"(?<!\w)(midi|noon|minuit|midnight)(?!\w)")
+
+_WEEKDAYS = {
+    "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+    "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6,
+}
+_NEXT_WORDS = {"prochain", "prochaine", "next", "this coming"}
+_DAY_WORDS = {
+    "aujourd'hui": 0, "aujourd’hui": 0, "today": 0, "ce soir": 0, "tonight": 0, "ce matin": 0, "cet après-midi": 0,
+    "demain": 1, "tomorrow": 1, "après-demain": 2, "apres-demain": 2, "après demain": 2, "day after tomorrow": 2,
+    "the day after tomorrow": 2, "hier": -1, "yesterday": -1, "avant-hier": -2,
+}
+_EVENING_WORDS = {"ce soir", "tonight"}
+# Words that join a day and a clock time and mean nothing on their own.
+_FILLERS = re.compile(r"(?<!\w)(à|a|at|le|on|the|vers|around|de|du|,)(?!\w)")
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """A clock time found in the text, and the text without it."""
+
+    at: time | None
+    rest: str
 
 
 def _languages(locale: str) -> list[str]:
     return ["fr", "en"] if locale == "fr" else ["en", "fr"]
 
 
-def _settings(zone: str, base: datetime) -> dict[str, object]:
+def _relative_settings(zone: str, base: datetime) -> dict[str, object]:
     local_base = base.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
     return {
         "TIMEZONE": zone,
@@ -41,73 +105,194 @@ def _settings(zone: str, base: datetime) -> dict[str, object]:
     }
 
 
-def is_duration(text: str) -> bool:
-    """Whether ``text`` is a bare duration such as ``48h``, ``90m`` or ``2 jours``."""
-    return bool(_BARE_DURATION.match(text or ""))
+def _local_to_utc(local: datetime, zone: str) -> datetime:
+    # The one DST rule (module docstring): fold=0 puts a time in the spring gap one gap
+    # later and takes the first of two autumn times (PEP 495).
+    return local.replace(tzinfo=ZoneInfo(zone), fold=0).astimezone(UTC)
+
+
+def _normalise(text: str) -> str:
+    cleaned = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split()).lower()
+    return _ISO_T.sub(r"\1 \2", cleaned.replace("’", "'"))
+
+
+def _find_clock(text: str) -> _Clock:
+    """The clock time in ``text`` (``None`` if there is none) and the rest of the text.
+
+    Raises ``ValueError`` for a clock time out of range (``25h``, ``13pm``).
+    """
+    named = _NAMED.search(text)
+    if named:
+        return _Clock(_NAMED_TIMES[named.group(1)], (text[: named.start()] + " " + text[named.end():]).strip())
+    for index, pattern in enumerate(_CLOCK_PATTERNS):
+        found = pattern.search(text)
+        if not found:
+            continue
+        hour, minute = int(found.group(1)), int(found.group(2) or 0)
+        if index == 0:  # am/pm
+            if not 1 <= hour <= 12:
+                raise ValueError("hour out of range")
+            hour = hour % 12 + (12 if found.group(3) == "p" else 0)
+        if hour > 23 or minute > 59:
+            raise ValueError("clock time out of range")
+        return _Clock(time(hour, minute), (text[: found.start()] + " " + text[found.end():]).strip())
+    return _Clock(None, text)
+
+
+def _weekday(rest: str) -> tuple[int, bool] | None:
+    """``(weekday, next)`` when ``rest`` is a weekday name, with ``prochain``/``next`` or not."""
+    words = rest.split()
+    is_next = any(w in _NEXT_WORDS for w in words) or rest.startswith("this coming")
+    names = [w for w in words if w not in _NEXT_WORDS and w not in {"this", "coming"}]
+    if len(names) == 1 and names[0] in _WEEKDAYS:
+        return _WEEKDAYS[names[0]], is_next
+    return None
+
+
+def _date_of(rest: str, *, locale: str, month_first: bool, local_now: datetime) -> date | None:
+    """The calendar date ``rest`` names (``dateparser``, day-first unless ``month_first``)."""
+    settings: dict[str, object] = {
+        "DATE_ORDER": "MDY" if month_first else "DMY",
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": local_now.replace(hour=0, minute=0, second=0, microsecond=0),
+        "REQUIRE_PARTS": ["day", "month"],
+    }
+    found = dateparser.parse(rest, languages=_languages(locale), settings=settings)
+    return None if found is None else found.date()
+
+
+def _resolve(text: str, *, field: str, zone: str, locale: str, month_first: bool, now: datetime) -> datetime | None:
+    """The instant of a day + clock time text, or ``None`` if it is not of that form.
+
+    Raises :class:`~bot.errors.InvalidInput` for a date without a time.
+    """
+    try:
+        clock = _find_clock(text)
+    except ValueError:
+        return None
+    rest = " ".join(_FILLERS.sub(" ", clock.rest).split())
+    local_now = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
+    today = local_now.date()
+
+    def at(day: date, when: time) -> datetime:
+        return _local_to_utc(datetime.combine(day, when), zone)
+
+    if not rest:
+        if clock.at is None:
+            return None
+        first = at(today, clock.at)
+        return first if first > now else at(today + timedelta(days=1), clock.at)
+    if rest in _DAY_WORDS:
+        when = clock.at
+        if rest in _EVENING_WORDS:
+            when = TONIGHT if when is None else (time(when.hour + 12, when.minute) if when.hour < 12 else when)
+        return at(today + timedelta(days=_DAY_WORDS[rest]), when or local_now.time())
+    weekday = _weekday(rest)
+    if weekday is not None:
+        if clock.at is None:
+            raise InvalidInput("error.date_without_time", field=field, value=text[:50])
+        ahead = (weekday[0] - today.weekday()) % 7
+        if weekday[1] and ahead == 0:
+            ahead = 7
+        candidate = at(today + timedelta(days=ahead), clock.at)
+        return candidate if candidate > now or weekday[1] else at(today + timedelta(days=ahead + 7), clock.at)
+    day = _date_of(rest, locale=locale, month_first=month_first, local_now=local_now)
+    if day is None:
+        return None
+    if clock.at is None:
+        raise InvalidInput("error.date_without_time", field=field, value=text[:50])
+    return at(day, clock.at)
+
+
+def is_duration(text: str, locale: str = "en") -> bool:
+    """Whether ``text`` is a bare duration such as ``48h``, ``90m``, ``1h30`` or ``2 jours``.
+
+    In French, ``18h``, ``9h`` and ``18h30`` (hours up to 23 with the French ``h``) are
+    clock times, never durations, so where a field takes a time or a duration they mean
+    the time; in English, where ``h`` is not a clock notation, they stay durations
+    (``closes: 2h`` is two hours)."""
+    cleaned = _normalise(text or "")
+    if not (_BARE_DURATION.match(cleaned) or _HOURS_MINUTES.match(cleaned)):
+        return False
+    clock = re.fullmatch(r"(\d{1,2})\s*h\s*(\d{2})?", cleaned)
+    return not (locale == "fr" and clock and int(clock.group(1)) <= 23)
 
 
 def parse_duration(text: str, *, field: str, locale: str = "en", base: datetime | None = None) -> timedelta:
-    """``"48h"``, ``"90m"``, ``"2 days"``, ``"3 semaines"`` → positive ``timedelta`` (≤ 366 days).
+    """``"48h"``, ``"90m"``, ``"1 h 30"``, ``"1h30"``, ``"2 days"``, ``"3 semaines"`` →
+    positive ``timedelta`` (≤ 366 days).
 
     Raises :class:`~bot.errors.InvalidInput` naming ``field`` when unreadable, zero or too long.
     """
     base = base or datetime(2000, 1, 3, tzinfo=UTC)
-    cleaned = (text or "").strip()
+    cleaned = _normalise(text or "")
     if not cleaned:
         raise InvalidInput("error.required", field=field)
-    found = None
-    for prefix in ("in", "dans"):
-        try:
-            found = dateparser.parse(
-                f"{prefix} {cleaned}", languages=_languages(locale), settings=_settings("UTC", base)
-            )
-        except (OverflowError, ValueError):  # "in 99999999 days"
-            raise InvalidInput("error.duration_range", field=field, max_days=MAX_DURATION.days) from None
-        if found is not None:
-            break
-    if found is None:
-        raise InvalidInput("error.bad_duration", field=field, value=cleaned[:50])
-    delta = found - base
+    hours_minutes = _HOURS_MINUTES.match(cleaned)
+    if hours_minutes:
+        delta = timedelta(hours=int(hours_minutes.group(1)), minutes=int(hours_minutes.group(2)))
+    else:
+        delta = _relative_duration(cleaned, field=field, locale=locale, base=base)
     if delta <= timedelta(0) or delta > MAX_DURATION:
         raise InvalidInput("error.duration_range", field=field, max_days=MAX_DURATION.days)
     return delta
 
 
-def parse_instant(text: str, *, field: str, zone: str, locale: str, now: datetime) -> datetime:
-    """A time typed in the club's zone and language → UTC-aware instant.
+def _relative_duration(cleaned: str, *, field: str, locale: str, base: datetime) -> timedelta:
+    for prefix in ("in", "dans"):
+        try:
+            found = dateparser.parse(
+                f"{prefix} {cleaned}", languages=_languages(locale), settings=_relative_settings("UTC", base)
+            )
+        except (OverflowError, ValueError):  # "in 99999999 days"
+            raise InvalidInput("error.duration_range", field=field, max_days=MAX_DURATION.days) from None
+        if found is not None:
+            return found - base
+    raise InvalidInput("error.bad_duration", field=field, value=cleaned[:50])
 
-    Understands ``2026-12-03 18:00``, ``jeudi 18h``, ``next tuesday 6pm``, ``in 2 days``,
-    ``dans 2 heures``. Raises :class:`~bot.errors.InvalidInput` naming ``field`` when the
-    text cannot be read.
+
+def parse_instant(
+    text: str, *, field: str, zone: str, locale: str, now: datetime, month_first: bool = False
+) -> datetime:
+    """A time typed in the club's zone and the member's language → UTC-aware instant, by
+    the rules of this module (``now``: UTC-aware; ``month_first`` for en-US members).
+
+    Understands ``18h``, ``jeudi 18h``, ``mardi prochain 18h``, ``ce soir 20h``, ``midi``,
+    ``03/04/2027 18h`` (3 April), ``2026-12-03 18:00``, ``next tuesday 6pm``,
+    ``in 2 days``, ``dans 2 heures``. Raises :class:`~bot.errors.InvalidInput` naming
+    ``field`` when the text cannot be read (``error.bad_time``), is a date without a time
+    (``error.date_without_time``) or is too long.
     """
-    cleaned = (text or "").strip()
+    cleaned = _normalise(text or "")
     if not cleaned:
         raise InvalidInput("error.required", field=field)
-    if len(cleaned) > 100:
-        raise InvalidInput("error.too_long", field=field, limit=100, length=len(cleaned))
-    candidate = cleaned if _RELATIVE.match(cleaned) else _FRENCH_HOUR.sub(
-        lambda m: f"{int(m.group(1)):02d}:{m.group(2) or '00'}", cleaned
-    )
+    if len(cleaned) > TEXT_MAX:
+        raise InvalidInput("error.too_long", field=field, limit=TEXT_MAX, length=len(cleaned))
     try:
-        found = dateparser.parse(candidate, languages=_languages(locale), settings=_settings(zone, now))
-        instant = None if found is None else found.astimezone(UTC).replace(microsecond=0)
+        if _RELATIVE.match(cleaned):
+            found = dateparser.parse(cleaned, languages=_languages(locale), settings=_relative_settings(zone, now))
+            instant = None if found is None else found.astimezone(UTC)
+        else:
+            instant = _resolve(cleaned, field=field, zone=zone, locale=locale, month_first=month_first, now=now)
     except (OverflowError, ValueError):  # e.g. "0001-01-01 00:00" shifted out of datetime's range
         instant = None
     if instant is None or not EARLIEST <= instant <= LATEST:
-        raise InvalidInput("error.bad_time", field=field, value=cleaned[:50])
-    return instant
+        raise InvalidInput("error.bad_time", field=field, value=(text or "").strip()[:50])
+    return instant.replace(second=0, microsecond=0)
 
 
 def parse_future_instant(
-    text: str, *, field: str, zone: str, locale: str, now: datetime, base: datetime | None = None
+    text: str, *, field: str, zone: str, locale: str, now: datetime, base: datetime | None = None,
+    month_first: bool = False,
 ) -> datetime:
-    """Like :func:`parse_instant` but a bare duration counts from ``base`` (default ``now``),
-    and the result must be after ``now``; raises :class:`~bot.errors.InvalidInput` otherwise.
+    """Like :func:`parse_instant` but a bare duration (:func:`is_duration`) counts from
+    ``base`` (default ``now``), and the result must be after ``now``; raises
+    :class:`~bot.errors.InvalidInput` (``error.time_in_past``) otherwise.
     """
-    if is_duration(text):
+    if is_duration(text, locale):
         instant = (base or now) + parse_duration(text, field=field, locale=locale, base=base or now)
     else:
-        instant = parse_instant(text, field=field, zone=zone, locale=locale, now=now)
+        instant = parse_instant(text, field=field, zone=zone, locale=locale, now=now, month_first=month_first)
     if instant <= now:
         raise InvalidInput("error.time_in_past", field=field)
     return instant
