@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 def to_ts(instant: datetime) -> int:
@@ -23,6 +24,19 @@ def to_ts(instant: datetime) -> int:
 def from_ts(ts: int) -> datetime:
     """Integer Unix seconds → UTC-aware ``datetime``."""
     return datetime.fromtimestamp(int(ts), tz=UTC)
+
+
+def local_to_utc(local: datetime, zone: str) -> datetime:
+    """Naive wall-clock time in the IANA ``zone`` → UTC-aware instant, by Cercle's one
+    daylight-saving rule (typed times and recurring series alike): a time that happens
+    twice (autumn) is the first, summer-time one; a time that does not exist (the spring
+    gap) is moved forward by the gap, as clocks are (02:30 → 03:30 in Paris).
+
+    Raises ``zoneinfo.ZoneInfoNotFoundError`` for an unknown zone.
+    """
+    # PEP 495: with fold=0 a time in the gap uses the offset before the change, which
+    # lands on the instant the clocks show one gap later.
+    return local.replace(tzinfo=ZoneInfo(zone), fold=0).astimezone(UTC)
 
 
 class Clock(Protocol):

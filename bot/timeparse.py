@@ -22,7 +22,7 @@ en-US — ISO dates always). The rules, for every field that takes a time:
   clock time (:func:`is_duration`);
 - a wall-clock time that does not exist (spring forward) is moved forward by the gap,
   one that happens twice (fall back) is the first of the two
-  (:func:`bot.meetings.rules.local_to_utc`, the same rule as recurring series).
+  (:func:`bot.clock.local_to_utc`, the same rule as recurring series).
 
 Instants come back UTC-aware, to the minute.
 """
@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from bot.clock import local_to_utc
 from bot.errors import InvalidInput
 
 MAX_DURATION = timedelta(days=366)
@@ -105,12 +106,6 @@ def _relative_settings(zone: str, base: datetime) -> dict[str, object]:
     }
 
 
-def _local_to_utc(local: datetime, zone: str) -> datetime:
-    # The one DST rule (module docstring): fold=0 puts a time in the spring gap one gap
-    # later and takes the first of two autumn times (PEP 495).
-    return local.replace(tzinfo=ZoneInfo(zone), fold=0).astimezone(UTC)
-
-
 def _normalise(text: str) -> str:
     cleaned = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split()).lower()
     return _ISO_T.sub(r"\1 \2", cleaned.replace("’", "'"))
@@ -175,7 +170,7 @@ def _resolve(text: str, *, field: str, zone: str, locale: str, month_first: bool
     today = local_now.date()
 
     def at(day: date, when: time) -> datetime:
-        return _local_to_utc(datetime.combine(day, when), zone)
+        return local_to_utc(datetime.combine(day, when), zone)
 
     if not rest:
         if clock.at is None:
