@@ -2,9 +2,12 @@
 
 The database is the source of truth. Each feature registers a *kind* with a handler
 ``handler(ref)`` (``ref`` is a string such as a poll id) and a loader that returns the
-``(ref, when)`` pairs to arm from the database at start. APScheduler 3.11 with its
-in-memory job store wakes the process at each instant; with a :class:`~bot.clock.FakeClock`
-nothing real is armed and :meth:`Scheduler.run_due` runs whenever the clock moves.
+``(ref, when)`` pairs to arm from the database at start. Armed jobs live in a dict (is it
+armed, and when: O(1)) and a heap on due time (the next one: O(log n)); APScheduler 3.11
+holds exactly one job, the waker, set at the soonest due time — so arming a job months
+away costs a heap push, not an APScheduler job, and startup does not grow with them.
+With a :class:`~bot.clock.FakeClock` nothing real is armed and
+:meth:`Scheduler.run_due` runs whenever the clock moves.
 Handlers must re-read their row and claim an idempotency key (:meth:`Scheduler.claim`)
 before any side effect, so a reconnect, a restart or a second process never acts twice.
 """
@@ -13,12 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
@@ -58,7 +64,12 @@ class Scheduler:
         self._handlers: dict[str, Handler] = {}
         self._loaders: dict[str, Loader] = {}
         self._armed: dict[tuple[str, str], datetime] = {}
+        # Due-time index with lazy deletion: an entry whose time no longer matches
+        # _armed (re-armed or disarmed) is skipped when it reaches the top.
+        self._heap: list[tuple[datetime, str, str]] = []
         self._aps: AsyncIOScheduler | None = None
+        self._wake_at: datetime | None = None
+        self._waker: Job | None = None
         self._running = False
         self._run_lock = asyncio.Lock()
 
@@ -71,56 +82,104 @@ class Scheduler:
             self._loaders[kind] = loader
 
     def arm(self, kind: str, ref: str, when: datetime) -> None:
-        """Run ``handler(ref)`` of ``kind`` at ``when`` (UTC-aware); replaces an earlier arming."""
+        """Run ``handler(ref)`` of ``kind`` at ``when`` (UTC-aware); replaces an earlier
+        arming. O(log n) in the number of armed jobs. ``KeyError`` for an unknown kind."""
         if kind not in self._handlers:
             raise KeyError(f"unknown job kind {kind!r}")
         self._armed[(kind, ref)] = when
-        if self._aps is not None:
-            self._aps.add_job(
-                self._fire,
-                DateTrigger(run_date=when),
-                args=(kind, ref),
-                id=f"{kind}:{ref}",
-                replace_existing=True,
-                misfire_grace_time=None,
-                coalesce=True,
-            )
+        heapq.heappush(self._heap, (when, kind, ref))
+        if self._aps is not None and (self._wake_at is None or when < self._wake_at):
+            self._set_waker(when)
 
     def disarm(self, kind: str, ref: str) -> None:
-        """Forget a job if it is armed (no error otherwise)."""
+        """Forget a job if it is armed (no error otherwise). O(1): its heap entry is
+        skipped when it comes up."""
         self._armed.pop((kind, ref), None)
-        if self._aps is not None:
-            job = self._aps.get_job(f"{kind}:{ref}")
-            if job is not None:
-                job.remove()
 
     def is_armed(self, kind: str, ref: str) -> bool:
         """Whether ``handler(ref)`` of ``kind`` is armed (O(1), for hot paths)."""
         return (kind, ref) in self._armed
 
     def pending(self, kind: str | None = None) -> list[Armed]:
-        """The armed jobs, soonest first (optionally of one ``kind``)."""
+        """The armed jobs, soonest first (optionally of one ``kind``). O(n log n): for
+        listings and diagnostics, never on a member's path."""
         return sorted(
             Armed(when, k, ref) for (k, ref), when in self._armed.items() if kind is None or k == kind
         )
+
+    @property
+    def wake_at(self) -> datetime | None:
+        """The one instant APScheduler is set to wake the process (``None`` with a fake
+        clock, or when nothing is armed)."""
+        return self._wake_at
+
+    def timers(self) -> int:
+        """How many APScheduler jobs exist: at most one, whatever is armed (diagnostics)."""
+        return 0 if self._aps is None else len(self._aps.get_jobs())
+
+    def _pop_due(self, now: datetime) -> Armed | None:
+        """Take the soonest armed job due at ``now`` off the schedule, if any."""
+        while self._heap and self._heap[0][0] <= now:
+            when, kind, ref = heapq.heappop(self._heap)
+            if self._armed.get((kind, ref)) == when:
+                del self._armed[(kind, ref)]
+                return Armed(when, kind, ref)
+        return None
+
+    def _next_due(self) -> datetime | None:
+        """The soonest armed instant (stale heap entries dropped on the way)."""
+        while self._heap:
+            when, kind, ref = self._heap[0]
+            if self._armed.get((kind, ref)) == when:
+                return when
+            heapq.heappop(self._heap)
+        return None
+
+    def _set_waker(self, when: datetime) -> None:
+        """Point APScheduler's one job, the waker, at ``when`` (a new job each time: the
+        running one cannot be replaced while it runs)."""
+        assert self._aps is not None
+        if self._waker is not None:
+            with contextlib.suppress(JobLookupError):
+                self._waker.remove()
+        self._wake_at = when
+        self._waker = self._aps.add_job(
+            self._wake, DateTrigger(run_date=when), misfire_grace_time=None, coalesce=True
+        )
+
+    async def _wake(self) -> None:
+        """Start every job now due, each in its own task (a slow fan-out must not hold back
+        the others: the pop makes a run unique in this process, the handler's claim across
+        processes), then sleep until the next one."""
+        self._wake_at, self._waker = None, None
+        if not self._running:
+            return
+        # The event loop may wake a few microseconds early: then nothing is due yet and
+        # the waker is set again at the same instant, which APScheduler runs at once.
+        while (job := self._pop_due(self.clock.now())) is not None:
+            self.tasks.spawn(self._call(job.kind, job.ref), name=f"cercle-fire:{job.kind}")
+        following = self._next_due()
+        if following is not None and self._aps is not None:
+            self._set_waker(following)
 
     async def start(self) -> None:
         """Arm every job from the loaders, start waking, and run what is already overdue."""
         for kind, loader in self._loaders.items():
             for ref, when in await loader():
                 self._armed[(kind, ref)] = when
+                self._heap.append((when, kind, ref))
+        heapq.heapify(self._heap)
         if self.clock.is_real:
             self._aps = AsyncIOScheduler(timezone="UTC")
             self._aps.start()
-            now = self.clock.now()
-            for (kind, ref), when in list(self._armed.items()):
-                if when > now:
-                    self.arm(kind, ref, when)
         else:
             self.clock.on_advance(self.run_due)  # type: ignore[attr-defined]
         self._running = True
         self.tasks.restart()
         await self.run_due()
+        following = self._next_due()
+        if self._aps is not None and following is not None:
+            self._set_waker(following)
 
     async def stop(self) -> None:
         """Stop waking, then interrupt the jobs still running and wait for them (at most
@@ -131,12 +190,14 @@ class Scheduler:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
+            self._wake_at, self._waker = None, None
         if not self.clock.is_real:
             self.clock.remove_listener(self.run_due)  # type: ignore[attr-defined]
         await self.tasks.stop(STOP_GRACE)
 
     async def run_due(self) -> int:
-        """Run every armed job whose instant has come, in time order; returns how many ran.
+        """Run every armed job whose instant has come, in time order, one after the other;
+        returns how many ran.
 
         A handler that raises is logged and does not stop the others. Jobs armed by a
         handler for an instant already past run in the same call.
@@ -145,24 +206,10 @@ class Scheduler:
             return 0
         ran = 0
         async with self._run_lock:
-            while True:
-                now = self.clock.now()
-                due = [a for a in self.pending() if a.when <= now]
-                if not due:
-                    return ran
-                for job in due:
-                    if self._armed.get((job.kind, job.ref)) != job.when:
-                        continue
-                    del self._armed[(job.kind, job.ref)]
-                    await self._call(job.kind, job.ref)
-                    ran += 1
-
-    async def _fire(self, kind: str, ref: str) -> None:
-        # No lock here: a slow fan-out must not hold back other jobs; the pop makes the
-        # in-process run unique and the handler's claim makes it unique across processes.
-        if not self._running or self._armed.pop((kind, ref), None) is None:
-            return
-        await self._call(kind, ref)
+            while (job := self._pop_due(self.clock.now())) is not None:
+                await self._call(job.kind, job.ref)
+                ran += 1
+        return ran
 
     async def _call(self, kind: str, ref: str) -> None:
         # Each run is its own task so stop() can interrupt it while the database is still

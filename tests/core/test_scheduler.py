@@ -1,7 +1,9 @@
 """The scheduler: armed from the database, run when the fake clock moves, claims once."""
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 
+from bot.clock import SystemClock
 from bot.scheduler import Scheduler
 
 
@@ -152,3 +154,58 @@ async def test_stop_interrupts_a_running_job_which_gives_its_claim_back(db, cloc
     await scheduler.stop()
     await asyncio.wait_for(runner, timeout=5)
     assert await db.fetchval("SELECT count(*) FROM claims WHERE key = 'post:w49'") == 0
+
+
+async def test_a_hundred_thousand_armed_jobs_cost_one_timer(db):
+    """docs/architecture.md, "Scheduler": with the real clock, APScheduler holds only the
+    waker, set at the soonest job, however many are armed; arming an earlier job moves it."""
+    clock = SystemClock()
+    scheduler = Scheduler(db, clock)
+    ran: list[str] = []
+
+    async def handler(ref: str) -> None:
+        ran.append(ref)
+
+    far = clock.now() + timedelta(days=30)
+    scheduler.register("bench.far", handler, loader=None)
+    for n in range(100_000):
+        scheduler.arm("bench.far", str(n), far + timedelta(seconds=n))
+    await scheduler.start()
+    try:
+        assert scheduler.timers() == 1 and scheduler.wake_at == far
+        sooner = clock.now() + timedelta(days=1)
+        scheduler.arm("bench.far", "soon", sooner)
+        assert scheduler.timers() == 1 and scheduler.wake_at == sooner
+        scheduler.disarm("bench.far", "soon")
+        assert scheduler.is_armed("bench.far", "1") and not scheduler.is_armed("bench.far", "soon")
+        assert ran == []
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_job_fires_with_the_real_clock_and_after_a_restart(db):
+    """The waker runs a job at its instant (a real wait of a few hundred milliseconds: this
+    is the one path a FakeClock cannot drive), and a restart re-arms it from the loader."""
+    clock = SystemClock()
+    fired = asyncio.Event()
+    due = clock.now() + timedelta(milliseconds=300)
+
+    async def handler(ref: str) -> None:
+        fired.set()
+
+    async def loader() -> list[tuple[str, datetime]]:
+        return [("x", due)]
+
+    first = Scheduler(db, clock)
+    first.register("demo.once", handler, loader)
+    await first.start()
+    await first.stop()  # stopped before the instant: nothing ran
+    assert not fired.is_set()
+    second = Scheduler(db, clock)
+    second.register("demo.once", handler, loader)
+    await second.start()
+    try:
+        await asyncio.wait_for(fired.wait(), timeout=5)
+        assert second.wake_at is None and not second.is_armed("demo.once", "x")
+    finally:
+        await second.stop()
