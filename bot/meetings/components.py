@@ -1,5 +1,6 @@
-"""The custom ids of meetings' components, each defined once (docs/architecture.md,
-"Components"): the renderer builds them, the cog's ``DynamicItem``s match and read them.
+"""The custom ids of meetings' components, each defined once as a
+:class:`bot.custom_ids.CustomId`: the renderer builds them, the cog's ``DynamicItem``s
+match and read them.
 
 The strings must not change: buttons of announcements already posted carry them.
 """
