@@ -21,12 +21,13 @@ from pathlib import Path
 
 import discord
 
+from bot.actor import Actor
 from bot.clock import SystemClock
 from bot.club.service import ClubService
 from bot.context import AppContext
 from bot.db import SqliteDatabase
 from bot.meetings.rules import RRULES, Location, to_local
-from bot.meetings.service import Actor, Draft, MeetingsService
+from bot.meetings.service import Draft, MeetingsService
 from bot.migrate import migrate
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -65,9 +66,8 @@ async def fill_database(settings: Settings, places: list[tuple[int, int]], meeti
     ctx = AppContext(settings=settings, db=db, clock=clock, scheduler=scheduler, port=port, club=club, secret=SECRET)
     service = MeetingsService(ctx)
     service.register_jobs()
-    moderator = Actor(1, manage_guild=True)
     for guild_id, channel_id in places:
-        await club.update(guild_id, 1, meetings_channel_id=channel_id)
+        await club.update(Actor(1, guild_id, manage_guild=True), meetings_channel_id=channel_id)
     now = clock.now()
     repeats = ["none", "none", "weekly", "monthly", "quarterly"]
     for index in range(meetings):
@@ -79,7 +79,8 @@ async def fill_database(settings: Settings, places: list[tuple[int, int]], meeti
             repeat=repeats[index % len(repeats)], reminders=(86400, 3600),
         )
         assert draft.repeat in RRULES
-        await service.create(draft, moderator, title=f"Meeting {index}", agenda="1. Roadmap\n2. Pain points")
+        moderator = Actor(1, guild_id, manage_guild=True)
+        await service.create(moderator, draft, title=f"Meeting {index}", agenda="1. Roadmap\n2. Pain points")
     expected = meetings * 4  # two reminders, the start and the end of each
     try:
         from bot.polls.rules import PollSpec

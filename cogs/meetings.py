@@ -3,8 +3,9 @@
 
 Thin: parse → defer if slow → one service call → render. RSVP, Remind me and topic upvote
 buttons are ``DynamicItem``s (``cercle:meetings:...``) that load their state from the
-database on click, so they keep working after a restart. Moderator commands re-check the
-moderator rule in code (the service does it again).
+database on click, so they keep working after a restart. Who may do what is the
+service's decision: each command and button passes the :class:`~bot.actor.Actor`
+(:func:`cogs._common.actor_of`) to one use-case.
 """
 
 from __future__ import annotations
@@ -22,19 +23,12 @@ from discord.ext import commands
 from bot.errors import InvalidInput
 from bot.i18n import t
 from bot.meetings import render
+from bot.meetings.components import CREATE_FORM, REMIND, RSVP, TOPIC_VOTE
 from bot.meetings.rules import AGENDA_MAX, TITLE_MAX
-from bot.meetings.service import Actor, Draft, MeetingsService
+from bot.meetings.service import Draft, MeetingsService
 from bot.meetings.store import Occurrence
 from bot.text import plain, shorten
-from cogs._common import (
-    Guarded,
-    locale_for,
-    require_guild,
-    require_moderator,
-    respond,
-    role_ids_of,
-    services_of,
-)
+from cogs._common import Guarded, actor_of, locale_for, respond, services_of
 from cogs._ui import to_files
 
 log = logging.getLogger(__name__)
@@ -60,15 +54,6 @@ def service_of(interaction: discord.Interaction) -> MeetingsService:
     return services_of(interaction.client).meetings
 
 
-def actor_of(interaction: discord.Interaction) -> Actor:
-    """The member who interacted, with what makes a moderator."""
-    return Actor(
-        interaction.user.id,
-        manage_guild=bool(interaction.permissions.manage_guild),
-        role_ids=tuple(role_ids_of(interaction)),
-    )
-
-
 def rsvp_reply(locale: str, occ: Occurrence, status: str | None, remind: bool) -> tuple[str, discord.ui.View]:
     """The ephemeral answer to an RSVP click: your status and the Remind me toggle."""
     text = t(locale, f"meetings.rsvp.{status}", title=plain(shorten(occ.title, 200)), when=render.when_text(occ))
@@ -79,67 +64,70 @@ def rsvp_reply(locale: str, occ: Occurrence, status: str | None, remind: bool) -
             label=t(locale, "meetings.button.remind_on" if remind else "meetings.button.remind_off"),
             style=discord.ButtonStyle.primary if remind else discord.ButtonStyle.secondary,
             emoji="🔔" if remind else "🔕",
-            custom_id=render.remind_custom_id(occ.id),
+            custom_id=REMIND.build(occurrence=occ.id),
         )
     )
     view.stop()
     return text, view
 
 
-class RsvpButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:meetings:rsvp:(?P<occ>\d+):(?P<status>going|maybe|no)"):
+class RsvpButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=RSVP.pattern):
     """Going / Maybe / Can't go on an announcement."""
 
     def __init__(self, occurrence_id: int, status: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=render.rsvp_custom_id(occurrence_id, status), label=status))
+        super().__init__(discord.ui.Button(custom_id=RSVP.build(occurrence=occurrence_id, status=status), label=status))
         self.occurrence_id = occurrence_id
         self.status = status
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> RsvpButton:
-        return cls(int(match["occ"]), match["status"])
+        fields = RSVP.read(match)
+        return cls(fields.integer("occurrence"), fields.text("status"))
 
     async def run(self, interaction: discord.Interaction) -> None:
         service = service_of(interaction)
-        result = await service.rsvp(self.occurrence_id, interaction.user.id, self.status, refresh=False)
+        actor = await actor_of(interaction)
+        result = await service.rsvp(actor, self.occurrence_id, self.status, refresh=False)
         text, view = rsvp_reply(await locale_for(interaction), result.occurrence, result.status, result.remind)
         await respond(interaction, text, view=view)
-        await service.refresh_announcement(result.occurrence.id)  # after the answer: never delays it
+        await service.refresh_announcement(actor, result.occurrence.id)  # after the answer: never delays it
 
 
-class RemindButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:meetings:remind:(?P<occ>\d+)"):
+class RemindButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=REMIND.pattern):
     """The Remind me toggle under the ephemeral RSVP answer."""
 
     def __init__(self, occurrence_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=render.remind_custom_id(occurrence_id), label="remind"))
+        super().__init__(discord.ui.Button(custom_id=REMIND.build(occurrence=occurrence_id), label="remind"))
         self.occurrence_id = occurrence_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> RemindButton:
-        return cls(int(match["occ"]))
+        return cls(REMIND.read(match).integer("occurrence"))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        result = await service_of(interaction).toggle_remind(self.occurrence_id, interaction.user.id)
+        result = await service_of(interaction).toggle_remind(await actor_of(interaction), self.occurrence_id)
         text, view = rsvp_reply(await locale_for(interaction), result.occurrence, result.status, result.remind)
         await interaction.response.edit_message(content=text, view=view)
 
 
-class VoteButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:meetings:topic:(?P<topic>\d+):vote"):
+class VoteButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=TOPIC_VOTE.pattern):
     """The upvote button under a proposed topic (a second click takes the vote back)."""
 
     def __init__(self, topic_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=render.vote_custom_id(topic_id), label="vote"))
+        super().__init__(discord.ui.Button(custom_id=TOPIC_VOTE.build(topic=topic_id), label="vote"))
         self.topic_id = topic_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> VoteButton:
-        return cls(int(match["topic"]))
+        return cls(TOPIC_VOTE.read(match).integer("topic"))
 
     async def run(self, interaction: discord.Interaction) -> None:
         service = service_of(interaction)
-        topic, voted = await service.vote(self.topic_id, interaction.user.id, refresh=False)
+        actor = await actor_of(interaction)
+        topic, voted = await service.vote(actor, self.topic_id, refresh=False)
         locale = await locale_for(interaction)
         await respond(interaction, t(locale, "meetings.voted" if voted else "meetings.unvoted", n=topic.votes))
-        await service.refresh_topic(topic.id)  # after the answer: never delays it
+        await service.refresh_topic(actor, topic.id)  # after the answer: never delays it
 
 
 class CreateModal(discord.ui.Modal):
@@ -148,7 +136,7 @@ class CreateModal(discord.ui.Modal):
 
     def __init__(self, draft: Draft, locale: str, typed: dict[str, str] | None = None) -> None:
         super().__init__(title=shorten(t(locale, "meetings.modal.title"), 45), timeout=900,
-                         custom_id=f"cercle:meetings:create:{secrets.token_hex(8)}")
+                         custom_id=CREATE_FORM.build(nonce=secrets.token_hex(8)))
         self.draft = draft
         self.locale = locale
         typed = typed or {}
@@ -167,7 +155,7 @@ class CreateModal(discord.ui.Modal):
         await interaction.response.defer(ephemeral=True, thinking=True)
         typed = {"title": self.name.value, "agenda": self.agenda.value}
         try:
-            result = await service_of(interaction).create(self.draft, actor_of(interaction), **typed)
+            result = await service_of(interaction).create(await actor_of(interaction), self.draft, **typed)
         except InvalidInput as exc:
             if exc.params.get("field") not in RETRYABLE_FIELDS:
                 raise  # the options of /meeting create were refused: the form cannot fix them
@@ -239,7 +227,7 @@ class MeetingsCog(commands.Cog):
     async def meeting_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        found = await service_of(interaction).suggest(interaction.guild_id, current)
+        found = await service_of(interaction).suggest(await actor_of(interaction), current)
         return [app_commands.Choice(name=name, value=value) for name, value in found]
 
     # --- moderators ----------------------------------------------------------------------
@@ -266,11 +254,8 @@ class MeetingsCog(commands.Cog):
         repeat: app_commands.Choice[str] | None = None,
         reminders: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        await require_moderator(interaction)
-        guild_id = require_guild(interaction)
         draft = await service_of(interaction).prepare(
-            guild_id,
-            actor_of(interaction),
+            await actor_of(interaction),
             starts=starts,
             duration=duration,
             location=location,
@@ -296,8 +281,7 @@ class MeetingsCog(commands.Cog):
 
     @meeting.command(name=_("list"), description=_("Upcoming meetings with their answers"))
     async def mod_list(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
-        found = await service_of(interaction).list_upcoming(require_guild(interaction), actor_of(interaction))
+        found = await service_of(interaction).list_upcoming(await actor_of(interaction))
         locale = await locale_for(interaction)
         if not found:
             await respond(interaction, t(locale, "meetings.list.empty"))
@@ -332,10 +316,10 @@ class MeetingsCog(commands.Cog):
         agenda: app_commands.Range[str, 1, 3000] | None = None,
         scope: app_commands.Choice[str] | None = None,
     ) -> None:
-        await require_moderator(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await service_of(interaction).edit(
-            require_guild(interaction), meeting, actor_of(interaction), starts=starts, duration=duration,
+            actor, meeting, starts=starts, duration=duration,
             location=location, title=title, agenda=agenda, scope=scope.value if scope else "occurrence",
         )
         locale = await locale_for(interaction)
@@ -350,11 +334,9 @@ class MeetingsCog(commands.Cog):
     @app_commands.describe(meeting=_("The meeting"), scope=_("This occurrence only, or the whole series"))
     @app_commands.choices(scope=SCOPE_CHOICES)
     async def cancel(self, interaction: discord.Interaction, meeting: str, scope: app_commands.Choice[str] | None = None) -> None:
-        await require_moderator(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await service_of(interaction).cancel(
-            require_guild(interaction), meeting, actor_of(interaction), scope.value if scope else "occurrence"
-        )
+        result = await service_of(interaction).cancel(actor, meeting, scope.value if scope else "occurrence")
         locale = await locale_for(interaction)
         text = t(locale, "meetings.cancel_done", count=len(result.cancelled), sent=result.notified.sent,
                  failed=result.notified.failed)
@@ -366,8 +348,7 @@ class MeetingsCog(commands.Cog):
     @app_commands.rename(meeting=_("meeting"))
     @app_commands.describe(meeting=_("The meeting"))
     async def attendees(self, interaction: discord.Interaction, meeting: str) -> None:
-        await require_moderator(interaction)
-        result = await service_of(interaction).attendees(require_guild(interaction), meeting, actor_of(interaction))
+        result = await service_of(interaction).attendees(await actor_of(interaction), meeting)
         locale = await locale_for(interaction)
         nobody = t(locale, "meetings.attendees.nobody")
         lines = []
@@ -385,8 +366,7 @@ class MeetingsCog(commands.Cog):
     @app_commands.rename(meeting=_("meeting"))
     @app_commands.describe(meeting=_("The meeting"))
     async def agenda(self, interaction: discord.Interaction, meeting: str) -> None:
-        await require_moderator(interaction)
-        occ, ranked = await service_of(interaction).agenda(require_guild(interaction), meeting, actor_of(interaction))
+        occ, ranked = await service_of(interaction).agenda(await actor_of(interaction), meeting)
         locale = await locale_for(interaction)
         lines = [
             t(locale, "meetings.agenda.line", rank=r.rank, text=plain(shorten(r.text, 300)), votes=r.votes, author=r.author_id)
@@ -405,7 +385,7 @@ class MeetingsCog(commands.Cog):
 
     @meetings.command(name=_("list"), description=_("Upcoming meetings and your answers"))
     async def member_list(self, interaction: discord.Interaction) -> None:
-        found = await service_of(interaction).member_upcoming(require_guild(interaction), interaction.user.id)
+        found = await service_of(interaction).member_upcoming(await actor_of(interaction))
         locale = await locale_for(interaction)
         if not found:
             await respond(interaction, t(locale, "meetings.list.empty"))
@@ -422,8 +402,9 @@ class MeetingsCog(commands.Cog):
 
     @meetings.command(name=_("calendar"), description=_("Download the upcoming meetings as a calendar file (.ics)"))
     async def calendar(self, interaction: discord.Interaction) -> None:
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        file = await service_of(interaction).calendar(require_guild(interaction))
+        file = await service_of(interaction).calendar(actor)
         count = file.data.count(b"BEGIN:VEVENT")
         await respond(interaction, await self._tr(interaction, "meetings.calendar", count=count), files=to_files((file,)))
 
@@ -431,8 +412,9 @@ class MeetingsCog(commands.Cog):
     @app_commands.rename(meeting=_("meeting"), topic=_("topic"))
     @app_commands.describe(meeting=_("The meeting"), topic=_("The topic you propose"))
     async def propose(self, interaction: discord.Interaction, meeting: str, topic: app_commands.Range[str, 1, 1000]) -> None:
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await service_of(interaction).propose(require_guild(interaction), meeting, interaction.user.id, topic)
+        await service_of(interaction).propose(actor, meeting, topic)
         await respond(interaction, await self._tr(interaction, "meetings.proposed"))
 
     propose.autocomplete("meeting")(meeting_autocomplete)

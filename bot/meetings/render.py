@@ -9,6 +9,7 @@ limits on screen only; the database keeps it whole.
 from __future__ import annotations
 
 from bot.i18n import t
+from bot.meetings.components import RSVP, TOPIC_VOTE
 from bot.meetings.rules import (
     EVENT_DESCRIPTION_MAX,
     EVENT_NAME_MAX,
@@ -23,21 +24,6 @@ from bot.text import plain, plain_label, shorten
 COLOR = {"scheduled": 0x5865F2, "started": 0x57F287, "ended": 0x99AAB5, "cancelled": 0xED4245}
 EMBED_TITLE_MAX = 256
 FIELD_VALUE_MAX = 1024
-
-
-def rsvp_custom_id(occurrence_id: int, status: str) -> str:
-    """``cercle:meetings:rsvp:{occurrence}:{status}`` (≤ 100 chars, Discord)."""
-    return f"cercle:meetings:rsvp:{occurrence_id}:{status}"
-
-
-def remind_custom_id(occurrence_id: int) -> str:
-    """``cercle:meetings:remind:{occurrence}`` — the ephemeral Remind me toggle."""
-    return f"cercle:meetings:remind:{occurrence_id}"
-
-
-def vote_custom_id(topic_id: int) -> str:
-    """``cercle:meetings:topic:{topic}:vote`` — the upvote button under a proposed topic."""
-    return f"cercle:meetings:topic:{topic_id}:vote"
 
 
 def when_text(occ: Occurrence) -> str:
@@ -92,9 +78,9 @@ def announcement(locale: str, occ: Occurrence, counts: RsvpCounts) -> OutMessage
     components: tuple[Button, ...] = ()
     if occ.status == "scheduled":
         components = (
-            Button(rsvp_custom_id(occ.id, "going"), t(locale, "meetings.button.going", n=counts.going), "success", emoji="✅"),
-            Button(rsvp_custom_id(occ.id, "maybe"), t(locale, "meetings.button.maybe", n=counts.maybe), "secondary", emoji="❔"),
-            Button(rsvp_custom_id(occ.id, "no"), t(locale, "meetings.button.no", n=counts.no), "danger", emoji="❌"),
+            Button(RSVP.build(occurrence=occ.id, status="going"), t(locale, "meetings.button.going", n=counts.going), "success", emoji="✅"),
+            Button(RSVP.build(occurrence=occ.id, status="maybe"), t(locale, "meetings.button.maybe", n=counts.maybe), "secondary", emoji="❔"),
+            Button(RSVP.build(occurrence=occ.id, status="no"), t(locale, "meetings.button.no", n=counts.no), "danger", emoji="❌"),
         )
     return OutMessage(embeds=(embed,), components=components)
 
@@ -139,5 +125,5 @@ def reminder_dm(locale: str, occ: Occurrence, *, late: bool) -> OutMessage:
 def topic_message(locale: str, topic: Topic) -> OutMessage:
     """A proposed topic in the thread, with its upvote button showing the count."""
     content = t(locale, "meetings.topic_posted", author=f"<@{topic.author_id}>", text=plain(topic.text))
-    button = Button(vote_custom_id(topic.id), t(locale, "meetings.button.upvote", n=topic.votes), "primary", emoji="👍")
+    button = Button(TOPIC_VOTE.build(topic=topic.id), t(locale, "meetings.button.upvote", n=topic.votes), "primary", emoji="👍")
     return OutMessage(content=shorten(content, 2000), components=(button,))

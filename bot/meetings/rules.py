@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-from bot.errors import InvalidInput, check_length
-from bot.timeparse import EARLIEST, LATEST, parse_future_instant
+from bot.errors import Conflict, InvalidInput, check_length
+from bot.timeparse import EARLIEST, LATEST, parse_duration, parse_future_instant
 
 Repeat = Literal["none", "weekly", "monthly", "quarterly", "semiannual", "yearly"]
 RsvpStatus = Literal["going", "maybe", "no"]
@@ -26,6 +26,11 @@ OccurrenceStatus = Literal["scheduled", "started", "ended", "cancelled"]
 
 REPEATS: tuple[Repeat, ...] = ("none", "weekly", "monthly", "quarterly", "semiannual", "yearly")
 RSVP_STATUSES: tuple[RsvpStatus, ...] = ("going", "maybe", "no")
+Scope = Literal["occurrence", "series"]
+SCOPES: tuple[Scope, ...] = ("occurrence", "series")
+
+NOTICE_AUDIENCE: tuple[RsvpStatus, ...] = ("going", "maybe")
+"""Who gets a DM when a meeting moves or is cancelled: the members who said they may come."""
 
 #: RFC 5545 rule of each ``repeat`` choice. Discord's own recurring events cannot express
 #: quarterly or semiannual rules (docs/architecture.md, "Discord facts"), so every occurrence is mirrored as a
@@ -256,6 +261,37 @@ class SeriesRule:
         return found[0] if found else None
 
 
+# --- lifecycle ---------------------------------------------------------------------------
+# An occurrence is scheduled, then started, then ended; or cancelled while scheduled.
+
+
+def require_scheduled(status: str) -> None:
+    """An edit, a cancel or a Remind me toggle needs a scheduled occurrence; raises
+    ``Conflict('meetings.error.closed_<status>')``."""
+    if status != "scheduled":
+        raise Conflict(f"meetings.error.closed_{status}")
+
+
+def require_rsvp_open(status: str, starts_at: datetime, now: datetime) -> None:
+    """Answers are taken until the start (UTC ``starts_at``); raises ``Conflict`` naming
+    why not (started, ended, cancelled)."""
+    require_scheduled(status)
+    if now >= starts_at:
+        raise Conflict("meetings.error.closed_started")
+
+
+def require_topics_open(status: str) -> None:
+    """Topics may be proposed until the meeting ends; raises ``Conflict`` after."""
+    if status not in ("scheduled", "started"):
+        raise Conflict(f"meetings.error.closed_{status}")
+
+
+def require_votes_open(status: str) -> None:
+    """Topic votes count until the meeting ends or is cancelled; raises ``Conflict`` after."""
+    if status in ("ended", "cancelled"):
+        raise Conflict(f"meetings.error.closed_{status}")
+
+
 # --- RSVP and topics ---------------------------------------------------------------------
 
 
@@ -319,19 +355,6 @@ def reminder_decision(now: datetime, due: datetime, starts_at: datetime) -> Remi
     return ReminderDecision(send=True, late=now - due > ON_TIME_GRACE)
 
 
-@dataclass(frozen=True)
-class OccurrenceTimes:
-    """UTC start and end of one occurrence."""
-
-    starts_at: datetime
-    ends_at: datetime
-    reminders: tuple[int, ...] = field(default=())
-
-    def reminder_due(self, offset_s: int) -> datetime:
-        """When the reminder ``offset_s`` seconds before the start is due."""
-        return self.starts_at - timedelta(seconds=offset_s)
-
-
 def reminder_key(occurrence_id: int, starts_at: datetime, offset_s: int) -> str:
     """Idempotency key of one reminder: ``meetings:{occurrence}:reminder:{offset}``.
 
@@ -359,3 +382,204 @@ def archive_key(occurrence_id: int) -> str:
 def announce_key(series_id: int, recurrence_local: str) -> str:
     """Idempotency key of the announcement of one occurrence of a series."""
     return f"meetings:series:{series_id}:announce:{recurrence_local}"
+
+
+# --- editing -----------------------------------------------------------------------------
+
+
+def validate_scope(value: str) -> Scope:
+    """``occurrence`` (this one only) or ``series`` (the series from this one on); raises
+    ``InvalidInput`` (field ``scope``)."""
+    if value not in SCOPES:
+        raise InvalidInput("meetings.error.scope", field="meetings.scope")
+    return cast(Scope, value)
+
+
+class Slot(Protocol):
+    """What an edit reads of a stored occurrence (:class:`bot.meetings.store.Occurrence`):
+    its UTC ``starts_at`` / ``ends_at``, length in seconds, ``title``, its series'
+    ``repeat`` and IANA ``timezone``."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def ends_at(self) -> datetime: ...
+
+    @property
+    def duration_s(self) -> int: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def repeat(self) -> str: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """What a moderator typed in ``/meeting edit`` (``None`` or blank: unchanged; an
+    ``agenda`` of ``""`` clears it) and its ``scope``, with the club's IANA ``zone`` and
+    ``locale`` the start and duration are read in."""
+
+    zone: str
+    locale: str
+    starts: str | None = None
+    duration: str | None = None
+    location: str | None = None
+    title: str | None = None
+    agenda: str | None = None
+    scope: Scope = "occurrence"
+
+
+@dataclass(frozen=True)
+class TextChanges:
+    """A new ``title``, ``agenda`` and ``location`` (each ``None``: unchanged)."""
+
+    title: str | None = None
+    agenda: str | None = None
+    location: Location | None = None
+
+    def names(self) -> list[str]:
+        """The changed fields, in the order members read them: location, title, agenda."""
+        values = (("location", self.location), ("title", self.title), ("agenda", self.agenda))
+        return [name for name, value in values if value is not None]
+
+
+@dataclass(frozen=True)
+class OccurrenceEdit:
+    """What one stored occurrence gets: ``text``, new UTC ``starts_at`` / ``ends_at`` and
+    ``recurrence_local`` (``None``: unchanged), and what follows: ``rearm`` its jobs (its
+    times changed), ``reset_reminders`` (its start moved: they are sent again),
+    ``rename_thread`` (its title changed)."""
+
+    text: TextChanges
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    recurrence_local: str | None = None
+    rearm: bool = False
+    reset_reminders: bool = False
+    rename_thread: bool = False
+
+
+@dataclass(frozen=True)
+class SeriesEdit:
+    """What the series row gets (scope ``series``): ``text``, ``duration_s`` of the later
+    occurrences (seconds) and the rule's new ``local_start`` (``None``: unchanged)."""
+
+    text: TextChanges
+    duration_s: int | None = None
+    local_start: str | None = None
+
+    def empty(self) -> bool:
+        """``True`` when the series row keeps every value."""
+        return not self.text.names() and self.duration_s is None and self.local_start is None
+
+
+Notice = Literal["moved", "updated"]
+"""What the thread is told after an edit: ``moved`` (and :data:`NOTICE_AUDIENCE` by DM)
+or ``updated`` (which fields)."""
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """The decision of one edit (:func:`plan_edit`): the new ``text``, the edited
+    occurrence's new UTC ``starts_at`` and length (``duration_s``, seconds), whether a
+    duration was typed (with scope ``series`` it becomes the later occurrences' too) and,
+    when a recurring series moves, the rule's new ``local_start``."""
+
+    scope: Scope
+    text: TextChanges
+    starts_at: datetime
+    duration_s: int
+    moved: bool
+    resized: bool
+    duration_typed: bool
+    local_start: str | None = None
+
+    @property
+    def changed(self) -> list[str]:
+        """The changed fields: ``starts``, ``duration``, then :meth:`TextChanges.names`."""
+        names = ["starts"] if self.moved else []
+        if self.resized:
+            names.append("duration")
+        return names + self.text.names()
+
+    @property
+    def notice(self) -> Notice | None:
+        """What the thread (and, when ``moved``, the members) are told; ``None``: nothing
+        about this occurrence changed (a series-only edit)."""
+        if self.moved:
+            return "moved"
+        return "updated" if self.resized or self.text.names() else None
+
+    @property
+    def series(self) -> SeriesEdit | None:
+        """The series row's new values (scope ``series``), else ``None``."""
+        if self.scope != "series":
+            return None
+        return SeriesEdit(self.text, self.duration_s if self.duration_typed else None, self.local_start)
+
+    def occurrence(self, current: Slot) -> OccurrenceEdit:
+        """What the edited occurrence ``current`` gets."""
+        timed = self.moved or self.resized
+        return OccurrenceEdit(
+            text=self.text,
+            starts_at=self.starts_at if timed else None,
+            ends_at=self.starts_at + timedelta(seconds=self.duration_s) if timed else None,
+            recurrence_local=self.local_start,
+            rearm=timed,
+            reset_reminders=self.moved,
+            rename_thread=self.text.title is not None and self.text.title != current.title,
+        )
+
+    def sibling(self, other: Slot) -> OccurrenceEdit:
+        """What another scheduled occurrence of the series gets (scope ``series``): the
+        text and, when a duration was typed, its end (its start stays)."""
+        ends_at = other.starts_at + timedelta(seconds=self.duration_s) if self.duration_typed else None
+        return OccurrenceEdit(
+            text=self.text,
+            ends_at=ends_at,
+            rearm=ends_at is not None and ends_at != other.ends_at,
+            rename_thread=self.text.title is not None and self.text.title != other.title,
+        )
+
+
+def _typed(value: str | None) -> str | None:
+    """``value`` when something was typed, else ``None`` (blank counts as nothing)."""
+    return value if value is not None and value.strip() else None
+
+
+def plan_edit(current: Slot, changes: EditRequest, now: datetime) -> EditPlan:
+    """Decide what an edit of ``current`` changes (``now``: UTC instant the new start must
+    follow). A new start moves this occurrence; with scope ``series`` and a recurring
+    series, the rule restarts at its new local time.
+
+    Raises ``InvalidInput`` naming the first bad field (start, duration, location, title,
+    agenda), or ``meetings.error.nothing_to_edit`` (field ``meeting``) when nothing changes.
+    """
+    starts_at, duration_s = current.starts_at, current.duration_s
+    if (starts := _typed(changes.starts)) is not None:
+        starts_at = parse_start(starts, zone=changes.zone, locale=changes.locale, now=now)
+    if (duration := _typed(changes.duration)) is not None:
+        typed = parse_duration(duration, field="meetings.duration", locale=changes.locale)
+        duration_s = int(validate_duration(typed).total_seconds())
+    location = None if (typed_location := _typed(changes.location)) is None else parse_location(typed_location)
+    title = None if (typed_title := _typed(changes.title)) is None else validate_title(typed_title)
+    agenda = None if changes.agenda is None else validate_agenda(changes.agenda)
+    text = TextChanges(title=title, agenda=agenda, location=location)
+    moved = starts_at != current.starts_at
+    local_start = None
+    if moved and changes.scope == "series" and current.repeat != "none":
+        local_start = format_local(to_local(starts_at, current.timezone))
+    plan = EditPlan(
+        scope=changes.scope, text=text, starts_at=starts_at, duration_s=duration_s, moved=moved,
+        resized=duration_s != current.duration_s, duration_typed=duration is not None, local_start=local_start,
+    )
+    series = plan.series
+    if plan.notice is None and (series is None or series.empty()):
+        raise InvalidInput("meetings.error.nothing_to_edit", field="meetings.meeting")
+    return plan

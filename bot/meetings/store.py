@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import from_ts, to_ts
 from bot.db import Database
-from bot.meetings.rules import Location, SeriesRule, parse_local
+from bot.meetings.rules import Location, OccurrenceEdit, SeriesEdit, SeriesRule, TextChanges, parse_local
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,44 @@ class Occurrence:
     def duration_s(self) -> int:
         """Length in seconds."""
         return int((self.ends_at - self.starts_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder of an occurrence, ``offset_s`` seconds before its start: when it went out
+    (``sent_at``, UTC; ``None`` while pending), whether ``late`` (after downtime), and its
+    DMs delivered (``dm_sent``) and failed (``dm_failed``)."""
+
+    occurrence_id: int
+    offset_s: int
+    sent_at: datetime | None
+    late: bool
+    dm_sent: int
+    dm_failed: int
+
+
+@dataclass(frozen=True)
+class PendingReminder:
+    """An unsent reminder of a scheduled occurrence (what the scheduler re-arms at start)."""
+
+    occurrence_id: int
+    offset_s: int
+    starts_at: datetime
+
+    @property
+    def due(self) -> datetime:
+        """When it is due (UTC): ``offset_s`` seconds before the start."""
+        return self.starts_at - timedelta(seconds=self.offset_s)
+
+
+@dataclass(frozen=True)
+class ReminderTotals:
+    """An occurrence's reminders so far: how many went out (``sent``), their DMs
+    ``delivered`` and ``failed`` (DMs closed…)."""
+
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,6 +234,33 @@ async def update_series(db: Database, series_id: int, **values: object) -> None:
     await db.execute(f"UPDATE meeting_series SET {sets} WHERE id = ?", (*values.values(), series_id))
 
 
+async def edit_series(db: Database, series_id: int, edit: SeriesEdit) -> None:
+    """Store what an edit of scope ``series`` changes in the series row (nothing if empty)."""
+    values: dict[str, object] = _text_columns(edit.text)
+    if edit.duration_s is not None:
+        values["duration_s"] = edit.duration_s
+    if edit.local_start is not None:
+        values["local_start"] = edit.local_start
+    if values:
+        await update_series(db, series_id, **values)
+
+
+async def delete_series(db: Database, series_id: int) -> None:
+    """Forget a series and its occurrences (its first announcement could not be posted)."""
+    await db.execute("DELETE FROM meeting_series WHERE id = ?", (series_id,))
+
+
+def _text_columns(text: TextChanges) -> dict[str, object]:
+    values: dict[str, object] = {}
+    if text.location is not None:
+        values.update(location=text.location.text, location_channel_id=text.location.channel_id)
+    if text.title is not None:
+        values["title"] = text.title
+    if text.agenda is not None:
+        values["agenda"] = text.agenda
+    return values
+
+
 # --- occurrences ---------------------------------------------------------------------------
 
 
@@ -283,6 +348,19 @@ async def update_occurrence(db: Database, occurrence_id: int, **values: object) 
     await db.execute(f"UPDATE meeting_occurrences SET {sets} WHERE id = ?", (*values.values(), occurrence_id))
 
 
+async def edit_occurrence(db: Database, occurrence_id: int, edit: OccurrenceEdit) -> None:
+    """Store what an edit changes in one occurrence (nothing if it keeps every value)."""
+    values = _text_columns(edit.text)
+    if edit.starts_at is not None:
+        values["starts_at"] = to_ts(edit.starts_at)
+    if edit.ends_at is not None:
+        values["ends_at"] = to_ts(edit.ends_at)
+    if edit.recurrence_local is not None:
+        values["recurrence_local"] = edit.recurrence_local
+    if values:
+        await update_occurrence(db, occurrence_id, **values)
+
+
 async def set_status(db: Database, occurrence_id: int, status: str, *, only_from: tuple[str, ...]) -> bool:
     """Move an occurrence to ``status`` if it is in one of ``only_from``; ``True`` if it moved."""
     marks = ", ".join("?" for _ in only_from)
@@ -309,14 +387,14 @@ async def unarchived_ended(db: Database) -> list[Occurrence]:
 # --- reminders -----------------------------------------------------------------------------
 
 
-async def pending_reminders(db: Database) -> list[tuple[int, int, datetime]]:
-    """``(occurrence_id, offset_s, starts_at)`` of unsent reminders of scheduled occurrences."""
+async def pending_reminders(db: Database) -> list[PendingReminder]:
+    """Unsent reminders of scheduled occurrences (all guilds)."""
     rows = await db.fetchall(
         "SELECT r.occurrence_id, r.offset_s, o.starts_at FROM meeting_reminders r "
         "JOIN meeting_occurrences o ON o.id = r.occurrence_id "
         "WHERE r.sent_at IS NULL AND o.status = 'scheduled'"
     )
-    return [(r[0], r[1], from_ts(r[2])) for r in rows]
+    return [PendingReminder(r["occurrence_id"], r["offset_s"], from_ts(r["starts_at"])) for r in rows]
 
 
 async def reminder_offsets(db: Database, occurrence_id: int) -> list[int]:
@@ -327,10 +405,20 @@ async def reminder_offsets(db: Database, occurrence_id: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-async def get_reminder(db: Database, occurrence_id: int, offset_s: int) -> sqlite3.Row | None:
-    """The row of one reminder (``sent_at``, ``late``, ``dm_sent``, ``dm_failed``) or ``None``."""
-    return await db.fetchone(
+async def get_reminder(db: Database, occurrence_id: int, offset_s: int) -> Reminder | None:
+    """One reminder of an occurrence, or ``None``."""
+    row = await db.fetchone(
         "SELECT * FROM meeting_reminders WHERE occurrence_id = ? AND offset_s = ?", (occurrence_id, offset_s)
+    )
+    if row is None:
+        return None
+    return Reminder(
+        occurrence_id=row["occurrence_id"],
+        offset_s=row["offset_s"],
+        sent_at=None if row["sent_at"] is None else from_ts(row["sent_at"]),
+        late=bool(row["late"]),
+        dm_sent=row["dm_sent"],
+        dm_failed=row["dm_failed"],
     )
 
 
@@ -345,15 +433,16 @@ async def mark_reminder(
     )
 
 
-async def reminder_totals(db: Database, occurrence_id: int) -> tuple[int, int, int]:
-    """``(reminders sent, DMs delivered, DMs that failed)`` of an occurrence so far."""
+async def reminder_totals(db: Database, occurrence_id: int) -> ReminderTotals:
+    """An occurrence's reminders sent so far and their DMs delivered and failed."""
     row = await db.fetchone(
-        "SELECT COUNT(sent_at), COALESCE(SUM(dm_sent), 0), COALESCE(SUM(dm_failed), 0) "
+        "SELECT COUNT(sent_at) AS sent, COALESCE(SUM(dm_sent), 0) AS delivered, COALESCE(SUM(dm_failed), 0) AS failed "
         "FROM meeting_reminders WHERE occurrence_id = ?",
         (occurrence_id,),
     )
-    assert row is not None
-    return int(row[0]), int(row[1]), int(row[2])
+    if row is None:  # pragma: no cover - an aggregate always returns one row
+        return ReminderTotals()
+    return ReminderTotals(int(row["sent"]), int(row["delivered"]), int(row["failed"]))
 
 
 async def reset_reminders(db: Database, occurrence_id: int) -> None:

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.actor import Actor
 from bot.context import AppContext
 from bot.i18n import t
-from bot.meetings.service import EndedHook
+from bot.meetings.core import EndedHook
 from bot.meetings.store import Occurrence
 from bot.text import shorten
 
@@ -26,15 +27,16 @@ class Surveys(Protocol):
 
     async def start_survey(
         self,
-        guild_id: int,
+        actor: Actor,
         title: str,
         questions: Sequence[str],
         recipient_ids: Sequence[int],
         closes_at: datetime,
-        actor_id: int | None = None,
         source: str | None = None,
     ) -> object:
-        """Start an anonymous survey closing at ``closes_at`` (UTC) and DM its form to ``recipient_ids``."""
+        """Start an anonymous survey in ``actor``'s guild closing at ``closes_at`` (UTC) and
+        DM its form to ``recipient_ids``; ``source`` tags it (one survey per source). A
+        ``"system"`` use-case: ``actor`` is :meth:`Actor.scheduler` of the guild."""
         ...
 
 
@@ -49,7 +51,7 @@ def post_meeting_survey(ctx: AppContext, surveys: Surveys, *, title_limit: int) 
             return
         locale = (await ctx.club.get(guild_id)).locale
         await surveys.start_survey(
-            guild_id,
+            Actor.scheduler(guild_id),
             shorten(t(locale, "meetings.survey.title", title=" ".join(occ.title.split())), title_limit),
             [t(locale, "meetings.survey.q_rating"), t(locale, "meetings.survey.q_text")],
             attendee_ids,

@@ -9,6 +9,7 @@ import asyncio
 import sys
 from datetime import timedelta
 
+from tests.actors import member
 from tests.e2e.test_feedback import start_campaign
 from tests.meetings.e2e import START_AT, announcement, create_meeting, meeting_id, thread_texts
 
@@ -131,9 +132,9 @@ async def test_meeting_reminder_dms_resume_after_a_stop(harness):
     service = h.bot.services.meetings
     asked = extra + [c.alice, c.carol]
     for user in asked:
-        await service.rsvp(oid, user.id, "going", refresh=False)
-        await service.toggle_remind(oid, user.id)
-    await service.rsvp(oid, c.bob.id, "going", refresh=False)  # no reminder asked
+        await service.rsvp(member(c.guild.id, user.id), oid, "going", refresh=False)
+        await service.toggle_remind(member(c.guild.id, user.id), oid)
+    await service.rsvp(member(c.guild.id, c.bob.id), oid, "going", refresh=False)  # no reminder asked
     tick = asyncio.create_task(h.clock.set(START_AT - timedelta(hours=24)))
     await asyncio.wait_for(stuck.blocked.wait(), 10)
     await h.fake.settle()
@@ -164,7 +165,7 @@ async def test_cancel_notice_resumes_after_a_stop(harness):
     oid = int(meeting_id(announcement(h)))
     service = h.bot.services.meetings
     for user in extra:
-        await service.rsvp(oid, user.id, "maybe", refresh=False)
+        await service.rsvp(member(c.guild.id, user.id), oid, "maybe", refresh=False)
     cancel = asyncio.create_task(h.fake.slash(c.admin, "meeting cancel", guild=c.guild, meeting=str(oid)))
     await asyncio.wait_for(stuck.blocked.wait(), 10)
     await h.fake.settle()
@@ -190,7 +191,7 @@ async def test_moved_notice_resumes_after_a_stop(harness):
     oid = int(meeting_id(announcement(h)))
     service = h.bot.services.meetings
     for user in extra:
-        await service.rsvp(oid, user.id, "going", refresh=False)
+        await service.rsvp(member(c.guild.id, user.id), oid, "going", refresh=False)
     edit = asyncio.create_task(
         h.fake.slash(c.admin, "meeting edit", guild=c.guild, meeting=str(oid), starts="2026-12-05 18:00")
     )

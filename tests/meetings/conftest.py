@@ -6,15 +6,21 @@ import dataclasses
 
 import pytest
 
-from bot.meetings.service import Actor, MeetingsService
+from bot.actor import Actor
+from bot.meetings.service import MeetingsService
 from bot.scheduler import Scheduler
-from tests.actors import moderator
+from tests.actors import member, moderator
 from tests.support import RecordingPort, Sent
 
 GUILD = 111_111_111_111_111_111
 CHANNEL = 222_222_222_222_222_222
-MOD = Actor(500, manage_guild=True)
-MEMBER = Actor(600)
+MOD = moderator(GUILD, 500)
+MEMBER = member(GUILD, 600)
+
+
+def as_member(user_id: int) -> Actor:
+    """A plain member ``user_id`` of the club (who answers, votes, proposes topics)."""
+    return member(GUILD, user_id)
 
 
 class MeetingsPort(RecordingPort):
@@ -43,7 +49,7 @@ def port() -> MeetingsPort:
 @pytest.fixture
 async def svc(ctx):
     """A started MeetingsService on the test context, club meetings channel set."""
-    await ctx.club.update(moderator(GUILD, MOD.user_id), meetings_channel_id=CHANNEL)
+    await ctx.club.update(MOD, meetings_channel_id=CHANNEL)
     service = MeetingsService(ctx)
     service.register_jobs()
     await ctx.scheduler.start()
@@ -63,5 +69,5 @@ async def restart(service: MeetingsService) -> MeetingsService:
 async def create(service: MeetingsService, *, title: str = "Quarterly club meeting", agenda: str = "", **options):
     """Create a meeting as the moderator with sensible default options."""
     options.setdefault("starts", "2026-12-03 18:00")
-    draft = await service.prepare(GUILD, MOD, **options)
-    return await service.create(draft, MOD, title=title, agenda=agenda)
+    draft = await service.prepare(MOD, **options)
+    return await service.create(MOD, draft, title=title, agenda=agenda)

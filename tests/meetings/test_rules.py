@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import InvalidInput
+from bot.errors import Conflict, InvalidInput
 from bot.meetings import rules
 from bot.meetings.rules import RRULES, SeriesRule
 
@@ -148,3 +149,118 @@ def test_parse_start_keeps_to_the_parser_range():
         with pytest.raises(InvalidInput) as err:
             rules.parse_start(typed, zone="Europe/Paris", locale="fr", now=now)
         assert err.value.params["field"] == "meetings.starts"
+
+
+# --- plan_edit ----------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+PLANNED = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)  # 18:00 Paris
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An occurrence as plan_edit reads it (rules.Slot)."""
+
+    starts_at: datetime = PLANNED
+    ends_at: datetime = PLANNED + timedelta(hours=1)
+    title: str = "Club meeting"
+    repeat: str = "weekly"
+    timezone: str = "Europe/Paris"
+
+    @property
+    def duration_s(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds())
+
+
+def request(**typed) -> rules.EditRequest:
+    return rules.EditRequest(zone="Europe/Paris", locale="en", **typed)
+
+
+def test_plan_a_move_tells_members_and_rearms_with_reminders_again():
+    """A new start moves this occurrence only: its end follows, its jobs are re-armed, its
+    reminders are sent again, the thread and Going/Maybe members are told."""
+    plan = rules.plan_edit(Planned(), request(starts="2026-12-05 18:00"), NOW)
+    moved_to = datetime(2026, 12, 5, 17, 0, tzinfo=UTC)
+    assert (plan.changed, plan.notice, plan.series, plan.local_start) == (["starts"], "moved", None, None)
+    edit = plan.occurrence(Planned())
+    assert (edit.starts_at, edit.ends_at) == (moved_to, moved_to + timedelta(hours=1))
+    assert edit.rearm and edit.reset_reminders and not edit.rename_thread
+
+
+def test_plan_a_series_move_restarts_the_rule_at_the_new_local_time():
+    """With scope series a recurring meeting's rule restarts at the new local time; a one-off does not."""
+    plan = rules.plan_edit(Planned(), request(starts="2026-12-04 19:00", scope="series"), NOW)
+    assert plan.local_start == "2026-12-04T19:00" and plan.series.local_start == "2026-12-04T19:00"
+    assert plan.occurrence(Planned()).recurrence_local == "2026-12-04T19:00"
+    one_off = rules.plan_edit(Planned(repeat="none"), request(starts="2026-12-04 19:00", scope="series"), NOW)
+    assert one_off.local_start is None and one_off.series.empty()
+
+
+def test_plan_a_new_duration_moves_ends_only():
+    """A new duration moves the end (re-armed, reminders kept) and says "updated", not "moved";
+    with scope series the later occurrences take it too."""
+    plan = rules.plan_edit(Planned(), request(duration="3h", scope="series"), NOW)
+    assert (plan.changed, plan.notice) == (["duration"], "updated")
+    edit = plan.occurrence(Planned())
+    assert edit.ends_at == PLANNED + timedelta(hours=3) and edit.rearm and not edit.reset_reminders
+    later = Planned(starts_at=PLANNED + timedelta(days=7), ends_at=PLANNED + timedelta(days=7, hours=1))
+    sibling = plan.sibling(later)
+    assert sibling.starts_at is None and sibling.ends_at == later.starts_at + timedelta(hours=3) and sibling.rearm
+    assert plan.series.duration_s == 3 * 3600
+
+
+def test_plan_text_changes_in_reading_order_and_rename_only_a_new_title():
+    """Text fields are listed location, title, agenda; an empty agenda clears it; the thread is
+    renamed only when the title really changes; nothing is re-armed."""
+    plan = rules.plan_edit(Planned(), request(title="New title", agenda="", location="Paris office"), NOW)
+    assert plan.changed == ["location", "title", "agenda"] and plan.notice == "updated"
+    edit = plan.occurrence(Planned())
+    assert (edit.text.agenda, edit.text.location.text, edit.rename_thread, edit.rearm) == ("", "Paris office", True, False)
+    same = rules.plan_edit(Planned(), request(title="Club meeting"), NOW)
+    assert not same.occurrence(Planned()).rename_thread
+
+
+def test_plan_a_series_only_edit_tells_nobody():
+    """The same duration typed with scope series changes the series row only: no notice."""
+    plan = rules.plan_edit(Planned(), request(duration="1h", scope="series"), NOW)
+    assert plan.notice is None and plan.changed == [] and not plan.series.empty()
+    assert not plan.sibling(Planned()).rearm
+
+
+@pytest.mark.parametrize(
+    ("typed", "field"),
+    [
+        ({}, "meetings.meeting"),
+        ({"duration": "1h"}, "meetings.meeting"),
+        ({"starts": "  ", "title": " "}, "meetings.meeting"),
+        ({"starts": "blorp", "duration": "2m"}, "meetings.starts"),
+        ({"duration": "2m", "location": "x" * 101}, "meetings.duration"),
+        ({"location": "x" * 101, "title": "t" * 201}, "meetings.location"),
+        ({"title": "t" * 201, "agenda": "a" * 3001}, "meetings.title"),
+        ({"agenda": "a" * 3001}, "meetings.agenda"),
+    ],
+)
+def test_plan_refuses_nothing_to_edit_and_names_the_first_bad_field(typed, field):
+    """Nothing to change is refused naming the meeting; bad values name the first bad field in
+    the order of the command's options."""
+    with pytest.raises(InvalidInput) as err:
+        rules.plan_edit(Planned(), request(**typed), NOW)
+    assert err.value.params["field"] == field
+
+
+def test_scope_and_lifecycle_refusals():
+    """Scopes are occurrence or series; answers close at the start, topics at the end."""
+    assert rules.validate_scope("series") == "series"
+    with pytest.raises(InvalidInput):
+        rules.validate_scope("everything")
+    rules.require_rsvp_open("scheduled", PLANNED, NOW)
+    with pytest.raises(Conflict) as err:
+        rules.require_rsvp_open("scheduled", PLANNED, PLANNED)
+    assert err.value.key == "meetings.error.closed_started"
+    with pytest.raises(Conflict) as err:
+        rules.require_scheduled("cancelled")
+    assert err.value.key == "meetings.error.closed_cancelled"
+    rules.require_topics_open("started")
+    rules.require_votes_open("started")
+    with pytest.raises(Conflict):
+        rules.require_votes_open("ended")

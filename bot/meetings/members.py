@@ -1,0 +1,268 @@
+"""Members and meetings: RSVP, Remind me, agenda topics and their votes, the upcoming list,
+the calendar file — and what moderators see of the answers (``/meeting list``,
+``attendees``, ``agenda``).
+
+A click answers the member first; the live count on the announcement or the topic
+follows through :meth:`Members.refresh_announcement` / :meth:`Members.refresh_topic`
+(docs/architecture.md, "Live messages").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.actor import Actor, use_case
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.meetings import render, store
+from bot.meetings.core import MeetingsCore
+from bot.meetings.ical import build_calendar
+from bot.meetings.rules import (
+    RSVP_STATUSES,
+    RankedTopic,
+    RsvpCounts,
+    format_local,
+    parse_id,
+    rank_topics,
+    require_rsvp_open,
+    require_scheduled,
+    require_topics_open,
+    require_votes_open,
+    to_local,
+    validate_topic,
+)
+from bot.meetings.store import Occurrence, Series, Topic
+from bot.ports import File
+from bot.text import shorten
+
+CALENDAR_HORIZON = timedelta(days=366)
+CALENDAR_MAX_EVENTS = 200
+MODERATOR_LIST = 25
+"""How many upcoming meetings ``/meeting list`` shows."""
+
+
+@dataclass(frozen=True)
+class RsvpResult:
+    """A member's state after a click: ``status`` (or ``None``), ``remind``, live ``counts``."""
+
+    occurrence: Occurrence
+    status: str | None
+    remind: bool
+    counts: RsvpCounts
+
+
+@dataclass(frozen=True)
+class ModeratorRow:
+    """One line of ``/meeting list``: the occurrence, its answers, reminders sent so far and
+    their DMs delivered / failed (DMs closed…)."""
+
+    occurrence: Occurrence
+    counts: RsvpCounts
+    reminders_sent: int
+    dms_delivered: int
+    dms_failed: int
+
+
+@dataclass(frozen=True)
+class Attendees:
+    """Who answered what, and the same as a CSV ``file``."""
+
+    occurrence: Occurrence
+    going: list[int]
+    maybe: list[int]
+    no: list[int]
+    file: File
+
+
+def _planned(series: Series, local: datetime, starts_at: datetime, now: datetime) -> Occurrence:
+    """A further occurrence of a live series that has no row yet (id 0), for the calendar."""
+    return Occurrence(
+        id=0, series_id=series.id, guild_id=series.guild_id, recurrence_local=format_local(local),
+        starts_at=starts_at, ends_at=starts_at + timedelta(seconds=series.duration_s),
+        title=series.title, agenda=series.agenda, location=series.location, status="scheduled",
+        channel_id=series.channel_id, message_id=None, thread_id=None, event_id=None,
+        event_note=None, archived=False, created_at=now, repeat=series.repeat, timezone=series.timezone,
+    )
+
+
+class Members(MeetingsCore):
+    """What members do with meetings, and what moderators see of it."""
+
+    # --- answers -------------------------------------------------------------------------
+
+    @use_case("member")
+    async def rsvp(self, actor: Actor, occurrence_id: int | str, status: str, *, refresh: bool = True) -> RsvpResult:
+        """Record ``actor``'s answer (``going``/``maybe``/``no``) and, unless ``refresh`` is
+        false (the cog answers the member first, then calls :meth:`refresh_announcement`),
+        show the live counts on the announcement.
+
+        Raises ``InvalidInput`` (status), ``NotFound``, or ``Conflict`` once the meeting has
+        started/ended/been cancelled.
+        """
+        if status not in RSVP_STATUSES:
+            raise InvalidInput("meetings.error.rsvp_status", field="meetings.status")
+        occ = await self._occurrence(None, occurrence_id)
+        require_rsvp_open(occ.status, occ.starts_at, self.clock.now())
+        await store.set_rsvp(self.db, occ.id, actor.user_id, status, self.clock.now())
+        if refresh:
+            await self._show(occ)
+        mine = await store.get_rsvp(self.db, occ.id, actor.user_id)
+        return RsvpResult(occ, status, bool(mine and mine.remind), await self._counts(occ.id))
+
+    @use_case("member")
+    async def toggle_remind(self, actor: Actor, occurrence_id: int | str) -> RsvpResult:
+        """Switch ``actor``'s Remind me (DM at each reminder). Needs an RSVP first
+        (``Conflict`` otherwise); ``NotFound``; ``Conflict`` once the meeting is no longer
+        scheduled."""
+        occ = await self._occurrence(None, occurrence_id)
+        require_scheduled(occ.status)
+        mine = await store.get_rsvp(self.db, occ.id, actor.user_id)
+        if mine is None:
+            raise Conflict("meetings.error.rsvp_first")
+        await store.set_remind(self.db, occ.id, actor.user_id, not mine.remind, self.clock.now())
+        return RsvpResult(occ, mine.status, not mine.remind, await self._counts(occ.id))
+
+    @use_case("member")
+    async def refresh_announcement(self, actor: Actor, occurrence_id: int) -> None:
+        """Show the current counts on an occurrence's announcement, after ``actor``'s click
+        was answered. Debounced per meeting: a burst of clicks makes at most two edits."""
+        await self._announcements.request(str(occurrence_id))
+
+    @use_case("member")
+    async def refresh_topic(self, actor: Actor, topic_id: int) -> None:
+        """Show the current vote count on a topic's message, after ``actor``'s click was
+        answered. Debounced per topic: a burst of clicks makes at most two edits."""
+        await self._topics.request(str(topic_id))
+
+    @use_case("member")
+    async def member_upcoming(self, actor: Actor, limit: int = 25) -> list[tuple[Occurrence, str | None]]:
+        """Upcoming (or running) meetings of ``actor``'s guild with their answer (``None``
+        if none), soonest first. ``CercleError('error.guild_only')`` in a DM."""
+        occs = await store.upcoming(self.db, actor.guild(), self.clock.now(), limit)
+        mine = await store.rsvps_of_user(self.db, actor.user_id, [o.id for o in occs])
+        return [(o, mine[o.id].status if o.id in mine else None) for o in occs]
+
+    @use_case("member")
+    async def suggest(self, actor: Actor, query: str = "", limit: int = 25) -> list[tuple[str, str]]:
+        """Autocomplete choices ``(name, value)`` for upcoming meetings of ``actor``'s guild
+        matching ``query`` (name ≤ 100 chars, Discord; the date in the club's zone)."""
+        club = await self.ctx.club.get(actor.guild())
+        needle = (query or "").strip().lower()
+        found = []
+        for occ in await store.upcoming(self.db, club.guild_id, self.clock.now(), 100):
+            local = to_local(occ.starts_at, occ.timezone or club.timezone)
+            name = f"{local.strftime('%Y-%m-%d %H:%M')} · {' '.join(occ.title.split())}"
+            if needle and needle not in name.lower() and needle != str(occ.id):
+                continue
+            found.append((shorten(name, 100), str(occ.id)))
+            if len(found) >= limit:
+                break
+        return found
+
+    @use_case("member")
+    async def calendar(self, actor: Actor) -> File:
+        """An ``.ics`` file of the coming year's meetings of ``actor``'s guild: announced
+        occurrences (with their overrides) and the further occurrences of live series
+        (cancelled ones left out), at most :data:`CALENDAR_MAX_EVENTS`."""
+        guild_id = actor.guild()
+        now = self.clock.now()
+        occs = await store.upcoming(self.db, guild_id, now, CALENDAR_MAX_EVENTS)
+        events = list(occs)
+        stored_keys = {(o.series_id, o.recurrence_local) for o in occs}
+        for series in await store.active_series(self.db, guild_id):
+            for stored in await store.occurrences_of_series(self.db, series.id):
+                stored_keys.add((series.id, stored.recurrence_local))
+            for local, starts_at in series.rule.occurrences(after=to_local(now, series.timezone), limit=60):
+                if starts_at > now + CALENDAR_HORIZON or len(events) >= CALENDAR_MAX_EVENTS:
+                    break
+                if (series.id, format_local(local)) not in stored_keys:
+                    events.append(_planned(series, local, starts_at, now))
+        events.sort(key=lambda o: o.starts_at)
+        return File("cercle-meetings.ics", build_calendar(events, now=now), "iCalendar")
+
+    # --- agenda topics -------------------------------------------------------------------
+
+    @use_case("member")
+    async def propose(self, actor: Actor, occurrence_id: int | str, text: str) -> Topic:
+        """Post ``actor``'s agenda topic in the meeting's thread with an upvote button.
+
+        Raises ``InvalidInput`` (topic 1–500 chars), ``NotFound`` (naming the meeting
+        field), ``Conflict`` once the meeting ended or if the thread cannot be posted in.
+        """
+        guild_id = actor.guild()
+        text = validate_topic(text)
+        occ = await self._occurrence(guild_id, occurrence_id)
+        require_topics_open(occ.status)
+        topic_id = await store.insert_topic(self.db, occ.id, actor.user_id, text, self.clock.now())
+        topic = await store.get_topic(self.db, topic_id)
+        assert topic is not None
+        message_id = await self._post_thread(occ, render.topic_message(await self._locale(guild_id), topic))
+        if message_id is None:
+            await store.delete_topic(self.db, topic_id)
+            raise Conflict("meetings.error.thread_unavailable")
+        await store.set_topic_message(self.db, topic_id, message_id)
+        posted = await store.get_topic(self.db, topic_id)
+        assert posted is not None
+        return posted
+
+    @use_case("member")
+    async def vote(self, actor: Actor, topic_id: int | str, *, refresh: bool = True) -> tuple[Topic, bool]:
+        """Upvote a topic as ``actor``, or take the vote back on a second click; refreshes
+        the button count unless ``refresh`` is false (then call :meth:`refresh_topic` after
+        answering).
+
+        Returns the topic and whether the member's vote now counts. Raises ``NotFound``,
+        ``Conflict`` once the meeting has ended or was cancelled.
+        """
+        tid = parse_id(topic_id)
+        topic = None if tid is None else await store.get_topic(self.db, tid)
+        if tid is None or topic is None:
+            raise NotFound("meetings.error.topic_not_found")
+        occ = await self._occurrence(None, topic.occurrence_id)
+        require_votes_open(occ.status)
+        voted = await store.toggle_vote(self.db, tid, actor.user_id)
+        topic = await store.get_topic(self.db, tid)
+        assert topic is not None
+        if refresh:
+            await self._topics.request(str(tid))
+        return topic, voted
+
+    # --- what moderators see -------------------------------------------------------------
+
+    @use_case("moderator")
+    async def list_upcoming(self, actor: Actor) -> list[ModeratorRow]:
+        """Upcoming meetings of ``actor``'s guild with their answers and how the reminder
+        DMs went so far (failures are reported to moderators, docs/architecture.md,
+        "Direct messages"). Raises ``Forbidden``."""
+        rows = []
+        for occ in await store.upcoming(self.db, actor.guild(), self.clock.now(), MODERATOR_LIST):
+            totals = await store.reminder_totals(self.db, occ.id)
+            rows.append(ModeratorRow(occ, await self._counts(occ.id), totals.sent, totals.delivered, totals.failed))
+        return rows
+
+    @use_case("moderator")
+    async def agenda(self, actor: Actor, occurrence_id: int | str) -> tuple[Occurrence, list[RankedTopic]]:
+        """The proposed topics ranked by votes. Raises ``Forbidden``, ``NotFound``."""
+        occ = await self._occurrence(actor.guild(), occurrence_id)
+        topics = await store.topics(self.db, occ.id)
+        return occ, rank_topics((t.id, t.text, t.author_id, t.votes, t.created_at) for t in topics)
+
+    @use_case("moderator")
+    async def attendees(self, actor: Actor, occurrence_id: int | str) -> Attendees:
+        """Who answered what, with a CSV (``user_id,status,remind``). Raises ``Forbidden``, ``NotFound``."""
+        occ = await self._occurrence(actor.guild(), occurrence_id)
+        answers = await store.rsvps(self.db, occ.id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["user_id", "status", "remind"])
+        for r in answers:
+            writer.writerow([str(r.user_id), r.status, "yes" if r.remind else "no"])
+        return Attendees(
+            occ,
+            [r.user_id for r in answers if r.status == "going"],
+            [r.user_id for r in answers if r.status == "maybe"],
+            [r.user_id for r in answers if r.status == "no"],
+            File(f"meeting-{occ.id}-attendees.csv", buffer.getvalue().encode("utf-8")),
+        )
