@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from bot.clock import local_to_utc
 from bot.errors import Conflict, InvalidInput, check_length
 from bot.timeparse import EARLIEST, LATEST, parse_duration, parse_future_instant
 
@@ -202,17 +203,6 @@ def format_offset(seconds: int, locale: str = "en") -> str:
 def to_local(instant: datetime, zone: str) -> datetime:
     """A UTC-aware instant → naive local wall-clock time in ``zone`` (to the minute)."""
     return instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def local_to_utc(local: datetime, zone: str) -> datetime:
-    """Naive local wall-clock time in ``zone`` → UTC-aware instant.
-
-    An ambiguous time (autumn change) takes the first (summer) instant (``fold=0``); a
-    time that does not exist (spring gap) is pushed forward by the gap, as clocks are.
-    """
-    # PEP 495: with fold=0 a time in the gap uses the offset before the change, which
-    # lands on the instant the clocks show one gap later (02:30 → 03:30 in Paris).
-    return local.replace(tzinfo=ZoneInfo(zone), fold=0).astimezone(UTC)
 
 
 def format_local(local: datetime) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.clock import local_to_utc
 from bot.errors import Conflict, InvalidInput
 from bot.meetings import rules
 from bot.meetings.rules import RRULES, SeriesRule
@@ -49,7 +50,7 @@ def test_one_off_has_one_occurrence_and_next_after_skips():
 
 def test_local_time_in_spring_gap_moves_forward():
     """02:30 on the spring-forward night in Paris does not exist: it becomes 03:30 local."""
-    utc = rules.local_to_utc(datetime(2027, 3, 28, 2, 30), "Europe/Paris")
+    utc = local_to_utc(datetime(2027, 3, 28, 2, 30), "Europe/Paris")
     assert utc == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
     assert rules.to_local(utc, "Europe/Paris") == datetime(2027, 3, 28, 3, 30)
 
