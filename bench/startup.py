@@ -83,6 +83,7 @@ async def fill_database(settings: Settings, places: list[tuple[int, int]], meeti
         await service.create(moderator, draft, title=f"Meeting {index}", agenda="1. Roadmap\n2. Pain points")
     expected = meetings * 4  # two reminders, the start and the end of each
     try:
+        from bot.actor import Actor as Cercle  # not bot.meetings.service.Actor
         from bot.polls.rules import PollSpec
         from bot.polls.service import PollService
     except ImportError:
@@ -99,7 +100,7 @@ async def fill_database(settings: Settings, places: list[tuple[int, int]], meeti
         ]
         poll_service = PollService(ctx)
         poll_service.register_jobs()
-        await poll_service.create_open_polls(specs)
+        await poll_service.create_open_polls(Cercle.scheduler(), specs)
         expected += polls
     await db.close()
     return expected

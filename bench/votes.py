@@ -32,7 +32,9 @@ from typing import Any
 
 import discord
 
+from bot.actor import Actor
 from bot.clock import SystemClock
+from bot.polls import store
 from bot.polls.rules import REFRESH_DELAY
 from bot.settings import Settings
 from cercle.app import cercle_intents, create_bot, point_at
@@ -221,15 +223,15 @@ async def run_cercle(side, members: int, per_member: int, rate: float | None) ->
             task = asyncio.create_task(bot.start(info["token"]))
             await asyncio.wait_for(bot.wait_until_ready(), timeout=60)
             service = bot.services.polls
-            await bot.ctx.club.update(info["guild_id"], info["admin_id"], announcements_channel_id=info["channel_id"])
-            draft = await service.prepare(info["guild_id"], info["admin_id"], manage_guild=True, role_ids=[],
-                                          max_choices=per_member, anonymous=True, show_results="live")
-            poll = await service.create(draft, question="Which feature hurts most?", choices="Export\nSearch\nReports")
+            admin = Actor(info["admin_id"], info["guild_id"], manage_guild=True)
+            await bot.ctx.club.update(admin, announcements_channel_id=info["channel_id"])
+            draft = await service.prepare(admin, max_choices=per_member, anonymous=True, show_results="live")
+            poll = await service.create(admin, draft, question="Which feature hurts most?", choices="Export\nSearch\nReports")
             seconds, latencies = await side.burst(poll.message_id, per_member, rate)
             during = await side.edits(poll.message_id)
             await asyncio.sleep(REFRESH_DELAY.total_seconds() + 1)  # let the debounced live edit happen
             edits = await side.edits(poll.message_id)
-            tally = await service.tally(poll.id)
+            tally = await store.tally(bot.ctx.db, poll.id, len(poll.choices))
             await bot.close()
             await asyncio.wait_for(task, timeout=10)
             print(f"        poll message edits: {during} by the end of the burst, {edits} after {REFRESH_DELAY.seconds + 1} s")

@@ -3,8 +3,9 @@
 Thin face of :class:`bot.polls.service.PollService`: parse → defer if slow → one service
 call → render. Vote buttons are ``DynamicItem``s with the custom_id
 ``cercle:polls:{poll}:vote:{position}`` whose state is read from the database on each
-click, so they keep working after a restart. Moderator commands re-check the moderator
-rule in the service (``default_permissions`` is only a hint).
+click, so they keep working after a restart. Every command and click builds the
+:class:`~bot.actor.Actor` and the service's use-case decides who may act
+(``default_permissions`` is only a hint).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.errors import InvalidInput
+from bot.errors import CercleError, InvalidInput
 from bot.i18n import t
 from bot.polls import render
+from bot.polls.render import VOTE_ID
 from bot.polls.rules import CHOICES_FIELD_MAX, DESCRIPTION_MAX, QUESTION_MAX
 from bot.polls.service import PollDraft, PollService
 from bot.ports import File, OutMessage
-from cogs._common import Guarded, locale_for, require_guild, respond, role_ids_of, services_of
+from cogs._common import Guarded, actor_of, locale_for, respond, services_of
 from cogs._ui import response_kwargs, to_embed
 
 TEXT_CHANNELS = [discord.ChannelType.text, discord.ChannelType.news]
@@ -34,19 +36,11 @@ def service_of(interaction: discord.Interaction) -> PollService:
     return services_of(interaction.client).polls
 
 
-def _moderator_args(interaction: discord.Interaction) -> dict[str, object]:
-    return {"manage_guild": interaction.permissions.manage_guild, "role_ids": list(role_ids_of(interaction))}
-
-
-class VoteButton(
-    Guarded,
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"cercle:polls:(?P<poll>\d+):vote:(?P<position>\d+)",
-):
-    """A choice's button on a poll message; answers the click ephemerally."""
+class VoteButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=VOTE_ID.pattern):
+    """A choice's button on a poll message (:data:`bot.polls.render.VOTE_ID`); answers the click ephemerally."""
 
     def __init__(self, poll_id: int, position: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=render.vote_custom_id(poll_id, position), label=str(position)))
+        super().__init__(discord.ui.Button(custom_id=VOTE_ID.build(poll=poll_id, position=position), label=str(position)))
         self.poll_id = poll_id
         self.position = position
 
@@ -54,12 +48,12 @@ class VoteButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> VoteButton:
-        return cls(int(match["poll"]), int(match["position"]))
+        fields = VOTE_ID.read(match)
+        return cls(fields.integer("poll"), fields.integer("position"))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        receipt = await service_of(interaction).click(
-            self.poll_id, self.position, interaction.user.id, guild_id=interaction.guild_id
-        )
+        actor = await actor_of(interaction)
+        receipt = await service_of(interaction).click(actor, self.poll_id, self.position)
         await respond(interaction, receipt.reply(await locale_for(interaction)), ephemeral=True)
 
 
@@ -92,7 +86,7 @@ class CreateModal(discord.ui.Modal):
         typed = {"question": self.question.value, "choices": self.choices.value, "description": self.description.value}
         locale = await locale_for(interaction)
         try:
-            poll = await service_of(interaction).create(self.draft, **typed)
+            poll = await service_of(interaction).create(await actor_of(interaction), self.draft, **typed)
         except InvalidInput as exc:
             # The refusal names the field; a button reopens the form with what was typed.
             await respond(interaction, exc.render(locale), ephemeral=True, view=RetryView(self.draft, self.locale, typed, locale))
@@ -159,9 +153,6 @@ class PollsCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(VoteButton)
-        # The bot is stopping: interrupt a results post in flight (its claim is released
-        # while the database is open).
-        await self.service.shutdown()
 
     @poll.command(name=_("create"), description=_("Create a poll (a form asks for the question and choices)"))
     @app_commands.rename(
@@ -189,10 +180,8 @@ class PollsCog(commands.Cog):
         show_results: app_commands.Choice[str] | None = None,
         repeat: app_commands.Choice[str] | None = None,
     ) -> None:
-        guild_id = require_guild(interaction)
         draft = await self.service.prepare(
-            guild_id, interaction.user.id, **_moderator_args(interaction),  # type: ignore[arg-type]
-            channel_id=channel.id if channel else None, anonymous=anonymous, max_choices=max_choices,
+            await actor_of(interaction), channel_id=channel.id if channel else None, anonymous=anonymous, max_choices=max_choices,
             opens=opens, closes=closes, show_results=show_results.value if show_results else "live",
             repeat=repeat.value if repeat else "none",
         )
@@ -200,8 +189,7 @@ class PollsCog(commands.Cog):
 
     @poll.command(name=_("list"), description=_("Scheduled, open and recently closed polls"))
     async def list_polls(self, interaction: discord.Interaction) -> None:
-        guild_id = require_guild(interaction)
-        polls = await self.service.listing(guild_id, **_moderator_args(interaction))  # type: ignore[arg-type]
+        polls = await self.service.listing(await actor_of(interaction))
         embed = render.list_embed(polls, await locale_for(interaction))
         await respond(interaction, embed=to_embed(embed), ephemeral=True)
 
@@ -209,11 +197,9 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=_("poll"), stop_repeating=_("stop_repeating"))
     @app_commands.describe(poll=_("The poll (type to search)"), stop_repeating=_("Also end its repeating series"))
     async def close(self, interaction: discord.Interaction, poll: int, stop_repeating: bool = False) -> None:
-        guild_id = require_guild(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        closed = await self.service.close(
-            guild_id, interaction.user.id, poll, stop_repeating=stop_repeating, **_moderator_args(interaction)  # type: ignore[arg-type]
-        )
+        closed = await self.service.close(actor, poll, stop_repeating=stop_repeating)
         locale = await locale_for(interaction)
         text = t(locale, "polls.closed.done", poll=closed.id)
         if stop_repeating and closed.series_id is not None:
@@ -224,8 +210,7 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=_("poll"))
     @app_commands.describe(poll=_("The poll (type to search)"))
     async def cancel(self, interaction: discord.Interaction, poll: int) -> None:
-        guild_id = require_guild(interaction)
-        cancelled = await self.service.cancel(guild_id, interaction.user.id, poll, **_moderator_args(interaction))  # type: ignore[arg-type]
+        cancelled = await self.service.cancel(await actor_of(interaction), poll)
         locale = await locale_for(interaction)
         text = t(locale, "polls.cancelled.done", poll=cancelled.id)
         if cancelled.series_id is not None:
@@ -236,25 +221,23 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=_("poll"))
     @app_commands.describe(poll=_("The poll (type to search)"))
     async def results(self, interaction: discord.Interaction, poll: int) -> None:
-        guild_id = require_guild(interaction)
-        locale = await locale_for(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        message = await self.service.results(guild_id, poll, locale=locale, **_moderator_args(interaction))  # type: ignore[arg-type]
+        message = await self.service.results(actor, poll)
         await respond(interaction, ephemeral=True, **response_kwargs(message))
 
     @poll.command(name=_("export"), description=_("Download a poll's votes as CSV (no voter for anonymous polls)"))
     @app_commands.rename(poll=_("poll"))
     @app_commands.describe(poll=_("The poll (type to search)"))
     async def export(self, interaction: discord.Interaction, poll: int) -> None:
-        guild_id = require_guild(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        file, rows = await self.service.export(guild_id, interaction.user.id, poll, **_moderator_args(interaction))  # type: ignore[arg-type]
+        export = await self.service.export(actor, poll)
         locale = await locale_for(interaction)
-        stored = await self.service.get(poll)
-        text = t(locale, "polls.export.done", poll=poll, rows=rows)
-        if stored is not None and stored.anonymous:
+        text = t(locale, "polls.export.done", poll=poll, rows=export.rows)
+        if export.anonymous:
             text += "\n" + t(locale, "polls.export.anonymous_note")
-        await respond(interaction, text, ephemeral=True, **response_kwargs(_file_message(file)))
+        await respond(interaction, text, ephemeral=True, **response_kwargs(_file_message(export.file)))
 
     @close.autocomplete("poll")
     async def _close_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
@@ -273,16 +256,16 @@ class PollsCog(commands.Cog):
         return await self._suggest(interaction, current, "export")
 
     async def _suggest(self, interaction: discord.Interaction, current: str, action: str) -> list[app_commands.Choice[int]]:
-        if interaction.guild_id is None:
+        try:
+            found = await self.service.autocomplete(await actor_of(interaction), current, action)
+        except CercleError:  # not a moderator, or a DM: an autocomplete has no error to show
             return []
-        found = await self.service.autocomplete(interaction.guild_id, current, action, await locale_for(interaction))
         return [app_commands.Choice(name=label, value=poll_id) for label, poll_id in found[:25]]
 
     @app_commands.command(name=_("polls"), description=_("The polls open right now, with links"))
     @app_commands.guild_only()
     async def polls(self, interaction: discord.Interaction) -> None:
-        guild_id = require_guild(interaction)
-        found = await self.service.open_polls(guild_id)
+        found = await self.service.open_polls(await actor_of(interaction))
         embed = render.list_embed(found, await locale_for(interaction), members=True)
         await respond(interaction, embed=to_embed(embed), ephemeral=True)
 

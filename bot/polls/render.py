@@ -8,10 +8,10 @@ label 80, embed title 256, description 4,096); the database keeps it whole.
 
 from __future__ import annotations
 
-from bot.anonymity import MIN_THRESHOLD
 from bot.clock import to_ts
+from bot.custom_ids import ID, CustomId
 from bot.i18n import t
-from bot.polls.rules import Poll, Tally, bar, percent
+from bot.polls.rules import Poll, Tally, Visibility, bar, percent, visibility
 from bot.ports import Button, ButtonStyle, Embed, File, OutMessage
 from bot.text import plain, plain_label, shorten
 
@@ -22,12 +22,9 @@ CHOICE_SHOWN = 150  # escaped choice text shown in the embed (20 × fits 4,096 w
 COLOR_OPEN = 0x5865F2
 COLOR_SCHEDULED = 0xFEE75C
 COLOR_CLOSED = 0x99AAB5
-CUSTOM_ID = "cercle:polls:{poll}:vote:{position}"
-
-
-def vote_custom_id(poll_id: int, position: int) -> str:
-    """The persistent ``custom_id`` of a vote button (≤ 100 chars: Discord)."""
-    return CUSTOM_ID.format(poll=poll_id, position=position)
+VOTE_ID = CustomId("cercle:polls:{poll}:vote:{position}", poll=ID, position=ID)
+"""The persistent ``custom_id`` of the vote button of choice ``position`` (1-based) of
+poll ``poll`` (≤ 100 characters: Discord); ``cogs.polls.VoteButton`` reads it back."""
 
 
 def message_link(guild_id: int, channel_id: int, message_id: int | None) -> str:
@@ -40,32 +37,6 @@ def message_link(guild_id: int, channel_id: int, message_id: int | None) -> str:
 def choice_line(position: int, choice: str) -> str:
     """``**1.** text`` with the text escaped and shortened for the embed."""
     return f"**{position}.** {shorten(plain(choice), CHOICE_SHOWN)}"
-
-
-def effective_threshold(poll: Poll, club_threshold: int) -> int:
-    """The anonymity threshold *k* of an anonymous poll: the higher of the one kept on the
-    poll (the club's when it was created, as its voters were told) and the club's current
-    one, never below :data:`~bot.anonymity.MIN_THRESHOLD` (lowering the club's threshold
-    never reveals a poll hidden under the one its voters were promised)."""
-    return max(poll.anonymity_threshold, club_threshold, MIN_THRESHOLD)
-
-
-def counts_visible(poll: Poll, tally: Tally, threshold: int) -> bool:
-    """Whether counts may be shown now (message, results post, ``/poll results``, export).
-
-    - Public poll: ``live`` while open, every public poll once closed; ``after_close``
-      never before its close.
-    - Anonymous poll: only once closed, and only with at least ``threshold`` voters
-      (the poll's :func:`effective_threshold`). Never while open, whatever
-      ``show_results``: counts that move while a poll is open tell anyone watching (or
-      a voter who votes, reads and un-votes) what the last voters chose. Below the
-      threshold at the close they stay hidden for good; only the number of voters shows.
-    """
-    if poll.anonymous:
-        return poll.status == "closed" and tally.voters >= max(threshold, MIN_THRESHOLD)
-    if poll.status == "closed":
-        return True
-    return poll.show_results == "live" and poll.status == "open"
 
 
 def _status_line(poll: Poll, locale: str) -> str:
@@ -93,13 +64,14 @@ def results_block(poll: Poll, tally: Tally, locale: str, show_counts: bool) -> s
 
 
 def poll_embed(poll: Poll, tally: Tally, locale: str, threshold: int) -> Embed:
-    """The embed of the poll message for its current state."""
-    show = counts_visible(poll, tally, threshold)
+    """The embed of the poll message for its current state (what shows of the votes:
+    :func:`bot.polls.rules.visibility` under the poll's effective ``threshold``)."""
+    seen = visibility(poll, tally, threshold)
     title = shorten(plain(poll.question), TITLE_MAX)
     head = []
     if title.endswith("…"):
         head.append(f"**{plain(poll.question)}**")
-    block = results_block(poll, tally, locale, show)
+    block = results_block(poll, tally, locale, seen.counts)
     info = [_status_line(poll, locale)]
     if poll.status != "cancelled":
         kind = t(locale, "polls.msg.single") if poll.single else t(locale, "polls.msg.multiple", maximum=poll.max_choices)
@@ -107,15 +79,10 @@ def poll_embed(poll: Poll, tally: Tally, locale: str, threshold: int) -> Embed:
         info.append(f"{kind} · {privacy}")
         if poll.repeat != "none" and poll.status != "closed":
             info.append(t(locale, "polls.msg.repeats", repeat=t(locale, f"polls.repeat.{poll.repeat}")))
-        if (poll.status == "open" and poll.show_results == "live") or poll.status == "closed":
+        if seen.voters:
             info.append(t(locale, "polls.msg.voters", count=tally.voters))
-        if not show and poll.status in ("open", "scheduled"):
-            if poll.anonymous:
-                info.append(t(locale, "polls.msg.hidden_anonymous", threshold=max(threshold, MIN_THRESHOLD)))
-            else:
-                info.append(t(locale, "polls.msg.hidden_until_close"))
-        if not show and poll.status == "closed" and tally.voters:
-            info.append(t(locale, "polls.msg.hidden_below_threshold", threshold=max(threshold, MIN_THRESHOLD)))
+        if seen.hidden is not None:
+            info.append(_hidden_note(seen, locale))
         if poll.status == "closed":
             info.insert(0, f"**{t(locale, 'polls.msg.final')}**")
     tail = "\n".join(info)
@@ -131,6 +98,19 @@ def poll_embed(poll: Poll, tally: Tally, locale: str, threshold: int) -> Embed:
     )
 
 
+_HIDDEN_KEYS = {
+    "anonymous_until_close": "polls.msg.hidden_anonymous",
+    "until_close": "polls.msg.hidden_until_close",
+    "below_threshold": "polls.msg.hidden_below_threshold",
+}
+
+
+def _hidden_note(seen: Visibility, locale: str) -> str:
+    """Why the counts are hidden (``seen.hidden`` set), in ``locale``."""
+    assert seen.hidden is not None
+    return t(locale, _HIDDEN_KEYS[seen.hidden], threshold=seen.threshold)
+
+
 def vote_buttons(poll: Poll) -> tuple[Button, ...]:
     """One button per choice, 5 per row (≤ 20 choices → ≤ 4 rows). Labels are one line,
     shortened to 80 with "…". Once closed the buttons turn grey but stay clickable: a
@@ -138,7 +118,7 @@ def vote_buttons(poll: Poll) -> tuple[Button, ...]:
     style: ButtonStyle = "secondary" if poll.status == "closed" else "primary"
     return tuple(
         Button(
-            custom_id=vote_custom_id(poll.id, position),
+            custom_id=VOTE_ID.build(poll=poll.id, position=position),
             label=f"{position}. " + plain_label(choice, BUTTON_LABEL - len(f"{position}. ")),
             style=style,
             row=(position - 1) // 5,
@@ -158,18 +138,16 @@ def chart_filename(poll_id: int) -> str:
     return f"poll-{poll_id}-results.png"
 
 
-def results_message(
-    poll: Poll, tally: Tally, locale: str, chart: bytes | None, *, show_counts: bool = True, threshold: int = 0
-) -> OutMessage:
+def results_message(poll: Poll, tally: Tally, locale: str, chart: bytes | None, seen: Visibility) -> OutMessage:
     """Counts and bars in an embed, with the chart attached and shown in it. Without
-    ``show_counts`` (an anonymous poll closed with fewer voters than ``threshold``): the
+    ``seen.counts`` (an anonymous poll closed with fewer voters than its threshold): the
     choices, the number of voters and why the counts are hidden; no chart."""
-    block = results_block(poll, tally, locale, show_counts)
+    block = results_block(poll, tally, locale, seen.counts)
     info = t(locale, "polls.msg.voters", count=tally.voters) if tally.voters else t(locale, "polls.msg.no_votes")
-    if not show_counts:
+    if not seen.counts:
         chart = None
-        if tally.voters:
-            info += "\n" + t(locale, "polls.msg.hidden_below_threshold", threshold=max(threshold, MIN_THRESHOLD))
+    if seen.hidden == "below_threshold":  # the results of a closed poll (or of an open live public one)
+        info += "\n" + _hidden_note(seen, locale)
     files: tuple[File, ...] = ()
     image = None
     if chart is not None:

@@ -1,4 +1,4 @@
-"""Pure rules of polls: limits, validation, vote arithmetic, recurrence. No I/O.
+"""Pure rules of polls: limits, validation, vote decisions, what the counts show, recurrence. No I/O.
 
 Limits come from Discord (docs/architecture.md, "Discord facts") and from what fits on one poll message:
 20 choices make 4 rows of 5 buttons (≤ 5 rows of 5); a button label shows 80 characters,
@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-from bot.errors import Conflict, InvalidInput, check_length
+from bot.anonymity import MIN_THRESHOLD
+from bot.errors import CercleError, Conflict, InvalidInput, NotFound, check_length
 
 Status = Literal["scheduled", "open", "closed", "cancelled"]
 ShowResults = Literal["live", "after_close"]
@@ -113,6 +114,42 @@ class PollSpec:
     closes_at: datetime
     repeat: Repeat
     timezone: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """A recurring poll as stored: what every occurrence asks (``question``,
+    ``description``, ``choices``, ``anonymous``, ``max_choices``, ``show_results``), where
+    (``guild_id``, ``channel_id``) and when: the RFC 5545 ``rrule`` of ``repeat`` expanded in
+    the IANA ``timezone`` from the first occurrence's naive local wall-clock
+    ``local_opens``/``local_closes``. ``active`` is ``False`` once stopped (no further
+    occurrence)."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    creator_id: int
+    question: str
+    description: str
+    choices: tuple[str, ...]
+    anonymous: bool
+    max_choices: int
+    show_results: ShowResults
+    repeat: Repeat
+    rrule: str
+    timezone: str
+    local_opens: datetime
+    local_closes: datetime
+    active: bool
+
+    def spec_for(self, occurrence: Occurrence) -> PollSpec:
+        """The poll of ``occurrence`` of this series, ready to store."""
+        return PollSpec(
+            guild_id=self.guild_id, channel_id=self.channel_id, creator_id=self.creator_id,
+            question=self.question, description=self.description, choices=self.choices,
+            anonymous=self.anonymous, max_choices=self.max_choices, show_results=self.show_results,
+            opens_at=occurrence.opens_at, closes_at=occurrence.closes_at, repeat=self.repeat, timezone=self.timezone,
+        )
 
 
 @dataclass(frozen=True)
@@ -211,6 +248,109 @@ def apply_click(current: tuple[int, ...] | list[int], position: int, max_choices
     if len(now) >= max_choices:
         raise Conflict("polls.error.max_reached", maximum=max_choices)
     return ClickResult(tuple(sorted((*now, position))), "added")
+
+
+@dataclass(frozen=True)
+class VoteGate:
+    """What a click is checked against, as read inside the vote transaction: the poll's
+    ``status``, ``max_choices``, ``opens_at`` and ``closes_at`` (Unix seconds, UTC) and its
+    ``choices`` (texts, position 1 first)."""
+
+    status: str
+    max_choices: int
+    opens_at: int
+    closes_at: int
+    choices: tuple[str, ...]
+
+
+def decide_click(
+    gate: VoteGate | None, current: tuple[int, ...], position: int, now_ts: int
+) -> ClickResult | CercleError:
+    """What a click on choice ``position`` of the poll in state ``gate`` (``None``: no such
+    poll) does to the voter's ``current`` choices at ``now_ts`` (Unix seconds).
+
+    Returns the :class:`ClickResult` (see :func:`apply_click`) or the refusal, not raised
+    (a batch of clicks goes on): ``NotFound('polls.error.gone')`` (poll or choice
+    missing), ``Conflict`` ``polls.error.cancelled``, ``polls.error.closed`` (closed, or
+    its closing instant passed before the close job ran; param ``closed``, Unix s),
+    ``polls.error.not_open`` (scheduled, even when due; param ``opens``) or
+    ``polls.error.max_reached``.
+    """
+    if gate is None or not 1 <= position <= len(gate.choices):
+        return NotFound("polls.error.gone")
+    if gate.status == "cancelled":
+        return Conflict("polls.error.cancelled")
+    if gate.status == "closed" or gate.closes_at <= now_ts:
+        return Conflict("polls.error.closed", closed=gate.closes_at)
+    if gate.status == "scheduled":  # not yet, or due and about to be opened by the scheduler
+        return Conflict("polls.error.not_open", opens=gate.opens_at)
+    try:
+        return apply_click(current, position, gate.max_choices)
+    except Conflict as exc:
+        return exc
+
+
+# --- what the counts show (docs/anonymity.md, "The anonymity threshold") -----------------
+
+HiddenReason = Literal["anonymous_until_close", "until_close", "below_threshold"]
+"""Why a poll's counts are hidden, as its message says: an anonymous poll still open (or
+scheduled), a public ``after_close`` poll not closed yet, an anonymous poll closed with
+fewer voters than its threshold (hidden for good)."""
+
+
+def effective_threshold(poll: Poll, club_threshold: int) -> int:
+    """The anonymity threshold *k* of an anonymous poll: the higher of the one kept on the
+    poll (the club's when it was created, as its voters were told) and the club's current
+    one, never below :data:`~bot.anonymity.MIN_THRESHOLD` (lowering the club's threshold
+    never reveals a poll hidden under the one its voters were promised)."""
+    return max(poll.anonymity_threshold, club_threshold, MIN_THRESHOLD)
+
+
+def counts_visible(poll: Poll, tally: Tally, threshold: int) -> bool:
+    """Whether counts may be shown now (message, results post, ``/poll results``, export).
+
+    - Public poll: ``live`` while open, every public poll once closed; ``after_close``
+      never before its close.
+    - Anonymous poll: only once closed, and only with at least ``threshold`` voters
+      (the poll's :func:`effective_threshold`). Never while open, whatever
+      ``show_results``: counts that move while a poll is open tell anyone watching (or
+      a voter who votes, reads and un-votes) what the last voters chose. Below the
+      threshold at the close they stay hidden for good; only the number of voters shows.
+    """
+    if poll.anonymous:
+        return poll.status == "closed" and tally.voters >= max(threshold, MIN_THRESHOLD)
+    if poll.status == "closed":
+        return True
+    return poll.show_results == "live" and poll.status == "open"
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What a poll's message and results show of its votes now: the ``counts`` (bars,
+    numbers, chart), the number of ``voters``, why the counts are ``hidden`` when that is
+    said (``None`` otherwise), and the ``threshold`` *k* such a note names (≥ 3)."""
+
+    counts: bool
+    voters: bool
+    hidden: HiddenReason | None
+    threshold: int
+
+
+def visibility(poll: Poll, tally: Tally, threshold: int) -> Visibility:
+    """The :class:`Visibility` of ``poll`` with ``tally`` under its effective ``threshold``.
+
+    Counts follow :func:`counts_visible`. The number of voters shows on a ``live`` poll
+    while open and on every closed poll (an anonymous poll's message shows only that
+    while open). A cancelled poll shows neither and says nothing.
+    """
+    counts = counts_visible(poll, tally, threshold)
+    voters = (poll.status == "open" and poll.show_results == "live") or poll.status == "closed"
+    hidden: HiddenReason | None = None
+    if not counts and poll.status in ("open", "scheduled"):
+        hidden = "anonymous_until_close" if poll.anonymous else "until_close"
+    elif not counts and poll.status == "closed" and tally.voters:
+        hidden = "below_threshold"
+    return Visibility(counts, voters, hidden, max(threshold, MIN_THRESHOLD))
 
 
 def bar(count: int, total: int, width: int = BAR_WIDTH) -> str:

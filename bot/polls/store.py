@@ -15,8 +15,18 @@ from datetime import datetime
 
 from bot.clock import from_ts, to_ts
 from bot.db import Database
-from bot.errors import CercleError, Conflict, NotFound
-from bot.polls.rules import ClickResult, Poll, PollSpec, Tally, apply_click, dump_choices
+from bot.errors import CercleError
+from bot.polls.rules import (
+    ClickResult,
+    Poll,
+    PollSpec,
+    Series,
+    Tally,
+    VoteGate,
+    decide_click,
+    dump_choices,
+    load_choices,
+)
 
 _POLL_COLUMNS = (
     "id, guild_id, channel_id, message_id, creator_id, question, description, anonymous, max_choices, "
@@ -90,9 +100,19 @@ async def insert_series(
     )
 
 
-async def get_series(db: Database, series_id: int) -> sqlite3.Row | None:
-    """The raw series row (``rrule``, ``timezone``, ``local_opens``, ``choices``… ) or ``None``."""
-    return await db.fetchone("SELECT * FROM poll_series WHERE id = ?", (series_id,))
+async def get_series(db: Database, series_id: int) -> Series | None:
+    """A recurring series, or ``None``."""
+    row = await db.fetchone("SELECT * FROM poll_series WHERE id = ?", (series_id,))
+    if row is None:
+        return None
+    return Series(
+        id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], creator_id=row["creator_id"],
+        question=row["question"], description=row["description"], choices=load_choices(row["choices"]),
+        anonymous=bool(row["anonymous"]), max_choices=row["max_choices"], show_results=row["show_results"],
+        repeat=row["repeat"], rrule=row["rrule"], timezone=row["timezone"],
+        local_opens=datetime.fromisoformat(row["local_opens"]), local_closes=datetime.fromisoformat(row["local_closes"]),
+        active=bool(row["active"]),
+    )
 
 
 async def deactivate_series(db: Database, series_id: int) -> None:
@@ -144,6 +164,40 @@ async def search_polls(db: Database, guild_id: int, statuses: tuple[str, ...], q
         (guild_id, *statuses, needle, needle, needle.lstrip("#"), limit),
     )
     return [_poll(r, ()) for r in rows]
+
+
+@dataclass(frozen=True)
+class PollMeta:
+    """The two facts of a poll a click needs before its vote is queued (neither ever changes)."""
+
+    anonymous: bool
+    guild_id: int
+
+
+async def poll_meta(db: Database, poll_id: int) -> PollMeta | None:
+    """Whether poll ``poll_id`` is anonymous and its guild, or ``None`` if there is no such poll."""
+    row = await db.fetchone("SELECT anonymous, guild_id FROM polls WHERE id = ?", (poll_id,))
+    return None if row is None else PollMeta(bool(row[0]), int(row[1]))
+
+
+async def set_opened(db: Database, poll_id: int, now: datetime) -> None:
+    """Record when a poll created open opened (``now``, UTC)."""
+    await db.execute("UPDATE polls SET opened_at = ? WHERE id = ?", (to_ts(now), poll_id))
+
+
+async def discard_unposted(db: Database, poll_id: int, series_id: int | None) -> None:
+    """Delete a poll whose message could not be posted (its choices with it) and the
+    series created with it, in one transaction: nothing of it is kept."""
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM polls WHERE id = ?", (poll_id,))
+        if series_id is not None:
+            await conn.execute("DELETE FROM poll_series WHERE id = ?", (series_id,))
+
+
+async def checkpoint(db: Database) -> None:
+    """Fold the WAL into the database file and truncate it (``PRAGMA wal_checkpoint(TRUNCATE)``);
+    raises what SQLite raises (e.g. a busy reader)."""
+    await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 async def set_message(db: Database, poll_id: int, message_id: int) -> None:
@@ -232,13 +286,23 @@ async def voter_choices(db: Database, poll_id: int, voter: str) -> tuple[int, ..
     return tuple(r[0] for r in rows)
 
 
-async def public_votes(db: Database, poll_id: int) -> list[tuple[str, int, int | None]]:
-    """``(voter, position, voted_at)`` rows of a poll (export of a public poll)."""
+@dataclass(frozen=True)
+class PublicVote:
+    """One vote of a public poll: the ``voter``'s id (decimal text), the chosen
+    ``position`` and when it was cast (``voted_at``, UTC; ``None`` for votes stored without)."""
+
+    voter: str
+    position: int
+    voted_at: datetime | None
+
+
+async def public_votes(db: Database, poll_id: int) -> list[PublicVote]:
+    """The votes of a public poll, oldest first (its export)."""
     rows = await db.fetchall(
         "SELECT voter, position, voted_at FROM poll_votes WHERE poll_id = ? ORDER BY voted_at, voter, position",
         (poll_id,),
     )
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [PublicVote(r[0], r[1], _opt(r[2])) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -272,10 +336,11 @@ async def apply_clicks(db: Database, clicks: list[Click], now: datetime) -> list
     same member in one batch see each other), and the net changes are written with the
     ``(poll_id, voter, position)`` primary key as the last guard. The whole transaction
     runs in the database thread in one hop (:meth:`bot.db.Database.run`), so a burst of
-    clicks does not wait for the event loop between statements. Refusals come back as
-    errors (not raised): ``polls.error.gone`` (poll or choice missing),
-    ``polls.error.not_open`` / ``polls.error.closed`` / ``polls.error.cancelled``,
-    ``polls.error.max_reached``. ``votes_version`` of each changed poll is bumped once.
+    clicks does not wait for the event loop between statements. Each click is decided by
+    :func:`bot.polls.rules.decide_click`; refusals come back as errors (not raised):
+    ``polls.error.gone`` (poll or choice missing), ``polls.error.not_open`` /
+    ``polls.error.closed`` / ``polls.error.cancelled``, ``polls.error.max_reached``.
+    ``votes_version`` of each changed poll is bumped once.
     """
     return await db.run(_apply_clicks, clicks, to_ts(now))
 
@@ -294,13 +359,43 @@ def _apply_clicks(conn: sqlite3.Connection, clicks: list[Click], now_ts: int) ->
 def _apply_clicks_in_transaction(
     conn: sqlite3.Connection, clicks: list[Click], now_ts: int
 ) -> list[ClickOutcome | CercleError]:
-    # Few statements, each returning at most one row: the sqlite3 module releases the GIL
-    # around every step, and under a burst the event loop's thread holds it for up to the
-    # switch interval each time, so rows and statements are what a batch pays for.
+    """Read the batch's polls and voters, decide each click in order with
+    :func:`bot.polls.rules.decide_click`, then write the net changes."""
+    gates, state = _read_batch(conn, clicks)
+    original = dict(state)
+    public: dict[tuple[int, str], bool] = {}
     results: list[ClickOutcome | CercleError] = []
-    polls: dict[int, sqlite3.Row | None] = {}
-    labels: dict[int, tuple[str, ...]] = {}
-    state: dict[tuple[int, str], tuple[int, ...]] = {}
+    for click in clicks:
+        gate = gates[click.poll_id]
+        key = (click.poll_id, click.voter)
+        current = state.get(key, ())
+        decided = decide_click(gate, current, click.position, now_ts)
+        if isinstance(decided, CercleError):
+            results.append(decided)
+            continue
+        assert gate is not None  # decide_click refuses a missing poll
+        state[key] = decided.new
+        public[key] = click.public
+        results.append(ClickOutcome(click.poll_id, decided, from_ts(gate.closes_at), gate.choices,
+                                    set(current) != set(decided.new), gate.max_choices))
+    _write_net_changes(conn, original, state, public, now_ts)
+    return results
+
+
+_Votes = dict[tuple[int, str], tuple[int, ...]]
+"""``(poll_id, voter)`` → the voter's chosen positions."""
+
+
+def _read_batch(conn: sqlite3.Connection, clicks: list[Click]) -> tuple[dict[int, VoteGate | None], _Votes]:
+    """Each clicked poll's :class:`~bot.polls.rules.VoteGate` (``None`` if gone) and the
+    clicking voters' current choices.
+
+    Few statements, each returning at most one row: the sqlite3 module releases the GIL
+    around every step, and under a burst the event loop's thread holds it for up to the
+    switch interval each time, so rows and statements are what a batch pays for.
+    """
+    gates: dict[int, VoteGate | None] = {}
+    state: _Votes = {}
     for poll_id in dict.fromkeys(c.poll_id for c in clicks):
         row = conn.execute(
             "SELECT status, max_choices, opens_at, closes_at, "
@@ -308,8 +403,9 @@ def _apply_clicks_in_transaction(
             "ORDER BY position)) AS labels FROM polls WHERE id = ?1",
             (poll_id,),
         ).fetchone()
-        polls[poll_id] = row
-        labels[poll_id] = tuple(json.loads(row["labels"])) if row is not None else ()
+        gates[poll_id] = None if row is None else VoteGate(
+            row["status"], row["max_choices"], row["opens_at"], row["closes_at"], tuple(json.loads(row["labels"]))
+        )
         voters = list(dict.fromkeys(c.voter for c in clicks if c.poll_id == poll_id))
         found = conn.execute(
             "SELECT json_group_array(json_array(voter, position)) FROM poll_votes "
@@ -318,27 +414,14 @@ def _apply_clicks_in_transaction(
         ).fetchone()[0]
         for voter, position in json.loads(found):
             state[(poll_id, voter)] = (*state.get((poll_id, voter), ()), position)
-    original = dict(state)
-    public: dict[tuple[int, str], bool] = {}
-    for click in clicks:
-        row = polls[click.poll_id]
-        choices = labels[click.poll_id]
-        refusal = _refusal(row, len(choices), click.position, now_ts)
-        if refusal is not None:
-            results.append(refusal)
-            continue
-        assert row is not None
-        key = (click.poll_id, click.voter)
-        current = state.get(key, ())
-        try:
-            result = apply_click(current, click.position, row["max_choices"])
-        except CercleError as exc:
-            results.append(exc)
-            continue
-        state[key] = result.new
-        public[key] = click.public
-        results.append(ClickOutcome(click.poll_id, result, from_ts(row["closes_at"]), choices,
-                                    set(current) != set(result.new), row["max_choices"]))
+    return gates, state
+
+
+def _write_net_changes(
+    conn: sqlite3.Connection, original: _Votes, state: _Votes, public: dict[tuple[int, str], bool], now_ts: int
+) -> None:
+    """Delete the choices dropped and insert the choices added between ``original`` and
+    ``state`` (a public vote with its instant), and bump ``votes_version`` of each changed poll once."""
     deletes: list[list[object]] = []
     inserts: list[list[object]] = []
     changed_polls: set[int] = set()
@@ -368,38 +451,31 @@ def _apply_clicks_in_transaction(
             "UPDATE polls SET votes_version = votes_version + 1 WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(sorted(changed_polls)),),
         )
-    return results
-
-
-def _refusal(row: sqlite3.Row | None, n_choices: int, position: int, now_ts: int) -> CercleError | None:
-    """Why a click on a poll in state ``row`` cannot count, or ``None``."""
-    if row is None or not 1 <= position <= n_choices:
-        return NotFound("polls.error.gone")
-    status = row["status"]
-    if status == "cancelled":
-        return Conflict("polls.error.cancelled")
-    if status == "closed" or row["closes_at"] <= now_ts:
-        return Conflict("polls.error.closed", closed=row["closes_at"])
-    if status == "scheduled":  # not yet, or due and about to be opened by the scheduler
-        return Conflict("polls.error.not_open", opens=row["opens_at"])
-    return None
 
 
 # --- loaders (scheduler re-arming at start) ---------------------------------------------
 
-async def due_opens(db: Database) -> list[tuple[int, datetime]]:
-    """``(poll_id, opens_at)`` of every scheduled poll."""
+@dataclass(frozen=True)
+class Due:
+    """Poll ``poll_id`` has work due at ``when`` (UTC)."""
+
+    poll_id: int
+    when: datetime
+
+
+async def due_opens(db: Database) -> list[Due]:
+    """Every scheduled poll at its ``opens_at``."""
     rows = await db.fetchall("SELECT id, opens_at FROM polls WHERE status = 'scheduled'")
-    return [(r[0], from_ts(r[1])) for r in rows]
+    return [Due(r[0], from_ts(r[1])) for r in rows]
 
 
-async def due_closes(db: Database) -> list[tuple[int, datetime]]:
-    """``(poll_id, when)``: open polls at their close, closed ones whose after-close work is unfinished at once."""
+async def due_closes(db: Database) -> list[Due]:
+    """Open polls at their close, closed ones whose after-close work is unfinished at once (their ``closed_at``)."""
     rows = await db.fetchall(
         "SELECT id, CASE status WHEN 'open' THEN closes_at ELSE closed_at END FROM polls "
         "WHERE status = 'open' OR (status = 'closed' AND finalized_at IS NULL)"
     )
-    return [(r[0], from_ts(r[1])) for r in rows]
+    return [Due(r[0], from_ts(r[1])) for r in rows]
 
 
 async def stale_live(db: Database) -> list[int]:

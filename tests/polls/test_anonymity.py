@@ -6,8 +6,9 @@ import logging
 
 from bot import i18n
 from bot.anonymity import dedupe_key
+from tests.actors import member
 from tests.conftest import SECRET
-from tests.polls.conftest import GUILD, MOD, make_poll
+from tests.polls.conftest import GUILD, MODERATOR, counts, make_poll, reread
 
 VOTERS = [314_159_265_358_979_323 + i for i in range(6)]
 
@@ -28,13 +29,13 @@ async def test_no_voter_id_in_any_table_or_log(polls, clock, caplog, port):
     poll = await make_poll(polls, anonymous=True, max_choices=2, closes="1h")
     replies = []
     for i, voter in enumerate(VOTERS):
-        receipt = await polls.click(poll.id, 1 + i % 3, voter)
+        receipt = await polls.click(member(GUILD, voter), poll.id, 1 + i % 3)
         replies.append(receipt.reply("en"))
-        await polls.click(poll.id, 1 + (i + 1) % 3, voter)
+        await polls.click(member(GUILD, voter), poll.id, 1 + (i + 1) % 3)
     await clock.advance(seconds=5)
     before = await dump_database(polls.db)
     await clock.advance(hours=1)
-    file, _ = await polls.export(GUILD, MOD, poll.id, manage_guild=True, role_ids=[])
+    file = (await polls.export(MODERATOR, poll.id)).file
     dump = await dump_database(polls.db)
     rendered = [repr(c) for c in port.calls]
     logs = "\n".join(r.getMessage() for r in caplog.records)
@@ -49,7 +50,7 @@ async def test_no_voter_id_in_any_table_or_log(polls, clock, caplog, port):
 async def test_public_poll_stores_voter_ids(polls):
     """The contrast: a public poll does store the voter's id (so the anonymity test can fail)."""
     poll = await make_poll(polls, anonymous=False)
-    await polls.click(poll.id, 1, VOTERS[0])
+    await polls.click(member(GUILD, VOTERS[0]), poll.id, 1)
     assert str(VOTERS[0]) in await dump_database(polls.db)
 
 
@@ -77,28 +78,28 @@ async def test_close_seals_an_anonymous_poll(polls, clock):
 
     poll = await make_poll(polls, anonymous=True, max_choices=2, closes="1h")
     for i, voter in enumerate(VOTERS):
-        await polls.click(poll.id, 1 + i % 3, voter)
-        await polls.click(poll.id, 1 + (i + 1) % 3, voter)
-    before = await polls.tally(poll.id)
+        await polls.click(member(GUILD, voter), poll.id, 1 + i % 3)
+        await polls.click(member(GUILD, voter), poll.id, 1 + (i + 1) % 3)
+    before = await counts(polls, poll.id)
     await clock.advance(hours=1)
     keys = {dedupe_key(SECRET, f"poll:{poll.id}", v) for v in VOTERS}
     stored = {r[0] for r in await polls.db.fetchall("SELECT voter FROM poll_votes WHERE poll_id = ?", (poll.id,))}
     assert not keys & stored and len(stored) == 2 * len(VOTERS)  # one random value per vote: no pairs either
     assert all(len(v) == 64 for v in stored)
-    assert await polls.tally(poll.id) == before and before.voters == len(VOTERS)
-    sealed = await polls.get(poll.id)
+    assert await counts(polls, poll.id) == before and before.voters == len(VOTERS)
+    sealed = await reread(polls, poll.id)
     assert sealed.sealed_voters == len(VOTERS) and sealed.anonymity_threshold == 5
     assert not await store.seal(polls.db, poll.id, 5)  # once only
-    assert await polls.my_choices(poll.id, VOTERS[0]) == ()
+    assert await polls.my_choices(member(GUILD, VOTERS[0]), poll.id) == ()
 
 
 async def test_public_poll_is_not_sealed(polls, clock):
     """A public poll keeps its voters' ids after the close (moderators export them)."""
     poll = await make_poll(polls, anonymous=False, closes="1h")
-    await polls.click(poll.id, 1, VOTERS[0])
+    await polls.click(member(GUILD, VOTERS[0]), poll.id, 1)
     await clock.advance(hours=1)
-    assert (await polls.get(poll.id)).sealed_voters is None
-    assert await polls.my_choices(poll.id, VOTERS[0]) == (1,)
+    assert (await reread(polls, poll.id)).sealed_voters is None
+    assert await polls.my_choices(member(GUILD, VOTERS[0]), poll.id) == (1,)
 
 
 def _migrations_up_to_0006(folder):

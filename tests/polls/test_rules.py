@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.errors import Conflict, InvalidInput
+from bot.errors import CercleError, Conflict, InvalidInput
 from bot.polls import rules
 from bot.polls.rules import apply_click, next_occurrence, parse_choices, rrule_for
 
@@ -158,3 +159,65 @@ def test_rules_store_service_import_no_discord():
         assert "discord" not in names, path.name
         if path.name == "rules.py":
             assert "aiosqlite" not in names and "sqlite3" not in names
+
+
+GATE = rules.VoteGate(status="open", max_choices=2, opens_at=100, closes_at=200, choices=("A", "B", "C"))
+
+
+@pytest.mark.parametrize("gate,position,now_ts,key", [
+    (None, 1, 150, "polls.error.gone"),
+    (GATE, 4, 150, "polls.error.gone"),
+    (GATE, 0, 150, "polls.error.gone"),
+    (rules.VoteGate("cancelled", 2, 100, 200, ("A", "B")), 1, 150, "polls.error.cancelled"),
+    (rules.VoteGate("closed", 2, 100, 200, ("A", "B")), 1, 150, "polls.error.closed"),
+    (GATE, 1, 200, "polls.error.closed"),  # the closing instant passed before the close job ran
+    (rules.VoteGate("scheduled", 2, 100, 200, ("A", "B")), 1, 150, "polls.error.not_open"),
+])
+def test_click_refusals_are_returned_not_raised(gate, position, now_ts, key):
+    """A click on a missing, cancelled, closed (or past its close) or scheduled poll comes back as its refusal."""
+    decided = rules.decide_click(gate, (), position, now_ts)
+    assert isinstance(decided, CercleError) and decided.key == key
+
+
+def test_click_decision_applies_the_vote_arithmetic():
+    """An accepted click is apply_click's result; one over max_choices is the max_reached refusal."""
+    assert rules.decide_click(GATE, (), 2, 150) == rules.ClickResult((2,), "added")
+    assert rules.decide_click(GATE, (2,), 2, 150) == rules.ClickResult((), "removed")
+    refused = rules.decide_click(GATE, (1, 2), 3, 150)
+    assert isinstance(refused, Conflict) and refused.key == "polls.error.max_reached"
+
+
+def _poll(**changes) -> rules.Poll:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    base = rules.Poll(
+        id=1, guild_id=1, channel_id=2, message_id=3, creator_id=4, question="Q?", description="", anonymous=True,
+        max_choices=1, show_results="live", status="open", opens_at=now, closes_at=now + timedelta(days=1),
+        opened_at=now, closed_at=None, finalized_at=None, series_id=None, votes_version=0, rendered_version=0,
+        created_at=now, choices=("A", "B"), anonymity_threshold=5,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.mark.parametrize("changes,voters,seen", [
+    ({}, 9, rules.Visibility(False, True, "anonymous_until_close", 5)),
+    ({"status": "scheduled"}, 0, rules.Visibility(False, False, "anonymous_until_close", 5)),
+    ({"status": "closed"}, 5, rules.Visibility(True, True, None, 5)),
+    ({"status": "closed"}, 4, rules.Visibility(False, True, "below_threshold", 5)),
+    ({"status": "closed"}, 0, rules.Visibility(False, True, None, 5)),
+    ({"anonymous": False}, 1, rules.Visibility(True, True, None, 5)),
+    ({"anonymous": False, "show_results": "after_close"}, 1, rules.Visibility(False, False, "until_close", 5)),
+    ({"anonymous": False, "status": "closed", "show_results": "after_close"}, 1, rules.Visibility(True, True, None, 5)),
+    ({"status": "cancelled"}, 0, rules.Visibility(False, False, None, 5)),
+])
+def test_visibility_of_counts(changes, voters, seen):
+    """Anonymous counts show only once closed with at least k voters; public ones live or after the close; the message says why they are hidden."""
+    poll = _poll(**changes)
+    tally = rules.Tally((voters, 0), voters)
+    assert rules.visibility(poll, tally, rules.effective_threshold(poll, 3)) == seen
+
+
+def test_effective_threshold_never_lowers():
+    """The poll's kept threshold, the club's current one and the floor of 3: the highest wins."""
+    assert rules.effective_threshold(_poll(anonymity_threshold=5), 3) == 5
+    assert rules.effective_threshold(_poll(anonymity_threshold=0), 7) == 7
+    assert rules.effective_threshold(_poll(anonymity_threshold=0), 0) == 3

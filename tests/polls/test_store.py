@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
 from bot.errors import Conflict
 from bot.polls import store
+from bot.polls.rules import Series
 from tests.polls.conftest import make_poll
 
 
@@ -52,3 +54,14 @@ async def test_failed_batch_writes_nothing(polls, clock, monkeypatch):
         await store.apply_clicks(polls.db, [store.Click(poll.id, "x", 1, True)], clock.now())
     assert await polls.db.fetchval("SELECT count(*) FROM poll_votes") == 0
     assert await polls.db.fetchval("SELECT 1") == 1  # the connection is usable again
+
+
+async def test_series_reads_back_as_a_series(polls):
+    """A recurring poll's series comes back typed: choices as texts, local times naive, the rule and zone kept."""
+    poll = await make_poll(polls, repeat="weekly", closes="2 days")
+    assert poll.series_id is not None
+    series = await store.get_series(polls.db, poll.series_id)
+    assert isinstance(series, Series) and series.active and series.repeat == "weekly"
+    assert series.choices == ("Export", "Search", "Reports") and series.timezone == "Europe/Paris"
+    assert series.local_opens.tzinfo is None and series.local_closes - series.local_opens == timedelta(days=2)
+    assert await store.get_series(polls.db, poll.series_id + 1) is None
