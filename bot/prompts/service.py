@@ -10,7 +10,7 @@ The service is composed of one class per group of use-cases, each readable alone
   (moderators).
 
 Every public coroutine is a use-case (:func:`bot.actor.use_case`) taking the
-:class:`~bot.actor.Actor` first: it authorises before acting (docs/architecture.md, "Who acts").
+:class:`~bot.actor.Actor` first: it authorises before acting (:mod:`bot.actor`).
 """
 
 from __future__ import annotations
