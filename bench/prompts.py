@@ -35,6 +35,7 @@ from bot.ports import Embed, OutMessage  # noqa: E402
 from bot.prompts.service import PromptService  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from tests.actors import member, moderator  # noqa: E402
 from tests.support import RecordingPort  # noqa: E402
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -63,8 +64,8 @@ async def weekly_tick(folder: Path, guilds: int) -> tuple[float, float, int, int
         service.register_jobs()
         services.append(service)
     for guild in range(1, guilds + 1):
-        await first.club.update(guild, 1, prompts_channel_id=100_000 + guild)
-        await services[0].set_schedule(guild, 1, weekday=4, time="18:00")
+        await first.club.update(moderator(guild), prompts_channel_id=100_000 + guild)
+        await services[0].set_schedule(moderator(guild), weekday=4, time="18:00")
     for ctx in (first, second):
         await ctx.scheduler.start()
     started = time.perf_counter()
@@ -96,11 +97,12 @@ async def reply_counting(folder: Path, replies: int) -> tuple[float, float, int]
     port = RecordingPort()
     ctx = await make_ctx(folder / "replies.sqlite3", clock, port)
     service = PromptService(ctx)
-    await ctx.club.update(1, 1, prompts_channel_id=10)
-    result = await service.post_now(1, 1)
+    await ctx.club.update(moderator(1), prompts_channel_id=10)
+    result = await service.post_now(moderator(1))
+    assert result.thread_id is not None
     started = time.perf_counter()
-    for i in range(replies):
-        await service.record_reply(1, result.thread_id, 1_000_000 + i % 200, message_id=5_000_000 + i)
+    for i in range(replies):  # the cog builds the author's Actor for each message
+        await service.record_reply(member(1, 1_000_000 + i % 200), result.thread_id, message_id=5_000_000 + i)
     cercle = time.perf_counter() - started
     counted = int(await ctx.db.fetchval("SELECT replies FROM prompt_posts WHERE id = ?", (result.post_id,)))
     await ctx.db.execute("CREATE TABLE bench_bare (thread_id INTEGER, author INTEGER)")
@@ -118,16 +120,17 @@ async def chart_render(folder: Path) -> tuple[float, float]:
     port = RecordingPort()
     ctx = await make_ctx(folder / "chart.sqlite3", clock, port)
     service = PromptService(ctx)
-    await ctx.club.update(1, 1, prompts_channel_id=10)
+    await ctx.club.update(moderator(1), prompts_channel_id=10)
     for week in range(52):
-        result = await service.post_now(1, 1)
+        result = await service.post_now(moderator(1))
+        assert result.thread_id is not None
         for i in range(week % 7):
-            await service.record_reply(1, result.thread_id, i)
+            await service.record_reply(member(1, i), result.thread_id)
         await clock.advance(timedelta(days=7))
     timings = []
     for _ in range(2):
         started = time.perf_counter()
-        report = await service.stats(1, weeks=52)
+        report = await service.stats(moderator(1), weeks=52)
         timings.append(time.perf_counter() - started)
         assert report.chart and report.chart.startswith(b"\x89PNG")
     await ctx.db.close()

@@ -2,11 +2,12 @@
 review, stats): the thin Discord face of :class:`bot.prompts.service.PromptService`.
 
 Parse → defer if slow → one service call → render (``bot.prompts.render``). Page and
-review buttons are ``DynamicItem``s (``cercle:prompts:list:{theme}:{page}``,
-``cercle:prompts:review:{id}:{approve|reject}``) whose state is read from the database on
-each click, so they keep working after a restart; every moderator command and button
-re-checks the moderator rule in code (``default_permissions`` is only a hint). Messages
-in prompt threads are counted (author kept only as an HMAC key) for ``/prompt stats``.
+review buttons are ``DynamicItem``s over :data:`bot.prompts.render.LIST_ID` and
+:data:`~bot.prompts.render.REVIEW_ID` whose state is read from the database on each
+click, so they keep working after a restart. The cog builds the
+:class:`~bot.actor.Actor` (:func:`cogs._common.actor_of`) and each use-case checks who
+may act (``default_permissions`` is only a hint). Messages in prompt threads are counted
+(author kept only as an HMAC key) for ``/prompt stats``.
 """
 
 from __future__ import annotations
@@ -20,19 +21,20 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.errors import InvalidInput
+from bot.actor import Actor
 from bot.i18n import t
 from bot.ports import OutMessage
 from bot.prompts import render
-from bot.prompts.rules import IMPORT_MAX_BYTES, MAX_PROMPT_LENGTH, MIN_PROMPT_LENGTH, THEMES, theme_key
-from bot.prompts.service import PromptService, theme_label
+from bot.prompts.render import LIST_ID, MODAL_ID, REVIEW_ID, theme_label
+from bot.prompts.rules import MAX_PROMPT_LENGTH, MIN_PROMPT_LENGTH, THEMES, theme_key
+from bot.prompts.service import PromptService
 from bot.text import shorten
 from cogs._common import (
     WEEKDAY_CHOICES,
     Guarded,
+    actor_of,
     locale_for,
     require_guild,
-    require_moderator,
     respond,
     services_of,
 )
@@ -90,12 +92,13 @@ class PromptTextModal(discord.ui.Modal):
 class ListPageButton(
     Guarded,
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"cercle:prompts:list:(?P<theme>[a-z_]+):(?P<page>-?\d+)",
+    template=LIST_ID.pattern,
 ):
-    """◀ / ▶ of ``/prompt list``: shows another page in place (moderators only, re-checked)."""
+    """◀ / ▶ of ``/prompt list``: shows another page in place (moderators only, checked by the use-case)."""
 
     def __init__(self, theme: str | None, page: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=render.list_custom_id(theme, page), label="…"))
+        custom_id = LIST_ID.build(theme=theme or render.ALL_THEMES, page=page)
+        super().__init__(discord.ui.Button(custom_id=custom_id, label="…"))
         self.theme = theme
         self.page = page
 
@@ -103,25 +106,27 @@ class ListPageButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ListPageButton:
-        theme = match["theme"]
-        return cls(theme if theme in THEMES else None, int(match["page"]))
+        fields = LIST_ID.read(match)
+        return cls(render.list_theme(fields.text("theme")), fields.integer("page"))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
+        actor = await actor_of(interaction)
+        page = await service_of(interaction).list_prompts(actor, self.theme, self.page)
         locale = await locale_for(interaction)
-        page = await service_of(interaction).list_prompts(require_guild(interaction), self.theme, self.page)
         await interaction.response.edit_message(**edit_kwargs(render.render_list(page, self.theme, locale)))
 
 
 class ReviewButton(
     Guarded,
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"cercle:prompts:review:(?P<suggestion>\d+):(?P<action>approve|reject)",
+    template=REVIEW_ID.pattern,
 ):
-    """Approve / Reject of ``/prompt review`` (moderators only, re-checked in code)."""
+    """Approve / Reject of ``/prompt review`` (moderators only, checked by the use-case)."""
 
     def __init__(self, suggestion_id: int, action: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=render.review_custom_id(suggestion_id, action), label="…"))
+        super().__init__(
+            discord.ui.Button(custom_id=REVIEW_ID.build(suggestion=suggestion_id, action=action), label="…")
+        )
         self.suggestion_id = suggestion_id
         self.action = action
 
@@ -129,23 +134,23 @@ class ReviewButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ReviewButton:
-        return cls(int(match["suggestion"]), match["action"])
+        fields = REVIEW_ID.read(match)
+        return cls(fields.integer("suggestion"), fields.text("action"))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
-        guild_id = require_guild(interaction)
+        actor = await actor_of(interaction)
         locale = await locale_for(interaction)
         service = service_of(interaction)
         await interaction.response.defer()  # the author's DM may take a moment
         if self.action == "approve":
-            decision = await service.approve(guild_id, interaction.user.id, self.suggestion_id)
+            decision = await service.approve(actor, self.suggestion_id)
         else:
-            decision = await service.reject(guild_id, interaction.user.id, self.suggestion_id)
+            decision = await service.reject(actor, self.suggestion_id)
         notice = render.decision_notice(
             locale, self.suggestion_id, self.action == "approve",
             decision.prompt.id if decision.prompt else None, decision.dm_delivered,
         )
-        pending, total = await service.pending(guild_id)
+        pending, total = await service.pending(actor)
         await interaction.edit_original_response(**edit_kwargs(render.render_review(pending, total, locale, notice)))
 
 
@@ -173,16 +178,16 @@ class PromptsCog(commands.Cog):
     @app_commands.describe(theme=_("The theme of your prompt"))
     @app_commands.choices(theme=THEME_CHOICES)
     async def suggest(self, interaction: discord.Interaction, theme: app_commands.Choice[str]) -> None:
-        guild_id = require_guild(interaction)
+        require_guild(interaction)
         locale = await locale_for(interaction)
 
         async def submit(inner: discord.Interaction, text: str) -> None:
-            suggestion = await service_of(inner).suggest(guild_id, inner.user.id, theme.value, text, str(inner.locale))
+            suggestion = await service_of(inner).suggest(await actor_of(inner), theme.value, text)
             await respond(inner, t(await locale_for(inner), "prompts.ui.suggested", id=suggestion.id))
 
         title = t(locale, "prompts.ui.modal.suggest", theme=theme_label(locale, theme.value))
         await interaction.response.send_modal(
-            PromptTextModal(title, locale, submit, custom_id="cercle:prompts:modal:suggest")
+            PromptTextModal(title, locale, submit, custom_id=MODAL_ID.build(form="suggest"))
         )
 
     # ------------------------------------------------------------------ schedule
@@ -208,9 +213,8 @@ class PromptsCog(commands.Cog):
         themes: app_commands.Range[str, 1, 200] | None = None,
         ping_role: discord.Role | None = None,
     ) -> None:
-        await require_moderator(interaction)
         info = await self.service.set_schedule(
-            require_guild(interaction), interaction.user.id, weekday=weekday.value, time=time,
+            await actor_of(interaction), weekday=weekday.value, time=time,
             channel_id=channel.id if channel else None, themes=themes, ping_role_id=ping_role.id if ping_role else None,
         )
         locale = await locale_for(interaction)
@@ -236,22 +240,19 @@ class PromptsCog(commands.Cog):
 
     @prompt.command(name=_("pause"), description=_("Stop the weekly prompts until resumed"))
     async def pause(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
-        await self.service.pause(require_guild(interaction), interaction.user.id)
+        await self.service.pause(await actor_of(interaction))
         await respond(interaction, t(await locale_for(interaction), "prompts.ui.paused"))
 
     @prompt.command(name=_("resume"), description=_("Restart the weekly prompts from the next date"))
     async def resume(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
-        info = await self.service.resume(require_guild(interaction), interaction.user.id)
+        info = await self.service.resume(await actor_of(interaction))
         locale = await locale_for(interaction)
         await send(interaction, OutMessage(content=t(locale, "prompts.ui.resumed"),
                                            embeds=render.render_next(info, locale).embeds))
 
     @prompt.command(name=_("skip"), description=_("Skip the next weekly prompt (it is kept for later)"))
     async def skip(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
-        skipped = await self.service.skip(require_guild(interaction), interaction.user.id)
+        skipped = await self.service.skip(await actor_of(interaction))
         await respond(interaction, t(await locale_for(interaction), "prompts.ui.skipped", ts=int(skipped.timestamp())))
 
     @prompt.command(name=_("post-now"), description=_("Post a prompt right now (optionally of one theme)"))
@@ -259,19 +260,16 @@ class PromptsCog(commands.Cog):
     @app_commands.describe(theme=_("Theme of the prompt (default: the next in rotation)"))
     @app_commands.choices(theme=THEME_CHOICES)
     async def post_now(self, interaction: discord.Interaction, theme: app_commands.Choice[str] | None = None) -> None:
-        await require_moderator(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.service.post_now(
-            require_guild(interaction), interaction.user.id, theme.value if theme else None
-        )
+        result = await self.service.post_now(actor, theme.value if theme else None)
         locale = await locale_for(interaction)
         await respond(interaction, t(locale, "prompts.ui.posted_now", channel=result.channel_id, id=result.prompt.id,
                                      theme=theme_label(locale, result.prompt.theme)))
 
     @prompt.command(name=_("next"), description=_("The next dates and the prompt that will be posted"))
     async def next_(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
-        info = await self.service.next_info(require_guild(interaction))
+        info = await self.service.next_info(await actor_of(interaction))
         await send(interaction, render.render_next(info, await locale_for(interaction)))
 
     # ------------------------------------------------------------------ bank
@@ -281,19 +279,17 @@ class PromptsCog(commands.Cog):
     @app_commands.describe(theme=_("The theme of the prompt"))
     @app_commands.choices(theme=THEME_CHOICES)
     async def add(self, interaction: discord.Interaction, theme: app_commands.Choice[str]) -> None:
-        await require_moderator(interaction)
-        guild_id = require_guild(interaction)
+        await self.service.begin_add(await actor_of(interaction), theme.value)
         locale = await locale_for(interaction)
 
         async def submit(inner: discord.Interaction, text: str) -> None:
-            await require_moderator(inner)
-            prompt = await service_of(inner).add_prompt(guild_id, inner.user.id, theme.value, text)
+            prompt = await service_of(inner).add_prompt(await actor_of(inner), theme.value, text)
             inner_locale = await locale_for(inner)
             await respond(inner, t(inner_locale, "prompts.ui.added", id=prompt.id,
                                    theme=theme_label(inner_locale, prompt.theme)))
 
         title = t(locale, "prompts.ui.modal.add", theme=theme_label(locale, theme.value))
-        await interaction.response.send_modal(PromptTextModal(title, locale, submit, custom_id="cercle:prompts:modal:add"))
+        await interaction.response.send_modal(PromptTextModal(title, locale, submit, custom_id=MODAL_ID.build(form="add")))
 
     @prompt.command(name=_("list"), description=_("The prompts of the club's bank, 10 per page"))
     @app_commands.rename(theme=_("theme"), page=_("page"))
@@ -305,9 +301,8 @@ class PromptsCog(commands.Cog):
         theme: app_commands.Choice[str] | None = None,
         page: app_commands.Range[int, 1, 1000] = 1,
     ) -> None:
-        await require_moderator(interaction)
         key = theme.value if theme else None
-        result = await self.service.list_prompts(require_guild(interaction), key, page)
+        result = await self.service.list_prompts(await actor_of(interaction), key, page)
         await send(interaction, render.render_list(result, key, await locale_for(interaction)))
 
     @prompt.command(name=_("edit"), description=_("Change a prompt's text or theme (a form opens)"))
@@ -320,30 +315,26 @@ class PromptsCog(commands.Cog):
         number: app_commands.Range[int, 1],
         theme: app_commands.Choice[str] | None = None,
     ) -> None:
-        await require_moderator(interaction)
-        guild_id = require_guild(interaction)
+        current = await self.service.get_prompt(await actor_of(interaction), number)
         locale = await locale_for(interaction)
-        current = await self.service.get_prompt(guild_id, number)
         new_theme = theme.value if theme else None
 
         async def submit(inner: discord.Interaction, text: str) -> None:
-            await require_moderator(inner)
-            prompt = await service_of(inner).edit_prompt(guild_id, inner.user.id, number, text=text, theme=new_theme)
+            prompt = await service_of(inner).edit_prompt(await actor_of(inner), number, text=text, theme=new_theme)
             inner_locale = await locale_for(inner)
             await respond(inner, t(inner_locale, "prompts.ui.edited", id=prompt.id,
                                    theme=theme_label(inner_locale, prompt.theme)))
 
         title = t(locale, "prompts.ui.modal.edit", id=number)
         await interaction.response.send_modal(
-            PromptTextModal(title, locale, submit, default=current.text, custom_id="cercle:prompts:modal:edit")
+            PromptTextModal(title, locale, submit, default=current.text, custom_id=MODAL_ID.build(form="edit"))
         )
 
     @prompt.command(name=_("remove"), description=_("Remove a prompt from the club's bank"))
     @app_commands.rename(number=_("number"))
     @app_commands.describe(number=_("The prompt's number, as in /prompt list"))
     async def remove(self, interaction: discord.Interaction, number: app_commands.Range[int, 1]) -> None:
-        await require_moderator(interaction)
-        prompt = await self.service.remove_prompt(require_guild(interaction), interaction.user.id, number)
+        prompt = await self.service.remove_prompt(await actor_of(interaction), number)
         await respond(interaction, t(await locale_for(interaction), "prompts.ui.removed", id=prompt.id))
 
     @prompt.command(name=_("import"), description=_("Import prompts from a .txt or .csv file (one per line)"))
@@ -359,34 +350,28 @@ class PromptsCog(commands.Cog):
         file: discord.Attachment,
         theme: app_commands.Choice[str] | None = None,
     ) -> None:
-        await require_moderator(interaction)
-        guild_id = require_guild(interaction)
-        if file.size > IMPORT_MAX_BYTES:
-            raise InvalidInput("prompts.error.file_size", field="prompts.file", limit=IMPORT_MAX_BYTES // 1024)
+        actor = await actor_of(interaction)
+        await self.service.begin_import(actor, file.size)
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
-        report = await self.service.import_prompts(
-            guild_id, interaction.user.id, file.filename, data, theme.value if theme else None
-        )
+        report = await self.service.import_prompts(actor, file.filename, data, theme.value if theme else None)
         await send(interaction, render.render_import(report, file.filename, await locale_for(interaction)))
 
     # ------------------------------------------------------------------ review and stats
 
     @prompt.command(name=_("review"), description=_("Review the prompts members suggested"))
     async def review(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
-        pending, total = await self.service.pending(require_guild(interaction))
+        pending, total = await self.service.pending(await actor_of(interaction))
         await send(interaction, render.render_review(pending, total, await locale_for(interaction)))
 
     @prompt.command(name=_("stats"), description=_("Replies and participants per prompt and theme, with a chart"))
     @app_commands.rename(weeks=_("weeks"))
     @app_commands.describe(weeks=_("How many weeks back (default 8)"))
     async def stats(self, interaction: discord.Interaction, weeks: app_commands.Range[int, 1, 52] = 8) -> None:
-        await require_moderator(interaction)
-        guild_id = require_guild(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         locale = await locale_for(interaction)
-        report = await self.service.stats(guild_id, weeks, locale)
+        report = await self.service.stats(actor, weeks)
         await send(interaction, render.render_stats(report, locale))
 
     # ------------------------------------------------------------------ engagement
@@ -401,7 +386,8 @@ class PromptsCog(commands.Cog):
         if known is not None and not isinstance(known, discord.Thread):
             return  # a regular channel: never a prompt thread
         try:
-            await self.service.record_reply(message.guild.id, channel.id, message.author.id, message.id)
+            author = Actor(user_id=message.author.id, guild_id=message.guild.id)
+            await self.service.record_reply(author, channel.id, message.id)
         except Exception:
             log.exception("prompts: could not count a thread reply")
 

@@ -242,7 +242,7 @@ def _closes(text: str | None, start: datetime, club: ClubSettings, now: datetime
     counts from ``start``); raises ``OverflowError`` when it falls outside datetime's range."""
     if text is None:
         return start + DEFAULT_DURATION
-    if is_duration(text):
+    if is_duration(text, club.locale):
         return start + parse_duration(text, field="polls.closes", locale=club.locale, base=start)
     return parse_future_instant(text, field="polls.closes", zone=club.timezone, locale=club.locale, now=now)
 
@@ -257,8 +257,8 @@ def _spec(draft: PollDraft, now: datetime, *, question: str, choices: str, descr
     check_max_choices(draft.max_choices, len(spec_choices))
     opens_at = draft.opens_at if draft.opens_at and draft.opens_at > now else now
     closes_at = draft.closes_at
-    if draft.opens_at is None and draft.closes_text and is_duration(draft.closes_text):
-        closes_at = now + parse_duration(draft.closes_text, field="polls.closes", base=now)
+    if draft.opens_at is None and draft.closes_text and is_duration(draft.closes_text, draft.locale):
+        closes_at = now + parse_duration(draft.closes_text, field="polls.closes", locale=draft.locale, base=now)
     if closes_at <= now:
         raise InvalidInput("error.time_in_past", field="polls.closes")
     check_window(opens_at, closes_at, draft.repeat)

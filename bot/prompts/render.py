@@ -9,36 +9,61 @@ label 80); the database keeps it whole.
 from __future__ import annotations
 
 from bot.clock import to_ts
+from bot.custom_ids import ID, SIGNED, WORD, CustomId, choice
 from bot.i18n import t
 from bot.ports import Button, Embed, EmbedField, File, OutMessage
+from bot.prompts.results import ImportReport, NextInfo, PromptPage, StatsReport
 from bot.prompts.rules import THEMES
-from bot.prompts.service import (
-    THEME_COLORS,
-    ImportReport,
-    NextInfo,
-    PromptPage,
-    StatsReport,
-    theme_label,
-)
-from bot.prompts.store import Suggestion
+from bot.prompts.store import Prompt, Suggestion
 from bot.text import plain, shorten
 
-LIST_ID = "cercle:prompts:list:{theme}:{page}"
-REVIEW_ID = "cercle:prompts:review:{suggestion}:{action}"
+LIST_ID = CustomId("cercle:prompts:list:{theme}:{page}", theme=WORD, page=SIGNED)
+"""◀ / ▶ of ``/prompt list``: the theme key (``all`` for every theme) and the page to show
+(``page - 1`` may be 0 on the first page, where the button is disabled)."""
+REVIEW_ID = CustomId(
+    "cercle:prompts:review:{suggestion}:{action}", suggestion=ID, action=choice("approve", "reject")
+)
+"""Approve / Reject of ``/prompt review``: the suggestion id and the decision."""
+MODAL_ID = CustomId("cercle:prompts:modal:{form}", form=choice("suggest", "add", "edit"))
+"""The text form of ``/prompts suggest``, ``/prompt add`` and ``/prompt edit`` (its state
+lives in the open form, not in the id)."""
+ALL_THEMES = "all"
+"""The ``theme`` of :data:`LIST_ID` when the listing is not limited to one theme."""
 LINE_TEXT = 180
 FIELD_MAX = 1024
 DESCRIPTION_MAX = 4096
 COLOR = 0x5865F2
+THEME_COLORS = {
+    "features": 0x5865F2,
+    "practice": 0x57F287,
+    "pain_points": 0xED4245,
+    "roadmap": 0xFEE75C,
+    "community": 0xEB459E,
+}
 
 
-def list_custom_id(theme: str | None, page: int) -> str:
-    """Persistent ``custom_id`` of a list page button (≤ 100 chars: Discord)."""
-    return LIST_ID.format(theme=theme or "all", page=page)
+def theme_label(locale: str, theme: str) -> str:
+    """The theme's name in ``locale``."""
+    return t(locale, f"prompts.theme.{theme}")
 
 
-def review_custom_id(suggestion_id: int, action: str) -> str:
-    """Persistent ``custom_id`` of an Approve/Reject button (``action``: ``approve``/``reject``)."""
-    return REVIEW_ID.format(suggestion=suggestion_id, action=action)
+def list_theme(value: str) -> str | None:
+    """The theme of a clicked :data:`LIST_ID` (``None``: every theme)."""
+    return value if value in THEMES else None
+
+
+def render_post(locale: str, prompt: Prompt, ping_role_id: int | None) -> OutMessage:
+    """The prompt message: an embed titled with its theme, the text neutralised (it can ping
+    nobody and shows as typed), and the opt-in role ping when configured."""
+    embed = Embed(
+        title=t(locale, "prompts.post.title", theme=theme_label(locale, prompt.theme)),
+        description=plain(prompt.text),
+        footer=t(locale, "prompts.post.footer"),
+        color=THEME_COLORS.get(prompt.theme),
+    )
+    if ping_role_id:
+        return OutMessage(content=f"<@&{ping_role_id}>", embeds=(embed,), ping_role_ids=(ping_role_id,))
+    return OutMessage(embeds=(embed,))
 
 
 def _themes_text(themes: tuple[str, ...], locale: str) -> str:
@@ -111,8 +136,9 @@ def render_list(page: PromptPage, theme: str | None, locale: str) -> OutMessage:
     buttons: tuple[Button, ...] = ()
     if page.pages > 1:
         buttons = (
-            Button(list_custom_id(theme, page.page - 1), t(locale, "prompts.ui.previous"), disabled=page.page <= 1),
-            Button(list_custom_id(theme, page.page + 1), t(locale, "prompts.ui.next_page"),
+            Button(LIST_ID.build(theme=theme or ALL_THEMES, page=page.page - 1), t(locale, "prompts.ui.previous"),
+                   disabled=page.page <= 1),
+            Button(LIST_ID.build(theme=theme or ALL_THEMES, page=page.page + 1), t(locale, "prompts.ui.next_page"),
                    disabled=page.page >= page.pages),
         )
     return OutMessage(embeds=(embed,), components=buttons)
@@ -152,10 +178,10 @@ def render_review(pending: list[Suggestion], total: int, locale: str, notice: st
     )
     buttons: list[Button] = []
     for row, s in enumerate(pending[:5]):
-        buttons.append(Button(review_custom_id(s.id, "approve"), t(locale, "prompts.ui.review.approve", id=s.id),
-                              style="success", row=row))
-        buttons.append(Button(review_custom_id(s.id, "reject"), t(locale, "prompts.ui.review.reject", id=s.id),
-                              style="danger", row=row))
+        buttons.append(Button(REVIEW_ID.build(suggestion=s.id, action="approve"),
+                              t(locale, "prompts.ui.review.approve", id=s.id), style="success", row=row))
+        buttons.append(Button(REVIEW_ID.build(suggestion=s.id, action="reject"),
+                              t(locale, "prompts.ui.review.reject", id=s.id), style="danger", row=row))
     embed = Embed(title=t(locale, "prompts.ui.review.title", count=total), fields=fields, color=COLOR)
     return OutMessage(content=notice, embeds=(embed,), components=tuple(buttons))
 

@@ -12,8 +12,10 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
@@ -37,6 +39,8 @@ MAX_PENDING_PER_MEMBER = 5
 """Design decision: a member may have at most 5 suggestions waiting for review."""
 THREAD_NAME_LIMIT = 100
 """Discord: thread name 1–100 characters."""
+MAX_MISSED_RECORDED = 12
+"""After a long downtime, at most this many weeks past the due one are recorded ``missed``."""
 
 _THEME_ALIASES: dict[str, str] = {}
 for _key, _aliases in {
@@ -172,6 +176,54 @@ def occurrences(
     return found
 
 
+WeeklyStep = Literal["wait", "advance", "missed", "post"]
+"""What the weekly job does with the current occurrence: see :func:`weekly_step`."""
+
+
+def weekly_step(*, due: datetime, attempt: datetime, now: datetime, recorded: str | None) -> WeeklyStep:
+    """The catch-up policy for the occurrence ``due`` retried at ``attempt`` (UTC instants), at
+    ``now``, given the status already recorded for its week (``None`` if none):
+
+    - ``"wait"``: not yet time (re-arm at ``attempt``);
+    - ``"advance"``: the week was already posted, skipped or missed (move to the next occurrence);
+    - ``"missed"``: :data:`CATCH_UP_GRACE` (12 h) or more late (recorded missed, not posted);
+    - ``"post"``: post now (on time, late within the grace, or a retry after a lost channel).
+    """
+    if attempt > now:
+        return "wait"
+    if recorded in ("posted", "skipped", "missed"):
+        return "advance"
+    if now - due >= CATCH_UP_GRACE:
+        return "missed"
+    return "post"
+
+
+def missed_since(weekday: int, hour: int, minute: int, zone: str, due: datetime, now: datetime) -> list[datetime]:
+    """The occurrences after ``due`` that are also past the grace at ``now`` (a downtime of
+    several weeks), at most :data:`MAX_MISSED_RECORDED`, oldest first (UTC)."""
+    later = occurrences(weekday, hour, minute, zone, due, MAX_MISSED_RECORDED)
+    missed: list[datetime] = []
+    for instant in later:
+        if now - instant < CATCH_UP_GRACE:
+            break
+        missed.append(instant)
+    return missed
+
+
+def retry_after_loss(due: datetime, now: datetime) -> datetime | None:
+    """When to retry a week whose channel refused at ``now``: :data:`RETRY_DELAY` later while
+    still inside the grace of ``due``; ``None`` once the week is given up (UTC instants)."""
+    retry = now + RETRY_DELAY
+    return retry if retry - due < CATCH_UP_GRACE else None
+
+
+def page_of(total: int, page: int) -> tuple[int, int]:
+    """``(page, pages)`` for a listing of ``total`` items, :data:`PAGE_SIZE` per page: ``page``
+    (1-based) clamped to the pages that exist (at least one, even when empty)."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    return min(max(1, page), pages), pages
+
+
 def iso_week(instant: datetime, zone: str) -> str:
     """The ISO week of ``instant`` on the zone's calendar, ``YYYY-Www`` (idempotency keys, history)."""
     year, week, _ = instant.astimezone(ZoneInfo(zone)).isocalendar()
@@ -232,7 +284,7 @@ def rotation_rank(guild_id: int, cycle: int, prompt_id: int) -> str:
 
 def pick_next(
     pool: list[Candidate],
-    used: list[int],
+    used: Sequence[int],
     *,
     themes: tuple[str, ...],
     last_theme: str | None,

@@ -90,6 +90,46 @@ class Suggestion:
     prompt_id: int | None
 
 
+@dataclass(frozen=True)
+class ArmedSchedule:
+    """A running schedule as the scheduler's loader sees it: the guild and when its job
+    fires (``attempt_at``, Unix seconds: the retry of a lost channel, else the occurrence)."""
+
+    guild_id: int
+    attempt_at: int
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """Where a guild's rotation stands: the current ``cycle`` (1 before any post), the prompt
+    ids ``used`` in that cycle (oldest first), and the theme of the last scheduled post."""
+
+    cycle: int
+    used: tuple[int, ...]
+    last_theme: str | None
+
+
+@dataclass(frozen=True)
+class ThreadPost:
+    """The post whose answers thread a message was sent in: its id and guild."""
+
+    post_id: int
+    guild_id: int
+
+
+@dataclass(frozen=True)
+class PostedStat:
+    """One posted prompt's engagement: post id, when posted (Unix s), theme, the prompt's text
+    (``""`` if the prompt row is gone), replies counted and distinct participants."""
+
+    post_id: int
+    posted_at: int
+    theme: str
+    text: str
+    replies: int
+    participants: int
+
+
 _PROMPT_COLS = "id, guild_id, theme, text, lang, source, added_by, created_at, removed_at"
 _SCHEDULE_COLS = (
     "guild_id, weekday, local_time, timezone, channel_id, themes, ping_role_id, paused, next_at, attempt_at, "
@@ -136,13 +176,17 @@ async def seed_builtin(
 
 async def add_prompt(
     db: Database, guild_id: int, theme: str, text: str, norm: str, source: str, added_by: int | None, now: int
-) -> int:
-    """Insert a club prompt; returns its id. Raises ``sqlite3.IntegrityError`` on an active duplicate."""
-    return await db.execute(
-        "INSERT INTO prompts (guild_id, theme, text, norm, lang, source, added_by, created_at) "
-        "VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
-        (guild_id, theme, text, norm, source, added_by, now),
-    )
+) -> int | None:
+    """Insert a club prompt; returns its id, or ``None`` when an active prompt of the guild
+    already has this normalised text (the unique index refused it: a concurrent add)."""
+    try:
+        return await db.execute(
+            "INSERT INTO prompts (guild_id, theme, text, norm, lang, source, added_by, created_at) "
+            "VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+            (guild_id, theme, text, norm, source, added_by, now),
+        )
+    except sqlite3.IntegrityError:
+        return None
 
 
 async def get_prompt(db: Database, guild_id: int, prompt_id: int) -> Prompt | None:
@@ -166,12 +210,17 @@ async def active_norms(db: Database, guild_id: int) -> set[str]:
     return {r[0] for r in rows}
 
 
-async def update_prompt(db: Database, prompt_id: int, theme: str, text: str, norm: str, now: int) -> None:
-    """Change a prompt's text and theme. Raises ``sqlite3.IntegrityError`` on an active duplicate."""
-    await db.execute(
-        "UPDATE prompts SET theme = ?, text = ?, norm = ?, updated_at = ? WHERE id = ?",
-        (theme, text, norm, now, prompt_id),
-    )
+async def update_prompt(db: Database, prompt_id: int, theme: str, text: str, norm: str, now: int) -> bool:
+    """Change a prompt's text and theme; ``False`` (nothing changed) when another active prompt
+    of the guild already has this normalised text (the unique index refused it)."""
+    try:
+        await db.execute(
+            "UPDATE prompts SET theme = ?, text = ?, norm = ?, updated_at = ? WHERE id = ?",
+            (theme, text, norm, now, prompt_id),
+        )
+    except sqlite3.IntegrityError:
+        return False
+    return True
 
 
 async def remove_prompt(db: Database, prompt_id: int, now: int) -> None:
@@ -282,13 +331,13 @@ async def set_alert(db: Database, guild_id: int, alert_sent_at: int | None) -> N
     await db.execute("UPDATE prompt_schedules SET alert_sent_at = ? WHERE guild_id = ?", (alert_sent_at, guild_id))
 
 
-async def armed_schedules(db: Database) -> list[tuple[int, int]]:
-    """``(guild_id, attempt_at)`` of every running schedule (the scheduler's loader)."""
+async def armed_schedules(db: Database) -> list[ArmedSchedule]:
+    """Every running schedule (not paused, with a next occurrence): the scheduler's loader."""
     rows = await db.fetchall(
         "SELECT guild_id, COALESCE(attempt_at, next_at) FROM prompt_schedules "
         "WHERE paused = 0 AND next_at IS NOT NULL"
     )
-    return [(r[0], r[1]) for r in rows]
+    return [ArmedSchedule(r[0], r[1]) for r in rows]
 
 
 # --------------------------------------------------------------------------- posts
@@ -351,8 +400,8 @@ async def set_post_thread(db: Database, post_id: int, thread_id: int) -> None:
     await db.execute("UPDATE prompt_posts SET thread_id = ? WHERE id = ?", (thread_id, post_id))
 
 
-async def rotation_state(db: Database, guild_id: int) -> tuple[int, list[int], str | None]:
-    """``(cycle, used prompt ids of that cycle oldest first, theme of the last scheduled post)``."""
+async def rotation_state(db: Database, guild_id: int) -> Rotation:
+    """The guild's rotation: current cycle, prompts used in it, theme of the last scheduled post."""
     cycle = int(
         await db.fetchval(
             "SELECT COALESCE(MAX(cycle), 1) FROM prompt_posts WHERE guild_id = ? AND status = 'posted'", (guild_id,), 1
@@ -368,7 +417,7 @@ async def rotation_state(db: Database, guild_id: int) -> tuple[int, list[int], s
         "ORDER BY posted_at DESC, id DESC LIMIT 1",
         (guild_id,),
     )
-    return cycle, [r[0] for r in rows], last
+    return Rotation(cycle, tuple(r[0] for r in rows), last)
 
 
 async def recent_posts(db: Database, guild_id: int, limit: int, *, statuses: tuple[str, ...] | None = None) -> list[Post]:
@@ -386,10 +435,10 @@ async def recent_posts(db: Database, guild_id: int, limit: int, *, statuses: tup
     return [_post(r) for r in rows]
 
 
-async def post_by_thread(db: Database, thread_id: int) -> tuple[int, int] | None:
-    """``(post_id, guild_id)`` of the prompt whose thread is ``thread_id``, or ``None``."""
+async def post_by_thread(db: Database, thread_id: int) -> ThreadPost | None:
+    """The post whose answers thread is ``thread_id``, or ``None``."""
     row = await db.fetchone("SELECT id, guild_id FROM prompt_posts WHERE thread_id = ?", (thread_id,))
-    return None if row is None else (row[0], row[1])
+    return None if row is None else ThreadPost(row[0], row[1])
 
 
 async def add_reply(
@@ -420,8 +469,8 @@ async def add_reply(
     return True
 
 
-async def stats_rows(db: Database, guild_id: int, since: int) -> list[tuple[int, int, str, str, int, int]]:
-    """Posted prompts since ``since``: ``(post_id, posted_at, theme, prompt text, replies, participants)``, oldest first."""
+async def stats_rows(db: Database, guild_id: int, since: int) -> list[PostedStat]:
+    """Prompts posted since ``since`` (Unix s) with their engagement, oldest first."""
     rows = await db.fetchall(
         "SELECT p.id, p.posted_at, p.theme, COALESCE(q.text, ''), p.replies, "
         "(SELECT COUNT(*) FROM prompt_participants pp WHERE pp.post_id = p.id) "
@@ -429,7 +478,7 @@ async def stats_rows(db: Database, guild_id: int, since: int) -> list[tuple[int,
         "WHERE p.guild_id = ? AND p.status = 'posted' AND p.posted_at >= ? ORDER BY p.posted_at, p.id",
         (guild_id, since),
     )
-    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    return [PostedStat(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
 async def theme_participants(db: Database, guild_id: int, since: int) -> dict[str, int]:
@@ -497,6 +546,11 @@ async def decide_suggestion(
         (status, moderator_id, now, prompt_id, suggestion_id),
     )
     return changed == 1
+
+
+async def link_suggestion(db: Database, suggestion_id: int, prompt_id: int) -> None:
+    """Point an approved suggestion at the bank prompt it became (or already was)."""
+    await db.execute("UPDATE prompt_suggestions SET prompt_id = ? WHERE id = ?", (prompt_id, suggestion_id))
 
 
 # --------------------------------------------------------------------------- claims

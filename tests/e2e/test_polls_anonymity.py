@@ -21,8 +21,10 @@ def results_posts(harness, title: str = "Results"):
 
 
 async def vote_and_close(harness, voters, *, label="2. Search", **options):
-    """An anonymous poll closing in 2 h, ``voters`` clicking ``label``, then the close; returns the poll message."""
-    await create_poll(harness, anonymous=True, closes="2h", **options)
+    """An anonymous poll closing in 2 h, ``voters`` clicking ``label``, then the close; returns the poll message.
+
+    ``in 2 hours``, not ``2h``: in a French club ``2h`` is 02:00 (docs: README, "Typing times")."""
+    await create_poll(harness, anonymous=True, closes="in 2 hours", **options)
     message = posted(harness)[-1]
     for voter in voters:
         await harness.fake.click(voter, message, label=label)

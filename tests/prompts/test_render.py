@@ -8,8 +8,8 @@ import pytest
 
 from bot import i18n
 from bot.prompts import messages, render
+from bot.prompts.results import ImportReport, NextInfo, PostStat, PromptPage, StatsReport, ThemeStat
 from bot.prompts.rules import Rejected
-from bot.prompts.service import ImportReport, NextInfo, PostStat, PromptPage, StatsReport, ThemeStat
 from bot.prompts.store import Post, Prompt, Schedule, Suggestion
 
 WHEN = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
@@ -108,3 +108,17 @@ def test_decision_notice(locale, ok, closed):
     """The moderator learns whether the author was told."""
     assert ok in render.decision_notice(locale, 1, True, 5, True)
     assert closed in render.decision_notice(locale, 1, False, None, False)
+
+
+def test_component_ids_keep_their_posted_format():
+    """Buttons of messages already posted keep working: the ids read back as they were written."""
+    assert render.LIST_ID.build(theme="all", page=0) == "cercle:prompts:list:all:0"
+    fields = render.LIST_ID.parse("cercle:prompts:list:pain_points:-1")
+    assert fields is not None and (fields.text("theme"), fields.integer("page")) == ("pain_points", -1)
+    assert render.list_theme("all") is None and render.list_theme("roadmap") == "roadmap"
+    assert render.REVIEW_ID.build(suggestion=12, action="approve") == "cercle:prompts:review:12:approve"
+    assert render.REVIEW_ID.parse("cercle:prompts:review:12:maybe") is None
+    assert [render.MODAL_ID.build(form=f) for f in ("suggest", "add", "edit")] == [
+        "cercle:prompts:modal:suggest", "cercle:prompts:modal:add", "cercle:prompts:modal:edit"]
+    with pytest.raises(ValueError):
+        render.LIST_ID.build(theme="Pain Points", page=1)
