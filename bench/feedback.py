@@ -32,6 +32,7 @@ from pathlib import Path
 import discord
 import yarl
 
+from bot.actor import Actor
 from bot.clock import SystemClock
 from bot.settings import Settings
 from cercle.app import cercle_intents, create_bot
@@ -129,13 +130,14 @@ async def run_cercle(members: int, rate: float, fast: bool) -> tuple[Run, list[t
             task = asyncio.create_task(bot.start(fake.token))
             await asyncio.wait_for(bot.wait_until_ready(), timeout=60)
             service = bot.services.feedback
-            await bot.ctx.club.update(guild.id, admin.id, feedback_channel_id=channel.id)
+            moderator = Actor(user_id=admin.id, guild_id=guild.id, manage_guild=True)
+            await bot.ctx.club.update(moderator, feedback_channel_id=channel.id)
 
             stop = asyncio.Event()
             watcher = asyncio.create_task(watch_rate(fake, stop))
             began = time.perf_counter()
-            draft = await service.draft_campaign(guild.id, title="Bench campaign", closes="in 7 days", audience_role_id=role.id)
-            result = await service.launch_campaign(draft, admin.id, QUESTIONS)
+            draft = await service.draft_campaign(moderator, title="Bench campaign", closes="in 7 days", audience_role_id=role.id)
+            result = await service.launch_campaign(moderator, draft, QUESTIONS)
             fan_seconds = time.perf_counter() - began
             stop.set()
             peak = await watcher

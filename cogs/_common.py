@@ -72,12 +72,6 @@ async def actor_of(interaction: discord.Interaction) -> Actor:
     )
 
 
-async def require_moderator(interaction: discord.Interaction) -> None:
-    """Transitional: the cogs not yet moved to use-cases check here; removed once every
-    service authorises its own ``Actor``."""
-    await ctx_of(interaction).club.require_moderator(await actor_of(interaction))
-
-
 async def tr(interaction: discord.Interaction, key: str, **params: Any) -> str:
     """``t()`` in the interaction's reply language."""
     return t(await locale_for(interaction), key, **params)

@@ -5,8 +5,10 @@ Anonymity on this path (docs/anonymity.md, "What is stored"): free text is only 
 message left in any channel); a member who writes to the bot by DM gets a button opening
 the same modal pre-filled with their text (kept in memory only, never written, and
 forgotten after 15 minutes). Nothing here logs a member id or what they wrote. Persistent
-buttons are ``DynamicItem``s (``cercle:feedback:...``) whose state is read from the
-database on each click, so they work after a restart.
+buttons are ``DynamicItem``s whose ids are defined once in :mod:`bot.feedback.components`
+(``cercle:feedback:...``) and whose state is read from the database on each click, so they
+work after a restart. Who may do what is the service's use-cases' decision: the cog passes
+the :class:`~bot.actor.Actor` (:func:`cogs._common.actor_of`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.errors import CercleError, InvalidInput, NotFound
-from bot.feedback import render, rules
+from bot.errors import CercleError, Forbidden, InvalidInput, NotFound
+from bot.feedback import components, render, rules
+from bot.feedback.answers import Form
+from bot.feedback.campaigns import CampaignDraft
 from bot.feedback.rules import (
     LABEL_LIMIT,
     MAX_QUESTIONS,
@@ -31,28 +35,18 @@ from bot.feedback.rules import (
     TEXT_LIMIT,
     TITLE_LIMIT,
     Question,
+    StartResult,
 )
-from bot.feedback.service import CampaignDraft, FeedbackService, Form
+from bot.feedback.service import FeedbackService
 from bot.i18n import t
 from bot.ports import OutMessage
 from bot.text import shorten
-from cogs._common import (
-    WEEKDAY_CHOICES,
-    Guarded,
-    ctx_of,
-    locale_for,
-    require_guild,
-    require_moderator,
-    respond,
-    role_ids_of,
-    services_of,
-)
+from cogs._common import WEEKDAY_CHOICES, Guarded, actor_of, ctx_of, locale_for, respond, services_of
 from cogs._ui import response_kwargs, send_kwargs
 
 OFFER_TTL = timedelta(minutes=15)
 FANOUT_WAIT_SECONDS = 600.0
 """How long the /campaign start reply waits for the fan-out (the followup token lives 15 min)."""
-_BACKGROUND: set[asyncio.Task] = set()
 OFFER_CACHE_MAX = 500
 GIVE_PER_WINDOW, GIVE_WINDOW_SECONDS = 10, 600.0
 """Anti-flood: 10 feedback forms per member per 10 minutes (kept in memory only)."""
@@ -61,11 +55,6 @@ GIVE_PER_WINDOW, GIVE_WINDOW_SECONDS = 10, 600.0
 def service_of(interaction: discord.Interaction) -> FeedbackService:
     """The bot's feedback service."""
     return services_of(interaction.client).feedback
-
-
-def _roles_or_none(interaction: discord.Interaction) -> list[int] | None:
-    """The member's roles in the server; ``None`` in DMs (then invitations decide)."""
-    return list(role_ids_of(interaction)) if interaction.guild_id is not None else None
 
 
 def club_guild_for(bot: commands.Bot, user_id: int) -> int:
@@ -142,7 +131,7 @@ class GiveModal(_GuardedModal):
         self, guild_id: int, category: str, locale: str, prefill: str | None = None, rating: str | None = None
     ) -> None:
         super().__init__(title=shorten(t(locale, "feedback.modal.give_title"), MODAL_TITLE_LIMIT), timeout=900,
-                         custom_id=f"cercle:feedback:m:give:{guild_id}")
+                         custom_id=components.GIVE_MODAL.build(guild=guild_id))
         self.guild_id = guild_id
         self.category = category
         self.locale = locale
@@ -161,7 +150,9 @@ class GiveModal(_GuardedModal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         text, rating = self.text.value, self.rating.value
         try:
-            code = await service_of(interaction).give(self.guild_id, text=text, category=self.category, rating=rating)
+            code = await service_of(interaction).give(
+                await actor_of(interaction), self.guild_id, text=text, category=self.category, rating=rating
+            )
         except InvalidInput as exc:
             await _refuse(interaction, exc, lambda: GiveModal(self.guild_id, self.category, self.locale, text, rating))
             return
@@ -172,7 +163,7 @@ async def _send_receipt(interaction: discord.Interaction, code: str, guild_id: i
     """The receipt code and the promise, with the threshold this answer is shown under
     (a campaign's: the club's, or the one in force when it started if higher)."""
     locale = await locale_for(interaction)
-    threshold = await service_of(interaction).promised_threshold(guild_id, snapshot)
+    threshold = await service_of(interaction).promised_threshold(await actor_of(interaction), guild_id, snapshot)
     text = render.receipt(code, locale) + "\n\n" + render.threat_model(locale, threshold)
     await respond(interaction, shorten(text, 2000), ephemeral=True)
 
@@ -185,7 +176,7 @@ class AnswerModal(_GuardedModal):
     ) -> None:
         kind = "replace" if replace else "answer"
         super().__init__(title=shorten(form.campaign.title, MODAL_TITLE_LIMIT), timeout=900,
-                         custom_id=f"cercle:feedback:m:{kind}:{form.campaign.id}")
+                         custom_id=components.ANSWER_MODAL.build(kind=kind, campaign=form.campaign.id))
         self.form = form
         self.locale = locale
         self.campaign_id = form.campaign.id
@@ -208,16 +199,14 @@ class AnswerModal(_GuardedModal):
         service = service_of(interaction)
         values = [i.value for i in self.inputs]
         typed = {i.custom_id: i.value for i in self.inputs}
-        roles = _roles_or_none(interaction)
+        actor = await actor_of(interaction)
         try:
             if self.replace and self.receipt is not None:
                 typed["receipt"] = self.receipt.value
-                await service.replace_answer(
-                    self.campaign_id, interaction.user.id, self.receipt.value, values, role_ids=roles
-                )
+                await service.replace_answer(actor, self.campaign_id, self.receipt.value, values)
                 await respond(interaction, render.receipt("", await locale_for(interaction), replaced=True), ephemeral=True)
                 return
-            code = await service.submit_answer(self.campaign_id, interaction.user.id, values, role_ids=roles)
+            code = await service.submit_answer(actor, self.campaign_id, values)
         except (InvalidInput, NotFound) as exc:
             if isinstance(exc, NotFound) and exc.key != "feedback.error.bad_receipt":
                 raise
@@ -233,7 +222,7 @@ class StartModal(_GuardedModal):
     """Up to four questions of a new campaign; ``0-10:`` at the start makes a rating."""
 
     def __init__(self, draft: CampaignDraft, locale: str, typed: dict[str, str] | None = None) -> None:
-        super().__init__(title=shorten(draft.title, MODAL_TITLE_LIMIT), timeout=900, custom_id="cercle:feedback:m:start")
+        super().__init__(title=shorten(draft.title, MODAL_TITLE_LIMIT), timeout=900, custom_id=components.START_MODAL.build())
         self.draft = draft
         self.locale = locale
         typed = typed or {}
@@ -263,10 +252,14 @@ class StartModal(_GuardedModal):
         await interaction.response.defer(ephemeral=True, thinking=True)
         locale = await locale_for(interaction)
         # The fan-out is paced (10 DMs/s): a big audience outlives the interaction's 15-minute
-        # token, so it runs as a task; the moderator gets the counts if it ends in time.
-        task = asyncio.create_task(service_of(interaction).launch_campaign(self.draft, interaction.user.id, values))
-        _BACKGROUND.add(task)
-        task.add_done_callback(_BACKGROUND.discard)
+        # token, so it runs as a task of ctx.tasks (a shutdown interrupts it; the outbox
+        # resumes the fan-out at the next start); the moderator gets the counts if it ends in time.
+        service, actor = service_of(interaction), await actor_of(interaction)
+
+        async def launch() -> StartResult:
+            return await service.launch_campaign(actor, self.draft, values)
+
+        task = ctx_of(interaction).tasks.spawn(launch(), name="cercle-feedback:launch")
         done, _ = await asyncio.wait({task}, timeout=FANOUT_WAIT_SECONDS)
         if task not in done:
             await respond(interaction, t(locale, "feedback.started_background"), ephemeral=True)
@@ -284,20 +277,20 @@ class StartModal(_GuardedModal):
         await respond(interaction, text, ephemeral=True)
 
 
-class AnswerButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:feedback:answer:(?P<cid>\d+)"):
+class AnswerButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=components.ANSWER.pattern):
     """"Answer anonymously" on a DM invitation or a channel announcement: opens the form."""
 
     def __init__(self, campaign_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"cercle:feedback:answer:{campaign_id}", label="answer"))
+        super().__init__(discord.ui.Button(custom_id=components.ANSWER.build(campaign=campaign_id), label="answer"))
         self.campaign_id = campaign_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> AnswerButton:
-        return cls(int(match["cid"]))
+        return cls(components.ANSWER.read(match).integer("campaign"))
 
     async def run(self, interaction: discord.Interaction) -> None:
         locale = await locale_for(interaction)
-        form = await service_of(interaction).open_form(self.campaign_id, interaction.user.id, role_ids=_roles_or_none(interaction))
+        form = await service_of(interaction).open_form(await actor_of(interaction), self.campaign_id)
         if form.already_answered:
             message = OutMessage(
                 content=t(locale, "feedback.error.already_answered", title=form.campaign.title),
@@ -308,36 +301,35 @@ class AnswerButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=
         await interaction.response.send_modal(AnswerModal(form, locale))
 
 
-class ReplaceButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:feedback:replace:(?P<cid>\d+)"):
+class ReplaceButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=components.REPLACE.pattern):
     """"Replace my answer": the form again, with the receipt code that proves the answer is yours."""
 
     def __init__(self, campaign_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"cercle:feedback:replace:{campaign_id}", label="replace"))
+        super().__init__(discord.ui.Button(custom_id=components.REPLACE.build(campaign=campaign_id), label="replace"))
         self.campaign_id = campaign_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> ReplaceButton:
-        return cls(int(match["cid"]))
+        return cls(components.REPLACE.read(match).integer("campaign"))
 
     async def run(self, interaction: discord.Interaction) -> None:
         locale = await locale_for(interaction)
-        form = await service_of(interaction).open_form(self.campaign_id, interaction.user.id, role_ids=_roles_or_none(interaction))
+        form = await service_of(interaction).open_form(await actor_of(interaction), self.campaign_id)
         await interaction.response.send_modal(AnswerModal(form, locale, replace=True))
 
 
-class GiveButton(
-    Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"cercle:feedback:give:(?P<guild>\d+):(?P<category>[a-z_]+)"
-):
+class GiveButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=components.GIVE.pattern):
     """The DM offer's button: the feedback modal, pre-filled with what the member wrote."""
 
     def __init__(self, guild_id: int, category: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"cercle:feedback:give:{guild_id}:{category}", label="give"))
+        super().__init__(discord.ui.Button(custom_id=components.GIVE.build(guild=guild_id, category=category), label="give"))
         self.guild_id = guild_id
         self.category = category
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]) -> GiveButton:
-        return cls(int(match["guild"]), match["category"])
+        fields = components.GIVE.read(match)
+        return cls(fields.integer("guild"), fields.text("category"))
 
     async def run(self, interaction: discord.Interaction) -> None:
         cog: FeedbackCog | None = interaction.client.get_cog("FeedbackCog")  # type: ignore[attr-defined]
@@ -393,14 +385,14 @@ class FeedbackCog(commands.Cog):
     @app_commands.rename(receipt=_("receipt"))
     @app_commands.describe(receipt=_("The receipt code you got after answering (ABCDE-12345)"))
     async def withdraw(self, interaction: discord.Interaction, receipt: app_commands.Range[str, 1, 30]) -> None:
-        result = await self.service.withdraw(interaction.user.id, receipt)
+        result = await self.service.withdraw(await actor_of(interaction), receipt)
         locale = await locale_for(interaction)
         await respond(interaction, t(locale, "feedback.withdrawn_digested" if result.digested else "feedback.withdrawn"))
 
     @feedback.command(name=_("about"), description=_("How your anonymity is protected, and what is not protected"))
     async def about(self, interaction: discord.Interaction) -> None:
         locale = await locale_for(interaction)
-        threshold = await self.service.promised_threshold(interaction.guild_id)
+        threshold = await self.service.promised_threshold(await actor_of(interaction), interaction.guild_id)
         embed = discord.Embed(
             title=t(locale, "feedback.help.title"),
             description=t(locale, "feedback.help.body") + "\n\n" + render.threat_model(locale, threshold),
@@ -472,10 +464,8 @@ class FeedbackCog(commands.Cog):
         closes: app_commands.Range[str, 1, 100],
         audience: discord.Role | None = None,
     ) -> None:
-        await require_moderator(interaction)
-        guild_id = require_guild(interaction)
         draft = await self.service.draft_campaign(
-            guild_id, title=title, closes=closes, audience_role_id=audience.id if audience else None
+            await actor_of(interaction), title=title, closes=closes, audience_role_id=audience.id if audience else None
         )
         await interaction.response.send_modal(StartModal(draft, await locale_for(interaction)))
 
@@ -483,16 +473,15 @@ class FeedbackCog(commands.Cog):
     @app_commands.rename(campaign=_("campaign"))
     @app_commands.describe(campaign=_("The campaign"))
     async def close(self, interaction: discord.Interaction, campaign: int) -> None:
-        await require_moderator(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        closed = await self.service.close_campaign(require_guild(interaction), campaign, interaction.user.id)
+        closed = await self.service.close_campaign(actor, campaign)
         await respond(interaction, t(await locale_for(interaction), "feedback.closed_done", title=closed.title))
 
     @campaign.command(name=_("list"), description=_("List the campaigns"))
     async def list_campaigns(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
         locale = await locale_for(interaction)
-        found = await self.service.list_campaigns(require_guild(interaction))
+        found = await self.service.list_campaigns(await actor_of(interaction))
         lines = [render.campaign_line(s.campaign, s.answers, locale) for s in found]
         embed = discord.Embed(
             title=t(locale, "feedback.list.title"),
@@ -504,17 +493,16 @@ class FeedbackCog(commands.Cog):
     @app_commands.rename(campaign=_("campaign"))
     @app_commands.describe(campaign=_("The campaign (leave empty for spontaneous feedback)"))
     async def report(self, interaction: discord.Interaction, campaign: int | None = None) -> None:
-        await require_moderator(interaction)
-        locale = await locale_for(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        message = await self.service.report_message(require_guild(interaction), campaign, locale)
+        message = await self.service.report_message(actor, campaign)
         await respond(interaction, ephemeral=True, **response_kwargs(message))
 
     @campaign.command(name=_("digest"), description=_("Post the new anonymous feedback as one batch in the feedback channel"))
     async def digest(self, interaction: discord.Interaction) -> None:
-        await require_moderator(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.service.digest(require_guild(interaction), actor_id=interaction.user.id)
+        result = await self.service.digest(actor)
         locale = await locale_for(interaction)
         if result.posted:
             text = t(locale, "feedback.digest.posted", count=result.posted)
@@ -535,10 +523,8 @@ class FeedbackCog(commands.Cog):
         weekday: app_commands.Choice[int] | None = None,
         hour: app_commands.Range[int, 0, 23] | None = None,
     ) -> None:
-        await require_moderator(interaction)
         schedule, nxt = await self.service.set_digest_schedule(
-            require_guild(interaction), interaction.user.id, enabled=enabled,
-            weekday=weekday.value if weekday else None, hour=hour,
+            await actor_of(interaction), enabled=enabled, weekday=weekday.value if weekday else None, hour=hour
         )
         locale = await locale_for(interaction)
         if schedule.enabled and nxt is not None:
@@ -552,19 +538,18 @@ class FeedbackCog(commands.Cog):
     @app_commands.rename(campaign=_("campaign"))
     @app_commands.describe(campaign=_("The campaign (leave empty for spontaneous feedback)"))
     async def export(self, interaction: discord.Interaction, campaign: int | None = None) -> None:
-        await require_moderator(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        file = await self.service.export_csv(require_guild(interaction), campaign, interaction.user.id)
+        file = await self.service.export_csv(actor, campaign)
         await respond(interaction, ephemeral=True, **response_kwargs(OutMessage(files=(file,))))
 
     @campaign.command(name=_("painpoints"), description=_("Pain points and feedback by category over time"))
     @app_commands.rename(weeks=_("weeks"))
     @app_commands.describe(weeks=_("How many weeks back (1-52)"))
     async def painpoints(self, interaction: discord.Interaction, weeks: app_commands.Range[int, 1, 52] = 12) -> None:
-        await require_moderator(interaction)
-        locale = await locale_for(interaction)
+        actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        message = await self.service.pain_points_message(require_guild(interaction), locale, weeks)
+        message = await self.service.pain_points_message(actor, weeks)
         await respond(interaction, ephemeral=True, **response_kwargs(message))
 
     @close.autocomplete("campaign")
@@ -573,7 +558,10 @@ class FeedbackCog(commands.Cog):
     async def _campaign_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
-        found = await self.service.campaign_choices(interaction.guild_id, current)
+        try:
+            found = await self.service.campaign_choices(await actor_of(interaction), current)
+        except Forbidden:  # a member the server let see /campaign: no titles
+            return []
         return [app_commands.Choice(name=label, value=cid) for label, cid in found]
 
 

@@ -11,19 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.anonymity import MIN_THRESHOLD
-from bot.feedback import rules
+from bot.feedback import components, rules
 from bot.feedback.rules import CampaignReport, ContinuousReport, PainPoints, Question, SpontaneousItem
 from bot.feedback.store import Campaign
 from bot.i18n import t
 from bot.ports import Button, Embed, EmbedField, File, OutMessage
 from bot.text import plain, plain_label, shorten
 
-ANSWER_ID = "cercle:feedback:answer:{campaign_id}"
-"""Persistent button opening a campaign's form (DM invitation and channel announcement)."""
-REPLACE_ID = "cercle:feedback:replace:{campaign_id}"
-"""Persistent button opening the receipt-based replacement form."""
-GIVE_ID = "cercle:feedback:give:{guild_id}:{category}"
-"""Persistent button (DM offer) opening the spontaneous feedback modal."""
 COLOR = 0x5B8DEF
 TEXTS_BUDGET = 3500
 """Characters of free text shown inside a report's embeds; the rest goes in the .txt file."""
@@ -46,17 +40,17 @@ def choice_label(campaign: Campaign) -> str:
 
 def answer_button(campaign_id: int, locale: str) -> Button:
     """The "Answer anonymously" button of a campaign."""
-    return Button(ANSWER_ID.format(campaign_id=campaign_id), t(locale, "feedback.button.answer"), style="primary")
+    return Button(components.ANSWER.build(campaign=campaign_id), t(locale, "feedback.button.answer"), style="primary")
 
 
 def replace_button(campaign_id: int, locale: str) -> Button:
     """The "Replace my answer" button (asks for the receipt code)."""
-    return Button(REPLACE_ID.format(campaign_id=campaign_id), t(locale, "feedback.button.replace"), style="secondary")
+    return Button(components.REPLACE.build(campaign=campaign_id), t(locale, "feedback.button.replace"), style="secondary")
 
 
 def give_button(guild_id: int, locale: str, category: str = "other") -> Button:
     """The DM offer's button opening the feedback modal."""
-    return Button(GIVE_ID.format(guild_id=guild_id, category=category), t(locale, "feedback.button.give"), style="primary")
+    return Button(components.GIVE.build(guild=guild_id, category=category), t(locale, "feedback.button.give"), style="primary")
 
 
 def _questions_list(questions: Sequence[Question], locale: str) -> str:

@@ -385,6 +385,15 @@ class DigestPlan:
         return meets_threshold(self.pending, self.threshold)
 
 
+def digest_plan(club_threshold: int, snapshots: Sequence[int | None]) -> DigestPlan:
+    """Whether the pending spontaneous feedback may go out as one digest: one entry of
+    ``snapshots`` per pending answer (the threshold it was given under, ``None``: unknown);
+    the threshold applied is the club's ``club_threshold`` raised to the highest snapshot
+    (:func:`effective_threshold`), and :attr:`DigestPlan.ready` floors it at 3
+    (:func:`bot.anonymity.meets_threshold`)."""
+    return DigestPlan(len(snapshots), effective_threshold(club_threshold, snapshots))
+
+
 def chunk_entries(entries: Sequence[str], budget: int = EMBED_TOTAL_LIMIT - 500, per_message: int = 20) -> list[list[str]]:
     """Split rendered entries into groups that fit one message's embeds (6000 total, 25 fields).
 

@@ -11,9 +11,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.anonymity import meets_threshold
 from bot.db import Connection, Database, Row
-from bot.feedback.rules import AnswerValue, DigestSchedule, Question, SpontaneousItem, effective_threshold
+from bot.feedback.rules import AnswerValue, DigestSchedule, Question, SpontaneousItem
 
 
 @dataclass(frozen=True)
@@ -162,6 +161,33 @@ async def has_invite(db: Database, key: str) -> bool:
     return await db.fetchval("SELECT 1 FROM feedback_invites WHERE key = ?", (key,)) is not None
 
 
+async def invite_exists(conn: Connection, key: str) -> bool:
+    """Inside the caller's transaction: whether an invitation key exists (the group commit's check)."""
+    cursor = await conn.execute("SELECT 1 FROM feedback_invites WHERE key = ?", (key,))
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row is not None
+
+
+async def open_campaign_ids(conn: Connection, campaign_ids: Sequence[int]) -> set[int]:
+    """Inside the caller's transaction: which of ``campaign_ids`` are still open."""
+    if not campaign_ids:
+        return set()
+    cursor = await conn.execute(
+        f"SELECT id FROM feedback_campaigns WHERE status = 'open' AND id IN ({','.join('?' * len(campaign_ids))})",
+        list(campaign_ids),
+    )
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return {int(row[0]) for row in rows}
+
+
+async def claim_taken(db: Database, key: str) -> bool:
+    """Whether the scheduler's idempotency ``key`` was ever claimed (table ``claims`` of
+    :meth:`bot.scheduler.Scheduler.claim`, done or not): the weekly digest's catch-up reads it."""
+    return await db.fetchval("SELECT 1 FROM claims WHERE key = ?", (key,)) is not None
+
+
 async def has_dedupe(db: Database, key: str) -> bool:
     """Whether a dedupe key exists (the member already answered that scope)."""
     return await db.fetchval("SELECT 1 FROM feedback_dedupe WHERE key = ?", (key,)) is not None
@@ -279,8 +305,16 @@ async def campaign_answers(db: Database, campaign_id: int) -> list[tuple[AnswerV
     return answers
 
 
-async def campaign_answer_weeks(db: Database, campaign_id: int) -> list[tuple[str, tuple[AnswerValue, ...]]]:
-    """``(week, values)`` per answer of a campaign (for exports), in random-id order."""
+@dataclass(frozen=True)
+class WeekAnswer:
+    """One campaign answer as exported: its ISO ``week`` and its ``values`` by position."""
+
+    week: str
+    values: tuple[AnswerValue, ...]
+
+
+async def campaign_answer_weeks(db: Database, campaign_id: int) -> list[WeekAnswer]:
+    """Every answer of a campaign with its week (for exports), in random-id order."""
     rows = await db.fetchall(
         "SELECT a.id, a.week, v.position, v.rating, v.body FROM feedback_answers a "
         "LEFT JOIN feedback_values v ON v.answer_id = a.id WHERE a.campaign_id = ? ORDER BY a.id, v.position",
@@ -291,7 +325,7 @@ async def campaign_answer_weeks(db: Database, campaign_id: int) -> list[tuple[st
         entry = grouped.setdefault(row[0], (row[1], []))
         if row[2] is not None:
             entry[1].append(AnswerValue(row[2], row[3], row[4]))
-    return [(week, tuple(values)) for week, values in grouped.values()]
+    return [WeekAnswer(week, tuple(values)) for week, values in grouped.values()]
 
 
 async def count_answers(db: Database, campaign_id: int) -> int:
@@ -333,51 +367,48 @@ async def count_pending(db: Database, guild_id: int) -> int:
 
 
 @dataclass(frozen=True)
-class Batch:
-    """What :func:`take_pending` did: ``digest_id`` (``None`` when nothing was taken),
-    ``pending`` feedbacks waiting when it looked, the ``threshold`` it applied (the highest of the
-    club's and of each pending answer's snapshot), and the ``items`` taken."""
+class PendingFeedback:
+    """A spontaneous feedback waiting for a digest: its random answer ``id`` and the ``item``."""
 
-    digest_id: int | None
-    pending: int
-    threshold: int
-    items: list[SpontaneousItem]
+    id: str
+    item: SpontaneousItem
 
 
-async def take_pending(db: Database, guild_id: int, posted_at: int, threshold: int) -> Batch:
-    """In one transaction: count the pending spontaneous feedback and, only when at least
-    ``threshold`` (floored at 3, raised to the highest threshold a pending answer was given
-    under) wait, create a digest row and attach every one of them to it.
+async def pending_feedback(conn: Connection, guild_id: int) -> list[PendingFeedback]:
+    """Inside the caller's transaction: every spontaneous feedback of ``guild_id`` not yet in
+    a digest, in random-id order (no insertion order)."""
+    cursor = await conn.execute(
+        "SELECT category, rating, body, week, id, threshold FROM feedback_answers "
+        "WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL ORDER BY id",
+        (guild_id,),
+    )
+    rows = list(await cursor.fetchall())
+    await cursor.close()
+    return [PendingFeedback(r[4], SpontaneousItem(r[0], r[1], r[2], r[3], r[5])) for r in rows]
 
-    Checking and taking in one transaction means a withdraw racing the digest can never make
-    it post fewer than *k* texts (docs/anonymity.md, "The anonymity threshold"): the withdraw runs wholly before (then the
-    count sees it) or after (then the answer is already in the batch).
+
+async def attach_digest(conn: Connection, guild_id: int, posted_at: int, answer_ids: Sequence[str]) -> int:
+    """Inside the caller's transaction: create a digest row (``posted_at`` Unix seconds) and
+    attach the answers ``answer_ids`` to it; returns the digest's id.
+
+    The caller decides in the same transaction that the batch may go out
+    (:func:`bot.feedback.rules.digest_plan`), so a withdraw racing the digest can never make
+    it post fewer than *k* texts (docs/anonymity.md, "The anonymity threshold"): the withdraw
+    runs wholly before (then the batch does not hold it) or after (then the answer is already
+    in the batch).
     """
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "SELECT category, rating, body, week, id, threshold FROM feedback_answers "
-            "WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL ORDER BY id",
-            (guild_id,),
-        )
-        rows = list(await cursor.fetchall())
-        await cursor.close()
-        threshold = effective_threshold(threshold, (r[5] for r in rows))
-        if not meets_threshold(len(rows), threshold):
-            return Batch(None, len(rows), threshold, [])
-        cursor = await conn.execute(
-            "INSERT INTO feedback_digests (guild_id, posted_at, count) VALUES (?, ?, ?)",
-            (guild_id, posted_at, len(rows)),
-        )
-        digest_id = int(cursor.lastrowid or 0)
-        await cursor.close()
-        await conn.executemany(
-            "UPDATE feedback_answers SET digest_id = ? WHERE id = ?", [(digest_id, r[4]) for r in rows]
-        )
-    return Batch(digest_id, len(rows), threshold, [SpontaneousItem(r[0], r[1], r[2], r[3], r[5]) for r in rows])
+    cursor = await conn.execute(
+        "INSERT INTO feedback_digests (guild_id, posted_at, count) VALUES (?, ?, ?)",
+        (guild_id, posted_at, len(answer_ids)),
+    )
+    digest_id = int(cursor.lastrowid or 0)
+    await cursor.close()
+    await conn.executemany("UPDATE feedback_answers SET digest_id = ? WHERE id = ?", [(digest_id, a) for a in answer_ids])
+    return digest_id
 
 
 async def release_digest(db: Database, digest_id: int) -> None:
-    """Undo :func:`take_pending` when nothing could be posted (the feedback stays pending)."""
+    """Undo :func:`attach_digest` when nothing could be posted (the feedback stays pending)."""
     async with db.transaction() as conn:
         await conn.execute("UPDATE feedback_answers SET digest_id = NULL WHERE digest_id = ?", (digest_id,))
         await conn.execute("DELETE FROM feedback_digests WHERE id = ?", (digest_id,))

@@ -7,7 +7,7 @@ root (:func:`bot.services.build_services`) fills with the feedback service.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -25,18 +25,20 @@ SURVEY_DAYS = 7
 class Surveys(Protocol):
     """What meetings need from the feedback feature: start a survey for explicit members."""
 
-    async def start_survey(
+    def start_survey(
         self,
         actor: Actor,
+        /,
         title: str,
         questions: Sequence[str],
         recipient_ids: Sequence[int],
         closes_at: datetime,
         source: str | None = None,
-    ) -> object:
+    ) -> Awaitable[object]:
         """Start an anonymous survey in ``actor``'s guild closing at ``closes_at`` (UTC) and
         DM its form to ``recipient_ids``; ``source`` tags it (one survey per source). A
-        ``"system"`` use-case: ``actor`` is :meth:`Actor.scheduler` of the guild."""
+        ``"system"`` use-case: ``actor`` is :meth:`Actor.scheduler` of the guild (passed
+        by position, as :func:`bot.actor.use_case` wraps it)."""
         ...
 
 

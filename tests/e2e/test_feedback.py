@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.actor import Actor
 from tests.fakediscord import CommandNotAvailable
 
 RECEIPT = re.compile(r"\b([A-Z2-9]{5}-[A-Z2-9]{5})\b")
@@ -326,7 +327,7 @@ async def test_survey_api_for_meetings(harness):
     await harness.configure_defaults()
     service = harness.bot.services.feedback
     result = await service.start_survey(
-        c.guild.id, "After the meeting", ["0-10: Useful?", "What next?"], [c.alice.id, c.carol.id],
+        Actor.scheduler(c.guild.id), "After the meeting", ["0-10: Useful?", "What next?"], [c.alice.id, c.carol.id],
         harness.clock.now() + timedelta(days=3), source="meeting:1",
     )
     assert (result.sent, result.failed) == (1, 1)

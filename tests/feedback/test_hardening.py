@@ -14,7 +14,7 @@ from bot.db import SqliteDatabase
 from bot.errors import NotFound
 from bot.feedback import store
 from bot.migrate import discover, migrate
-from tests.actors import moderator
+from tests.actors import member, moderator
 from tests.feedback.conftest import GUILD, MOD
 
 
@@ -23,11 +23,11 @@ async def test_digest_never_takes_fewer_than_k_whatever_the_interleaving(svc, ct
     for n in range(60):
         guild = GUILD + 1 + n
         await ctx.club.update(moderator(guild, MOD), feedback_channel_id=9000 + n)
-        codes = [await svc.give(guild, text=f"g{n} item {i}") for i in range(5)]
+        codes = [await svc.give(member(guild, 50), guild, text=f"g{n} item {i}") for i in range(5)]
         await ctx.club.get(guild)
         # n < 30: the withdraw starts 30 - n loop turns before the digest; n ≥ 30: n - 30 after.
         first, second = (svc.withdraw, svc.digest) if n < 30 else (svc.digest, svc.withdraw)
-        args = {svc.withdraw: (42, codes[0]), svc.digest: (guild,)}
+        args = {svc.withdraw: (member(None, 42), codes[0]), svc.digest: (moderator(guild, MOD),)}
         tasks = {first: asyncio.create_task(first(*args[first]))}
         for _ in range(abs(30 - n)):
             await asyncio.sleep(0)
@@ -38,24 +38,26 @@ async def test_digest_never_takes_fewer_than_k_whatever_the_interleaving(svc, ct
         assert sum(f"g{n} item {i}" in posted for i in range(5)) in (0, 5), n
 
 
-async def test_take_pending_below_threshold_takes_nothing(svc, ctx):
-    """take_pending with fewer than k pending creates no digest and marks nothing."""
+async def test_digest_below_threshold_takes_nothing(svc, ctx, port):
+    """A digest with fewer than k pending posts nothing, creates no digest and marks nothing."""
     for i in range(4):
-        await svc.give(GUILD, text=f"t{i}")
-    batch = await store.take_pending(ctx.db, GUILD, 0, 5)
-    assert batch.digest_id is None and batch.pending == 4 and batch.items == []
+        await svc.give(member(GUILD, 50), GUILD, text=f"t{i}")
+    result = await svc.digest(moderator(GUILD, MOD))
+    assert (result.posted, result.pending, result.threshold) == (0, 4, 5) and not port.of("send_message")
     assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_digests") == 0
+    assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE digest_id IS NOT NULL") == 0
     assert await store.count_pending(ctx.db, GUILD) == 4
 
 
 async def test_double_withdraw_at_once_deletes_once(svc, ctx):
     """Two withdrawals of the same receipt at once: one deletes, the other is told the code matches nothing."""
-    code = await svc.give(GUILD, text="hello")
-    results = await asyncio.gather(svc.withdraw(7, code), svc.withdraw(7, code), return_exceptions=True)
+    code = await svc.give(member(GUILD, 50), GUILD, text="hello")
+    someone = member(None, 7)
+    results = await asyncio.gather(svc.withdraw(someone, code), svc.withdraw(someone, code), return_exceptions=True)
     assert sum(isinstance(r, NotFound) for r in results) == 1, results
     assert sum(not isinstance(r, BaseException) for r in results) == 1, results
     with pytest.raises(NotFound):
-        await svc.withdraw(7, code)
+        await svc.withdraw(someone, code)
 
 
 async def test_migration_snapshots_existing_campaigns_and_feedback(tmp_path):

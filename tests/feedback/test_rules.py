@@ -190,3 +190,12 @@ def test_spontaneous_items_given_under_a_higher_threshold_stay_hidden():
     later = SpontaneousItem("other", None, "x", "2026-W49", 3)
     assert not rules.continuous_report(items[:3] + [later], 3).visible
     assert rules.continuous_report(items + [later], 3).visible
+
+
+def test_digest_plan_applies_the_highest_snapshot():
+    """A digest waits for k answers, k being the club's raised by any pending answer's own; floored at 3."""
+    assert rules.digest_plan(5, [None] * 5).ready
+    assert not rules.digest_plan(5, [None] * 4).ready
+    plan = rules.digest_plan(3, [3, 3, 7, 3, 3])
+    assert (plan.pending, plan.threshold, plan.ready) == (5, 7, False)
+    assert not rules.digest_plan(1, [None, None]).ready and rules.digest_plan(1, [None] * 3).ready

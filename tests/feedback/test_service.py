@@ -9,23 +9,38 @@ from datetime import timedelta
 
 import pytest
 
+from bot.actor import Actor
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.feedback import store
 from bot.feedback.service import CLOSE_KIND, DIGEST_KIND, FeedbackService
-from tests.actors import moderator
+from tests.actors import member, moderator
 from tests.feedback.conftest import CHANNEL, GUILD, MOD, ROLE
+
+MODERATOR = moderator(GUILD, MOD)
+SURVEYS = Actor.scheduler(GUILD)
+
+
+def dm(user_id: int) -> Actor:
+    """A member acting from a DM (no guild, no roles)."""
+    return member(None, user_id)
+
+
+def in_server(user_id: int) -> Actor:
+    """A member acting in the server, without roles."""
+    return member(GUILD, user_id)
+
 
 QUESTIONS = ["0-10: How likely are you to recommend the software to a peer?", "What hurts most?"]
 
 
 async def _campaign(svc, port, members=(11, 12, 13, 14, 15, 16), role=ROLE, closes="in 7 days"):
     port.members[(GUILD, role)] = list(members)
-    return await svc.start_campaign(GUILD, MOD, title="Q4 survey", closes=closes, questions=QUESTIONS, audience_role_id=role)
+    return await svc.start_campaign(MODERATOR, title="Q4 survey", closes=closes, questions=QUESTIONS, audience_role_id=role)
 
 
 async def test_give_stores_no_identity_and_returns_receipt(svc, ctx):
     """Spontaneous feedback returns a receipt; the row has a random id, a week, and the receipt hash only."""
-    code = await svc.give(GUILD, text="Exports are slow", category="pain_point", rating="3")
+    code = await svc.give(in_server(50), GUILD, text="Exports are slow", category="pain_point", rating="3")
     assert len(code) == 11 and code[5] == "-"
     row = await ctx.db.fetchone("SELECT * FROM feedback_answers")
     assert dict(row)["week"] == "2026-W49" and len(dict(row)["id"]) == 32
@@ -35,25 +50,25 @@ async def test_give_stores_no_identity_and_returns_receipt(svc, ctx):
 async def test_give_validates_fields(svc):
     """Empty text, bad category and bad rating are refused naming the field."""
     with pytest.raises(InvalidInput) as err:
-        await svc.give(GUILD, text="  ")
+        await svc.give(in_server(50), GUILD, text="  ")
     assert err.value.params["field"] == "feedback_text"
     with pytest.raises(InvalidInput):
-        await svc.give(GUILD, text="x", category="nope")
+        await svc.give(in_server(50), GUILD, text="x", category="nope")
     with pytest.raises(InvalidInput) as err:
-        await svc.give(GUILD, text="x", rating="12")
+        await svc.give(in_server(50), GUILD, text="x", rating="12")
     assert err.value.params["field"] == "feedback_rating"
 
 
 async def test_withdraw_by_receipt(svc, ctx):
     """A receipt deletes its answer once; a wrong or reused code is refused."""
-    code = await svc.give(GUILD, text="hello", category="praise")
-    result = await svc.withdraw(99, code.lower())
+    code = await svc.give(in_server(50), GUILD, text="hello", category="praise")
+    result = await svc.withdraw(dm(99), code.lower())
     assert result.category == "praise" and not result.digested
     assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers") == 0
     with pytest.raises(NotFound):
-        await svc.withdraw(99, code)
+        await svc.withdraw(dm(99), code)
     with pytest.raises(InvalidInput):
-        await svc.withdraw(99, " ")
+        await svc.withdraw(dm(99), " ")
 
 
 async def test_start_campaign_fans_out_and_counts_closed_dms(svc, ctx, port):
@@ -92,13 +107,13 @@ async def test_fan_out_is_paced(ctx, port):
 async def test_start_campaign_validation(svc, port):
     """Bad title, past close time and too-long question name their field."""
     with pytest.raises(InvalidInput) as err:
-        await svc.start_campaign(GUILD, MOD, title="x" * 101, closes="in 2 days", questions=["a"])
+        await svc.start_campaign(MODERATOR, title="x" * 101, closes="in 2 days", questions=["a"])
     assert err.value.params["field"] == "feedback_title"
     with pytest.raises(InvalidInput) as err:
-        await svc.start_campaign(GUILD, MOD, title="t", closes="yesterday", questions=["a"])
+        await svc.start_campaign(MODERATOR, title="t", closes="yesterday", questions=["a"])
     assert err.value.params["field"] == "feedback_closes"
     with pytest.raises(InvalidInput) as err:
-        await svc.start_campaign(GUILD, MOD, title="t", closes="gibberish words", questions=["a"])
+        await svc.start_campaign(MODERATOR, title="t", closes="gibberish words", questions=["a"])
     assert err.value.key == "error.bad_time"
 
 
@@ -106,52 +121,52 @@ async def test_one_answer_per_member_and_replace_with_receipt(svc, ctx, port):
     """A second answer is refused; the receipt replaces the first; a wrong receipt is refused."""
     started = await _campaign(svc, port)
     cid = started.campaign_id
-    form = await svc.open_form(cid, 11)
+    form = await svc.open_form(dm(11), cid)
     assert not form.already_answered and [q.kind for q in form.questions] == ["rating", "text"]
-    code = await svc.submit_answer(cid, 11, ["9", "slow exports"])
-    assert (await svc.open_form(cid, 11)).already_answered
+    code = await svc.submit_answer(dm(11), cid, ["9", "slow exports"])
+    assert (await svc.open_form(dm(11), cid)).already_answered
     with pytest.raises(Conflict) as err:
-        await svc.submit_answer(cid, 11, ["3", "again"])
+        await svc.submit_answer(dm(11), cid, ["3", "again"])
     assert err.value.key == "feedback.error.already_answered"
-    await svc.replace_answer(cid, 11, code, ["10", "fast now"])
+    await svc.replace_answer(dm(11), cid, code, ["10", "fast now"])
     values = await store.campaign_answers(ctx.db, cid)
     assert len(values) == 1 and values[0][0].rating == 10 and values[0][1].body == "fast now"
     with pytest.raises(NotFound):
-        await svc.replace_answer(cid, 11, "AAAAA-22222", ["1", "x"])
+        await svc.replace_answer(dm(11), cid, "AAAAA-22222", ["1", "x"])
 
 
 async def test_withdraw_frees_slot_while_open(svc, port):
     """After withdrawing, the member may answer the open campaign again."""
     cid = (await _campaign(svc, port)).campaign_id
-    code = await svc.submit_answer(cid, 11, ["5", ""])
-    withdrawn = await svc.withdraw(11, code)
+    code = await svc.submit_answer(dm(11), cid, ["5", ""])
+    withdrawn = await svc.withdraw(dm(11), code)
     assert withdrawn.campaign_title == "Q4 survey"
-    assert not (await svc.open_form(cid, 11)).already_answered
-    await svc.submit_answer(cid, 11, ["6", ""])
+    assert not (await svc.open_form(dm(11), cid)).already_answered
+    await svc.submit_answer(dm(11), cid, ["6", ""])
 
 
 async def test_role_campaign_eligibility(svc, port):
     """Outside the audience role a member is refused; in the server the role counts, in DMs the invitation."""
     cid = (await _campaign(svc, port, members=(11, 12))).campaign_id
-    await svc.open_form(cid, 11)  # invited (DM)
-    await svc.open_form(cid, 99, role_ids=[ROLE])  # joined the role later, clicks in the server
+    await svc.open_form(dm(11), cid)  # invited (DM)
+    await svc.open_form(member(GUILD, 99, role_ids=(ROLE,)), cid)  # joined the role later, clicks in the server
     with pytest.raises(Forbidden):
-        await svc.open_form(cid, 99, role_ids=[1234])
+        await svc.open_form(member(GUILD, 99, role_ids=(1234,)), cid)
     with pytest.raises(Forbidden):
-        await svc.open_form(cid, 99)
+        await svc.open_form(dm(99), cid)
 
 
 async def test_everyone_campaign_open_to_all(svc, port):
     """A campaign for everyone accepts any member of the server."""
     port.members[(GUILD, None)] = [11, 12]
-    result = await svc.start_campaign(GUILD, MOD, title="All", closes="in 3 days", questions=["Anything?"])
-    await svc.submit_answer(result.campaign_id, 4242, ["sure"])
+    result = await svc.start_campaign(MODERATOR, title="All", closes="in 3 days", questions=["Anything?"])
+    await svc.submit_answer(dm(4242), result.campaign_id, ["sure"])
 
 
 async def test_close_by_clock_and_refuse_late_answers(svc, ctx, port, clock):
     """Moving the clock past `closes` closes the campaign once, edits the announcement and posts a note."""
     cid = (await _campaign(svc, port, closes="in 2 days")).campaign_id
-    await svc.submit_answer(cid, 11, ["7", "ok"])
+    await svc.submit_answer(dm(11), cid, ["7", "ok"])
     await clock.advance(days=2, seconds=1)
     campaign = await store.get_campaign(ctx.db, cid)
     assert campaign.status == "closed"
@@ -160,7 +175,7 @@ async def test_close_by_clock_and_refuse_late_answers(svc, ctx, port, clock):
     notes = [c for c in port.of("send_message") if c.message.content and "closed" in c.message.content]
     assert len(notes) == 1 and "1 answer" in notes[0].message.content
     with pytest.raises(Conflict):
-        await svc.submit_answer(cid, 12, ["1", ""])
+        await svc.submit_answer(dm(12), cid, ["1", ""])
     await clock.advance(days=1)
     assert len([c for c in port.of("send_message") if c.message.content]) == 1
 
@@ -187,29 +202,29 @@ async def test_close_after_restart(ctx, port, clock, settings, db):
 async def test_manual_close_and_list(svc, port):
     """A moderator closes a campaign; closing twice is a conflict; the list shows counts."""
     cid = (await _campaign(svc, port)).campaign_id
-    await svc.submit_answer(cid, 11, ["8", ""])
-    await svc.close_campaign(GUILD, cid, MOD)
+    await svc.submit_answer(dm(11), cid, ["8", ""])
+    await svc.close_campaign(MODERATOR, cid)
     with pytest.raises(Conflict):
-        await svc.close_campaign(GUILD, cid, MOD)
+        await svc.close_campaign(MODERATOR, cid)
     with pytest.raises(NotFound):
-        await svc.close_campaign(GUILD + 1, cid, MOD)
-    listed = await svc.list_campaigns(GUILD)
+        await svc.close_campaign(moderator(GUILD + 1, MOD), cid)
+    listed = await svc.list_campaigns(MODERATOR)
     assert listed[0].campaign.id == cid and listed[0].answers == 1 and listed[0].campaign.status == "closed"
 
 
 async def test_report_threshold(svc, port):
     """k−1 answers: only the count; k answers: averages, NPS, chart and shuffled texts."""
     cid = (await _campaign(svc, port)).campaign_id
-    for n, member in enumerate((11, 12, 13, 14)):
-        await svc.submit_answer(cid, member, [str(6 + n), f"secret text {member}"])
-    hidden = await svc.report_message(GUILD, cid, "en")
+    for n, user in enumerate((11, 12, 13, 14)):
+        await svc.submit_answer(dm(user), cid, [str(6 + n), f"secret text {user}"])
+    hidden = await svc.report_message(moderator(GUILD, MOD, locale="en"), cid)
     rendered = str(hidden)
     assert "secret text" not in rendered and "4" in hidden.embeds[0].description and not hidden.files
-    await svc.submit_answer(cid, 15, ["10", "secret text 15"])
-    shown = await svc.report_message(GUILD, cid, "fr", rng=random.Random(3))
+    await svc.submit_answer(dm(15), cid, ["10", "secret text 15"])
+    shown = await svc.report_message(moderator(GUILD, MOD, locale="fr"), cid, rng=random.Random(3))
     text = str(shown)
     assert all(f"secret text {m}" in text for m in (11, 12, 13, 14, 15))
-    report = await svc.campaign_report(GUILD, cid)
+    report = await svc.campaign_report(MODERATOR, cid)
     assert report.questions[0].mean == pytest.approx(8.0) and report.questions[0].nps == 20
     assert shown.files[0].filename == "report.png" and shown.files[0].data[:4] == b"\x89PNG"
 
@@ -217,27 +232,27 @@ async def test_report_threshold(svc, port):
 async def test_continuous_report_threshold(svc):
     """Spontaneous feedback report shows only the count below k, categories above."""
     for i in range(4):
-        await svc.give(GUILD, text=f"pain {i}", category="pain_point")
-    assert "pain 0" not in str(await svc.report_message(GUILD, None, "en"))
-    await svc.give(GUILD, text="love it", category="praise", rating=9)
-    shown = str(await svc.report_message(GUILD, None, "en"))
+        await svc.give(in_server(50), GUILD, text=f"pain {i}", category="pain_point")
+    assert "pain 0" not in str(await svc.report_message(moderator(GUILD, MOD, locale="en"), None))
+    await svc.give(in_server(50), GUILD, text="love it", category="praise", rating=9)
+    shown = str(await svc.report_message(moderator(GUILD, MOD, locale="en"), None))
     assert "pain 0" in shown and "love it" in shown and "Pain point" in shown
 
 
 async def test_digest_batches_at_threshold(svc, ctx, port):
     """The digest posts nothing below k, then one batch with channel.send; digested items leave the queue."""
     for i in range(4):
-        await svc.give(GUILD, text=f"idea {i} @everyone <@123>", category="feature_request")
-    waiting = await svc.digest(GUILD, actor_id=MOD)
+        await svc.give(in_server(50), GUILD, text=f"idea {i} @everyone <@123>", category="feature_request")
+    waiting = await svc.digest(MODERATOR)
     assert waiting.posted == 0 and waiting.pending == 4 and not port.of("send_message")
-    await svc.give(GUILD, text="**bold** [link](http://x.y)", category="other")
-    done = await svc.digest(GUILD, actor_id=MOD)
+    await svc.give(in_server(50), GUILD, text="**bold** [link](http://x.y)", category="other")
+    done = await svc.digest(MODERATOR)
     assert done.posted == 5 and done.message_id
     posts = port.of("send_message")
     assert len(posts) == 1 and posts[0].target == CHANNEL
     text = str(posts[0].message)
     assert "@everyone" not in text and "<@123>" not in text and "**bold**" not in text
-    again = await svc.digest(GUILD, actor_id=MOD)
+    again = await svc.digest(MODERATOR)
     assert again.posted == 0 and again.pending == 0
 
 
@@ -247,25 +262,25 @@ async def test_digest_needs_channel(ctx, port):
     svc.register_jobs()
     await ctx.scheduler.start()
     with pytest.raises(Conflict) as err:
-        await svc.digest(GUILD + 5, actor_id=MOD)
+        await svc.digest(moderator(GUILD + 5, MOD))
     assert err.value.key == "feedback.error.no_channel"
 
 
 async def test_digest_post_failure_keeps_feedback_pending(svc, port):
     """When the channel refuses the post, the feedback stays pending for the next digest."""
     for i in range(5):
-        await svc.give(GUILD, text=f"t{i}")
+        await svc.give(in_server(50), GUILD, text=f"t{i}")
     port.unpostable.add(CHANNEL)
     with pytest.raises(Conflict):
-        await svc.digest(GUILD, actor_id=MOD)
+        await svc.digest(MODERATOR)
     port.unpostable.clear()
-    assert (await svc.digest(GUILD, actor_id=MOD)).posted == 5
+    assert (await svc.digest(MODERATOR)).posted == 5
 
 
 async def test_weekly_digest_runs_once_per_week(svc, port, clock):
     """The weekly digest fires at Monday 09:00 club time, posts the batch once, and re-arms."""
     for i in range(5):
-        await svc.give(GUILD, text=f"weekly {i}")
+        await svc.give(in_server(50), GUILD, text=f"weekly {i}")
     assert svc.scheduler.pending(DIGEST_KIND)
     await clock.advance(days=7)
     digests = [c for c in port.of("send_message") if c.message.embeds and "digest" in (c.message.embeds[0].title or "")]
@@ -275,9 +290,9 @@ async def test_weekly_digest_runs_once_per_week(svc, port, clock):
 
 async def test_digest_schedule_change(svc, clock):
     """Changing the schedule re-arms the weekly job; disabling disarms it."""
-    schedule, nxt = await svc.set_digest_schedule(GUILD, MOD, weekday=4, hour=17)
+    schedule, nxt = await svc.set_digest_schedule(MODERATOR, weekday=4, hour=17)
     assert schedule.weekday == 4 and nxt.weekday() == 4 and nxt.hour == 16  # 17:00 Paris = 16:00 UTC
-    _, nxt = await svc.set_digest_schedule(GUILD, MOD, enabled=False)
+    _, nxt = await svc.set_digest_schedule(MODERATOR, enabled=False)
     assert nxt is None and not svc.scheduler.pending(DIGEST_KIND)
 
 
@@ -285,10 +300,10 @@ async def test_export_has_no_identity_and_is_formula_safe(svc, port):
     """The CSV has week and answers only, shuffled, with formula cells neutralised; refused below k."""
     cid = (await _campaign(svc, port)).campaign_id
     with pytest.raises(Conflict):
-        await svc.export_csv(GUILD, cid, MOD)
-    for member in (11, 12, 13, 14, 15):
-        await svc.submit_answer(cid, member, ["5", f"=HYPERLINK(\"x\") {member}"])
-    exported = await svc.export_csv(GUILD, cid, MOD)
+        await svc.export_csv(MODERATOR, cid)
+    for user in (11, 12, 13, 14, 15):
+        await svc.submit_answer(dm(user), cid, ["5", f"=HYPERLINK(\"x\") {user}"])
+    exported = await svc.export_csv(MODERATOR, cid)
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
     assert rows[0][0] == "week" and len(rows) == 6
     assert all(r[2].startswith("'=") for r in rows[1:])
@@ -299,8 +314,8 @@ async def test_export_has_no_identity_and_is_formula_safe(svc, port):
 async def test_export_spontaneous(svc):
     """The spontaneous export lists category, rating and text."""
     for i in range(5):
-        await svc.give(GUILD, text=f"+cmd {i}", category="question", rating=i)
-    exported = await svc.export_csv(GUILD, None, MOD)
+        await svc.give(in_server(50), GUILD, text=f"+cmd {i}", category="question", rating=i)
+    exported = await svc.export_csv(MODERATOR, None)
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
     assert rows[0] == ["week", "category", "rating", "text"] and all(r[3].startswith("'+") for r in rows[1:])
 
@@ -308,40 +323,40 @@ async def test_export_spontaneous(svc):
 async def test_pain_points_view(svc):
     """Pain points over time: counts by week, chart, texts once the window holds k answers."""
     for i in range(5):
-        await svc.give(GUILD, text=f"hurts {i}", category="pain_point")
-    view = await svc.pain_points(GUILD, weeks=4)
+        await svc.give(in_server(50), GUILD, text=f"hurts {i}", category="pain_point")
+    view = await svc.pain_points(MODERATOR, weeks=4)
     assert view.counts["pain_point"][-1] == 5 and view.visible
-    message = await svc.pain_points_message(GUILD, "en", weeks=4)
+    message = await svc.pain_points_message(moderator(GUILD, MOD, locale="en"), weeks=4)
     assert message.files[0].data[:4] == b"\x89PNG" and "hurts 3" in str(message)
     with pytest.raises(InvalidInput):
-        await svc.pain_points(GUILD, weeks=0)
+        await svc.pain_points(MODERATOR, weeks=0)
 
 
 async def test_start_survey_for_meeting_attendees(svc, ctx, port, clock):
     """A survey reaches only its recipients, is not announced, and refuses others."""
     port.closed_dms = {23}
     result = await svc.start_survey(
-        GUILD, "After the December meeting", ["0-10: Useful?", "What next?"], [21, 22, 23, 22],
+        SURVEYS, "After the December meeting", ["0-10: Useful?", "What next?"], [21, 22, 23, 22],
         clock.now() + timedelta(days=5), source="meeting:3",
     )
     assert (result.invited, result.sent, result.failed, result.announced) == (3, 2, 1, False)
     assert not port.of("send_message")
-    await svc.submit_answer(result.campaign_id, 23, ["8", ""])  # DMs closed but invited
+    await svc.submit_answer(dm(23), result.campaign_id, ["8", ""])  # DMs closed but invited
     with pytest.raises(Forbidden):
-        await svc.open_form(result.campaign_id, 11, role_ids=[ROLE])
+        await svc.open_form(member(GUILD, 11, role_ids=(ROLE,)), result.campaign_id)
     with pytest.raises(Forbidden):
-        await svc.submit_answer(result.campaign_id, 11, ["5", ""], role_ids=[ROLE])
+        await svc.submit_answer(member(GUILD, 11, role_ids=(ROLE,)), result.campaign_id, ["5", ""])
     with pytest.raises(InvalidInput):
-        await svc.start_survey(GUILD, "x", ["q"], [1], clock.now() - timedelta(minutes=1))
+        await svc.start_survey(SURVEYS, "x", ["q"], [1], clock.now() - timedelta(minutes=1))
 
 
 async def test_autocomplete_titles_only(svc, port):
     """Autocomplete offers campaign titles with status, never answers."""
     cid = (await _campaign(svc, port)).campaign_id
-    await svc.submit_answer(cid, 11, ["5", "hidden words"])
-    choices = await svc.campaign_choices(GUILD, "q4")
+    await svc.submit_answer(dm(11), cid, ["5", "hidden words"])
+    choices = await svc.campaign_choices(MODERATOR, "q4")
     assert choices == [(f"#{cid} · Q4 survey · open", cid)]
-    assert await svc.campaign_choices(GUILD, "zzz") == []
+    assert await svc.campaign_choices(MODERATOR, "zzz") == []
 
 
 async def test_concurrent_answers_group_committed_once_each(svc, ctx, port):
@@ -351,9 +366,65 @@ async def test_concurrent_answers_group_committed_once_each(svc, ctx, port):
     cid = (await _campaign(svc, port, members=range(100, 140))).campaign_id
     members = list(range(100, 140)) + [100, 101]
     results = await asyncio.gather(
-        *(svc.submit_answer(cid, m, ["7", f"t{m}"]) for m in members), return_exceptions=True
+        *(svc.submit_answer(dm(m), cid, ["7", f"t{m}"]) for m in members), return_exceptions=True
     )
     refused = [r for r in results if isinstance(r, Conflict)]
     assert len(refused) == 2 and all(r.key == "feedback.error.already_answered" for r in refused)
     assert await store.count_answers(ctx.db, cid) == 40
     assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_dedupe") == 40
+
+
+async def test_moderator_use_cases_refuse_members_and_surveys_refuse_people(svc, port):
+    """Moderator use-cases refuse a plain member; only Cercle starts a survey; members answer from a DM."""
+    cid = (await _campaign(svc, port)).campaign_id
+    plain = in_server(11)
+    for call in (
+        svc.close_campaign(plain, cid),
+        svc.list_campaigns(plain),
+        svc.report_message(plain, cid),
+        svc.export_csv(plain, None),
+        svc.digest(plain),
+        svc.set_digest_schedule(plain, enabled=False),
+        svc.campaign_choices(plain, ""),
+        svc.start_campaign(plain, title="t", closes="in 2 days", questions=["a"]),
+    ):
+        with pytest.raises(Forbidden) as err:
+            await call
+        assert err.value.key == "error.not_moderator"
+    with pytest.raises(Forbidden):
+        await svc.start_survey(MODERATOR, "x", ["q"], [1], svc.clock.now() + timedelta(days=1))
+    code = await svc.submit_answer(dm(11), cid, ["7", ""])
+    assert (await svc.withdraw(dm(11), code)).campaign_title == "Q4 survey"
+    assert await svc.give(dm(11), GUILD, text="from a DM")
+
+
+async def test_a_draft_launches_only_in_its_own_guild(svc, port):
+    """A moderator of another guild cannot launch a draft made in this one."""
+    port.members[(GUILD, None)] = [11]
+    draft = await svc.draft_campaign(MODERATOR, title="T", closes="in 2 days")
+    with pytest.raises(Forbidden):
+        await svc.launch_campaign(moderator(GUILD + 1, MOD), draft, ["a"])
+    result = await svc.launch_campaign(MODERATOR, draft, ["a"])
+    assert result.sent == 1
+
+
+async def test_creator_is_the_moderator_and_none_for_surveys(svc, ctx, port, clock):
+    """A campaign records the moderator who started it; a survey started by Cercle records no one."""
+    cid = (await _campaign(svc, port)).campaign_id
+    survey = await svc.start_survey(SURVEYS, "S", ["q"], [21], clock.now() + timedelta(days=1))
+    assert (await store.get_campaign(ctx.db, cid)).created_by == MOD
+    assert (await store.get_campaign(ctx.db, survey.campaign_id)).created_by is None
+
+
+def test_component_ids_keep_their_posted_strings():
+    """The ids of posted buttons and of the modals never change; clicks read them back."""
+    from bot.feedback import components
+
+    assert components.ANSWER.build(campaign=7) == "cercle:feedback:answer:7"
+    assert components.REPLACE.build(campaign=7) == "cercle:feedback:replace:7"
+    assert components.GIVE.build(guild=12, category="pain_point") == "cercle:feedback:give:12:pain_point"
+    assert components.GIVE_MODAL.build(guild=12) == "cercle:feedback:m:give:12"
+    assert components.ANSWER_MODAL.build(kind="replace", campaign=7) == "cercle:feedback:m:replace:7"
+    assert components.START_MODAL.build() == "cercle:feedback:m:start"
+    fields = components.GIVE.parse("cercle:feedback:give:12:feature_request")
+    assert fields is not None and (fields.integer("guild"), fields.text("category")) == (12, "feature_request")

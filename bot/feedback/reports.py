@@ -1,0 +1,163 @@
+"""Moderator use-cases that read the answers: campaign and spontaneous reports, pain points,
+and CSV exports — every one below the threshold shows only a count (docs/anonymity.md,
+"The anonymity threshold"); the threshold is the club's, raised to what the answers shown
+together were given under (:func:`bot.feedback.rules.effective_threshold`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import random
+
+from bot import anonymity
+from bot.actor import Actor, use_case
+from bot.anonymity import meets_threshold
+from bot.errors import Conflict, InvalidInput
+from bot.feedback import charts, render, rules, store
+from bot.feedback.core import FeedbackCore
+from bot.feedback.rules import CampaignReport, ContinuousReport, PainPoints
+from bot.i18n import t
+from bot.ports import File, OutMessage
+
+Table = tuple[list[str], list[list[object]], str]
+"""A CSV to write: header, rows, file name."""
+
+
+class ReportUseCases(FeedbackCore):
+    """What moderators read of the answers."""
+
+    @use_case("moderator")
+    async def campaign_report(self, actor: Actor, campaign_id: int, rng: random.Random | None = None) -> CampaignReport:
+        """Aggregates of one campaign of ``actor``'s guild; below the threshold only the
+        count. Raises ``NotFound`` for a campaign of another guild."""
+        return await self._campaign_report(actor.guild(), campaign_id, rng)
+
+    @use_case("moderator")
+    async def continuous_report(self, actor: Actor, rng: random.Random | None = None) -> ContinuousReport:
+        """Spontaneous feedback of ``actor``'s guild grouped by category; below the threshold only the count."""
+        return await self._continuous_report(actor.guild(), rng)
+
+    @use_case("moderator")
+    async def report_message(self, actor: Actor, campaign_id: int | None, rng: random.Random | None = None) -> OutMessage:
+        """The rendered report (embed, chart PNG, texts file if long) of a campaign, or of
+        spontaneous feedback when ``campaign_id`` is ``None``, in ``actor``'s language (else
+        the club's)."""
+        guild_id = actor.guild()
+        locale = actor.locale or (await self.ctx.club.get(guild_id)).locale
+        if campaign_id is None:
+            return render.continuous_report(await self._continuous_report(guild_id, rng), locale)
+        report = await self._campaign_report(guild_id, campaign_id, rng)
+        chart = None
+        ratings = [q for q in report.questions if q.question.is_rating and q.answered]
+        if report.visible and ratings:
+            chart = await asyncio.to_thread(
+                charts.rating_distributions,
+                [render.shorten_prompt(q.question.prompt) for q in ratings],
+                [q.distribution for q in ratings],
+                t(locale, "feedback.chart.answers"),
+            )
+        return render.campaign_report(report, locale, chart)
+
+    @use_case("moderator")
+    async def pain_points(self, actor: Actor, weeks: int = 12, rng: random.Random | None = None) -> PainPoints:
+        """Feedback counts of ``actor``'s guild by category and ISO week (last ``weeks``,
+        1–52) and pain-point texts, once the window holds at least the threshold; below it
+        only the total. Raises ``InvalidInput`` for ``weeks`` out of range."""
+        return await self._pain_points(actor.guild(), weeks, rng)
+
+    @use_case("moderator")
+    async def pain_points_message(self, actor: Actor, weeks: int = 12) -> OutMessage:
+        """The rendered pain-points view with its weekly stacked chart, in ``actor``'s language
+        (else the club's)."""
+        guild_id = actor.guild()
+        locale = actor.locale or (await self.ctx.club.get(guild_id)).locale
+        view = await self._pain_points(guild_id, weeks, None)
+        chart = None
+        if view.visible:  # below the threshold: only the total, no chart of counts
+            labels = {c: t(locale, f"feedback.category.{c}") for c in rules.CATEGORIES}
+            chart = await asyncio.to_thread(
+                charts.weekly_categories, view.weeks, view.counts, labels, t(locale, "feedback.chart.by_week")
+            )
+        return render.pain_points(view, locale, chart)
+
+    @use_case("moderator")
+    async def export_csv(self, actor: Actor, campaign_id: int | None) -> File:
+        """A CSV of the anonymous answers of a campaign of ``actor``'s guild, or of its
+        spontaneous feedback when ``campaign_id`` is ``None``: no identity columns, shuffled
+        rows, formula-safe cells, UTF-8 with BOM.
+
+        Raises ``Conflict`` ``feedback.error.below_threshold`` while there are fewer answers
+        than the threshold — the club's, or the higher one the answers were given under (only
+        the count is told); ``NotFound`` for a campaign of another guild.
+        """
+        guild_id = actor.guild()
+        club_threshold = (await self.ctx.club.get(guild_id)).anonymity_threshold
+        if campaign_id is None:
+            header, rows, filename = await self._spontaneous_table(guild_id, club_threshold)
+        else:
+            header, rows, filename = await self._campaign_table(guild_id, campaign_id, club_threshold)
+        random.SystemRandom().shuffle(rows)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([anonymity.csv_safe(h) for h in header])
+        for row in rows:
+            writer.writerow([anonymity.csv_safe(c) for c in row])
+        await self.ctx.club.audit(guild_id, actor.user_id, "feedback.export", filename)
+        return File(filename, buffer.getvalue().encode("utf-8-sig"))
+
+    # --- the readings -----------------------------------------------------------------
+
+    async def _campaign_report(self, guild_id: int, campaign_id: int, rng: random.Random | None) -> CampaignReport:
+        campaign = await self._campaign(campaign_id, guild_id)
+        settings = await self.ctx.club.get(guild_id)
+        return rules.campaign_report(
+            campaign_id=campaign.id,
+            title=campaign.title,
+            status=campaign.status,
+            questions=await store.questions(self.db, campaign.id),
+            answers=await store.campaign_answers(self.db, campaign.id),
+            invited=campaign.invited,
+            threshold=self._threshold_of(campaign, settings.anonymity_threshold),
+            dm_failed=campaign.dm_failed,
+            rng=rng,
+        )
+
+    async def _continuous_report(self, guild_id: int, rng: random.Random | None) -> ContinuousReport:
+        settings = await self.ctx.club.get(guild_id)
+        return rules.continuous_report(await store.spontaneous(self.db, guild_id), settings.anonymity_threshold, rng)
+
+    async def _pain_points(self, guild_id: int, weeks: int, rng: random.Random | None) -> PainPoints:
+        if not 1 <= weeks <= 52:
+            raise InvalidInput("error.out_of_range", field="feedback_weeks", minimum=1, maximum=52)
+        settings = await self.ctx.club.get(guild_id)
+        items = await store.spontaneous(self.db, guild_id)
+        return rules.pain_points(items, self.clock.now(), weeks, settings.anonymity_threshold, rng)
+
+    async def _spontaneous_table(self, guild_id: int, club_threshold: int) -> Table:
+        items = await store.spontaneous(self.db, guild_id)
+        threshold = rules.effective_threshold(club_threshold, (i.threshold for i in items))
+        if not meets_threshold(len(items), threshold):
+            raise Conflict("feedback.error.below_threshold", count=len(items), threshold=threshold)
+        rows: list[list[object]] = [[i.week, i.category, "" if i.rating is None else i.rating, i.body] for i in items]
+        return ["week", "category", "rating", "text"], rows, "feedback.csv"
+
+    async def _campaign_table(self, guild_id: int, campaign_id: int, club_threshold: int) -> Table:
+        campaign = await self._campaign(campaign_id, guild_id)
+        questions = await store.questions(self.db, campaign_id)
+        answers = await store.campaign_answer_weeks(self.db, campaign_id)
+        threshold = self._threshold_of(campaign, club_threshold)
+        if not meets_threshold(len(answers), threshold):
+            raise Conflict("feedback.error.below_threshold", count=len(answers), threshold=threshold)
+        header = ["week"] + [("0-10: " if q.is_rating else "") + q.prompt for q in questions]
+        rows: list[list[object]] = []
+        for answer in answers:
+            by_position = {v.position: v for v in answer.values}
+            row: list[object] = [answer.week]
+            for q in questions:
+                v = by_position.get(q.position)
+                cell = "" if v is None else (v.rating if q.is_rating else v.body)
+                row.append("" if cell is None else cell)
+            rows.append(row)
+        return header, rows, f"campaign-{campaign.id}.csv"
