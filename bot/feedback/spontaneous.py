@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import anonymity
+from bot import anonymity, claims
 from bot.actor import Actor, use_case
 from bot.clock import to_ts
 from bot.errors import Conflict
@@ -181,7 +181,7 @@ class SpontaneousUseCases(FeedbackCore):
             if not schedule.enabled:
                 continue
             last, following = await self._last_and_next(guild_id, schedule)
-            claimed = await store.claim_taken(self.db, self._digest_key(guild_id, last))
+            claimed = await claims.is_claimed(self.db, self._digest_key(guild_id, last))
             overdue = not claimed and await store.count_pending(self.db, guild_id) > 0
             armed.append((str(guild_id), last if overdue else following))
         return armed

@@ -182,12 +182,6 @@ async def open_campaign_ids(conn: Connection, campaign_ids: Sequence[int]) -> se
     return {int(row[0]) for row in rows}
 
 
-async def claim_taken(db: Database, key: str) -> bool:
-    """Whether the scheduler's idempotency ``key`` was ever claimed (table ``claims`` of
-    :meth:`bot.scheduler.Scheduler.claim`, done or not): the weekly digest's catch-up reads it."""
-    return await db.fetchval("SELECT 1 FROM claims WHERE key = ?", (key,)) is not None
-
-
 async def has_dedupe(db: Database, key: str) -> bool:
     """Whether a dedupe key exists (the member already answered that scope)."""
     return await db.fetchval("SELECT 1 FROM feedback_dedupe WHERE key = ?", (key,)) is not None

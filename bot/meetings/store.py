@@ -6,12 +6,11 @@ UTC-aware ``datetime``; series start times are local wall-clock text.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import from_ts, to_ts
-from bot.db import Database
+from bot.db import Database, Row
 from bot.meetings.rules import Location, OccurrenceEdit, SeriesEdit, SeriesRule, TextChanges, parse_local
 
 
@@ -136,7 +135,7 @@ def _reminders(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split(",") if p.strip())
 
 
-def _series(row: sqlite3.Row) -> Series:
+def _series(row: Row) -> Series:
     return Series(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -162,7 +161,7 @@ _OCC_SELECT = (
 )
 
 
-def _occurrence(row: sqlite3.Row) -> Occurrence:
+def _occurrence(row: Row) -> Occurrence:
     return Occurrence(
         id=row["id"],
         series_id=row["series_id"],

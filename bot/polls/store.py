@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_ts, to_ts
-from bot.db import Database
+from bot.db import Database, Row
 from bot.errors import CercleError
 from bot.polls.rules import (
     ClickResult,
@@ -40,7 +40,7 @@ def _opt(ts: int | None) -> datetime | None:
     return None if ts is None else from_ts(ts)
 
 
-def _poll(row: sqlite3.Row, choices: tuple[str, ...]) -> Poll:
+def _poll(row: Row, choices: tuple[str, ...]) -> Poll:
     return Poll(
         id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], message_id=row["message_id"],
         creator_id=row["creator_id"], question=row["question"], description=row["description"],

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.db import Database
+from bot.db import Database, Row
 
 
 @dataclass(frozen=True)
@@ -144,18 +144,18 @@ _SUGGESTION_COLS = (
 )
 
 
-def _prompt(row: sqlite3.Row) -> Prompt:
+def _prompt(row: Row) -> Prompt:
     return Prompt(*row)
 
 
-def _schedule(row: sqlite3.Row) -> Schedule:
+def _schedule(row: Row) -> Schedule:
     values = list(row)
     values[5] = tuple(t for t in values[5].split(",") if t)
     values[7] = bool(values[7])
     return Schedule(*values)
 
 
-def _post(row: sqlite3.Row) -> Post:
+def _post(row: Row) -> Post:
     return Post(*row)
 
 

@@ -160,7 +160,9 @@ async def test_everyone_campaign_open_to_all(svc, port):
     """A campaign for everyone accepts any member of the server."""
     port.members[(GUILD, None)] = [11, 12]
     result = await svc.start_campaign(MODERATOR, title="All", closes="in 3 days", questions=["Anything?"])
-    await svc.submit_answer(dm(4242), result.campaign_id, ["sure"])
+    receipt = await svc.submit_answer(dm(4242), result.campaign_id, ["sure"])
+    assert len(receipt) == len("ABCDE-12345") and receipt[5] == "-"
+    assert await store.count_answers(svc.db, result.campaign_id) == 1
 
 
 async def test_close_by_clock_and_refuse_late_answers(svc, ctx, port, clock):
