@@ -1,4 +1,4 @@
-"""Every ``custom_id`` of the feedback feature, defined once (docs/architecture.md, "Components").
+"""Every ``custom_id`` of the feedback feature, defined once as a :class:`bot.custom_ids.CustomId`.
 
 The renderer (:mod:`bot.feedback.render`) and the cog's modals build ids from these; the
 cog's ``DynamicItem`` buttons use their :attr:`~bot.custom_ids.CustomId.pattern` as template
