@@ -13,9 +13,9 @@ Discord lets interact (the body checks what is theirs: their vote, their audienc
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Concatenate, Literal, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from bot.errors import CercleError, Forbidden
 
@@ -73,7 +73,7 @@ R = TypeVar("R")
 def use_case(
     who: Who,
 ) -> Callable[
-    [Callable[Concatenate[SelfT, Actor, P], Awaitable[R]]], Callable[Concatenate[SelfT, Actor, P], Awaitable[R]]
+    [Callable[Concatenate[SelfT, Actor, P], Coroutine[Any, Any, R]]], Callable[Concatenate[SelfT, Actor, P], Coroutine[Any, Any, R]]
 ]:
     """Mark a service coroutine as a use-case callable by ``who`` and authorise its
     ``actor`` (the first argument after ``self``) before the body runs.
@@ -83,8 +83,8 @@ def use_case(
     """
 
     def decorate(
-        fn: Callable[Concatenate[SelfT, Actor, P], Awaitable[R]],
-    ) -> Callable[Concatenate[SelfT, Actor, P], Awaitable[R]]:
+        fn: Callable[Concatenate[SelfT, Actor, P], Coroutine[Any, Any, R]],
+    ) -> Callable[Concatenate[SelfT, Actor, P], Coroutine[Any, Any, R]]:
         @functools.wraps(fn)
         async def wrapper(self: SelfT, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
             if not isinstance(actor, Actor):
