@@ -29,6 +29,8 @@ from bot.db import SqliteDatabase
 from bot.meetings.rules import RRULES, Location, to_local
 from bot.meetings.service import Draft, MeetingsService
 from bot.migrate import migrate
+from bot.polls.rules import PollSpec
+from bot.polls.service import PollService
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from cercle.app import cercle_intents, create_bot, point_at
@@ -82,12 +84,6 @@ async def fill_database(settings: Settings, places: list[tuple[int, int]], meeti
         moderator = Actor(1, guild_id, manage_guild=True)
         await service.create(moderator, draft, title=f"Meeting {index}", agenda="1. Roadmap\n2. Pain points")
     expected = meetings * 4  # two reminders, the start and the end of each
-    try:
-        from bot.actor import Actor as Cercle  # not bot.meetings.service.Actor
-        from bot.polls.rules import PollSpec
-        from bot.polls.service import PollService
-    except ImportError:
-        polls = 0
     if polls:
         specs = [
             PollSpec(
@@ -100,7 +96,7 @@ async def fill_database(settings: Settings, places: list[tuple[int, int]], meeti
         ]
         poll_service = PollService(ctx)
         poll_service.register_jobs()
-        await poll_service.create_open_polls(Cercle.scheduler(), specs)
+        await poll_service.create_open_polls(Actor.scheduler(), specs)
         expected += polls
     await db.close()
     return expected
