@@ -1,6 +1,6 @@
 """Closing polls: ``/poll close`` by a moderator and the ``polls.close`` job at
-``closes_at``, then the after-close work, each step once (docs/architecture.md, "A poll
-closing"): seal an anonymous poll, edit its message with the final tally, post the
+``closes_at``, then the after-close work, each step once (docs/architecture.md, "Two
+walks": a poll closing): seal an anonymous poll, edit its message with the final tally, post the
 results with the chart, arm the series' next occurrence, mark it finalized.
 
 An anonymous poll is sealed at its close (:func:`bot.polls.store.seal`, one transaction):
