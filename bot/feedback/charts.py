@@ -1,28 +1,13 @@
-"""PNG charts of anonymous aggregates, drawn with matplotlib's Agg backend (no display).
-
-Charts only ever receive counts (never text, never ids). Drawing takes tens of
-milliseconds: callers run these functions in a thread (``asyncio.to_thread``).
-"""
+"""PNG charts of anonymous aggregates, drawn with :mod:`bot.charts` (run them with
+:func:`bot.charts.draw`). They only ever receive counts (never text, never ids)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402  (the backend must be chosen first)
+from bot import charts
 
 _COLORS = ("#d9534f", "#5b8def", "#5cb85c", "#f0ad4e", "#999999")
-
-
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return buffer.getvalue()
 
 
 def rating_distributions(titles: Sequence[str], distributions: Sequence[Sequence[int]], ylabel: str) -> bytes:
@@ -33,7 +18,7 @@ def rating_distributions(titles: Sequence[str], distributions: Sequence[Sequence
     """
     if not titles or len(titles) != len(distributions):
         raise ValueError("one title per distribution, at least one")
-    fig = Figure(figsize=(7, 2.6 * len(titles)))
+    fig = charts.figure(7, 2.6 * len(titles))
     axes = fig.subplots(len(titles), 1, squeeze=False)
     for ax, title, counts in zip(axes[:, 0], titles, distributions, strict=True):
         colors = ["#d9534f" if i <= 6 else "#f0ad4e" if i <= 8 else "#5cb85c" for i in range(11)]
@@ -41,13 +26,13 @@ def rating_distributions(titles: Sequence[str], distributions: Sequence[Sequence
         ax.set_xticks(range(11))
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(ylabel)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    return _png(fig)
+        charts.integer_ticks(ax.yaxis)
+    return charts.png(fig)
 
 
 def weekly_categories(weeks: Sequence[str], counts: Mapping[str, Sequence[int]], labels: Mapping[str, str], title: str) -> bytes:
     """Stacked bars: feedback per ISO week, one colour per category; PNG bytes."""
-    fig = Figure(figsize=(8, 3.5))
+    fig = charts.figure(8, 3.5)
     ax = fig.subplots()
     bottom = [0] * len(weeks)
     for color, (category, values) in zip(_COLORS * 2, counts.items(), strict=False):
@@ -56,6 +41,6 @@ def weekly_categories(weeks: Sequence[str], counts: Mapping[str, Sequence[int]],
     ax.set_xticks(range(len(weeks)))
     ax.set_xticklabels([w[5:] for w in weeks], rotation=45, fontsize=8)
     ax.set_title(title, fontsize=10)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    charts.integer_ticks(ax.yaxis)
     ax.legend(fontsize=8, loc="upper left")
-    return _png(fig)
+    return charts.png(fig)

@@ -6,7 +6,6 @@ together were given under (:func:`bot.feedback.rules.effective_threshold`).
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import random
@@ -14,6 +13,7 @@ import random
 from bot import anonymity
 from bot.actor import Actor, use_case
 from bot.anonymity import meets_threshold
+from bot.charts import draw
 from bot.errors import Conflict, InvalidInput
 from bot.feedback import charts, render, rules, store
 from bot.feedback.core import FeedbackCore
@@ -52,7 +52,7 @@ class ReportUseCases(FeedbackCore):
         chart = None
         ratings = [q for q in report.questions if q.question.is_rating and q.answered]
         if report.visible and ratings:
-            chart = await asyncio.to_thread(
+            chart = await draw(
                 charts.rating_distributions,
                 [render.shorten_prompt(q.question.prompt) for q in ratings],
                 [q.distribution for q in ratings],
@@ -77,7 +77,7 @@ class ReportUseCases(FeedbackCore):
         chart = None
         if view.visible:  # below the threshold: only the total, no chart of counts
             labels = {c: t(locale, f"feedback.category.{c}") for c in rules.CATEGORIES}
-            chart = await asyncio.to_thread(
+            chart = await draw(
                 charts.weekly_categories, view.weeks, view.counts, labels, t(locale, "feedback.chart.by_week")
             )
         return render.pain_points(view, locale, chart)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from datetime import datetime
 
+from bot import charts
 from bot.context import AppContext, FeatureService
 from bot.errors import CercleError, NotFound
 from bot.i18n import t
@@ -121,7 +122,7 @@ class PollsBase(FeatureService):
             seen = visibility(poll, tally, await self._threshold(poll))
         chart = None
         if seen.counts:
-            chart = await asyncio.to_thread(
+            chart = await charts.draw(
                 render_chart, poll.question, poll.choices, tally.counts, axis_label=t(locale, "polls.msg.votes_axis")
             )
         return render.results_message(poll, tally, locale, chart, seen)

@@ -1,27 +1,12 @@
-"""The results chart of a poll: a horizontal bar chart as PNG bytes (matplotlib, Agg).
-
-Uses the object-oriented API (``Figure`` + ``FigureCanvasAgg``), never ``pyplot``, so a
-chart can be drawn in a worker thread (``asyncio.to_thread``) without global state.
-"""
+"""The results chart of a poll: a horizontal bar chart as PNG bytes, drawn with
+:mod:`bot.charts` (run it with :func:`bot.charts.draw`)."""
 
 from __future__ import annotations
 
-import io
-import logging
-import warnings
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from bot.text import one_line, shorten  # noqa: E402
+from bot import charts
+from bot.text import one_line, shorten
 
 LABEL_CHARS = 40
-logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 
 def render_chart(title: str, choices: tuple[str, ...] | list[str], counts: tuple[int, ...] | list[int], *,
@@ -34,8 +19,7 @@ def render_chart(title: str, choices: tuple[str, ...] | list[str], counts: tuple
     """
     labels = [f"{i}. {shorten(one_line(c), LABEL_CHARS)}" for i, c in enumerate(choices, start=1)]
     height = 1.2 + 0.45 * max(len(labels), 1)
-    fig = Figure(figsize=(8, height), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = charts.figure(8, height)
     ax = fig.add_subplot(1, 1, 1)
     positions = list(range(len(labels)))[::-1]
     bars = ax.barh(positions, list(counts), color="#5865F2")
@@ -49,10 +33,5 @@ def render_chart(title: str, choices: tuple[str, ...] | list[str], counts: tuple
         ax.text(rect.get_width() + top * 0.01, rect.get_y() + rect.get_height() / 2, str(count), va="center")
     ax.set_xlabel(axis_label)
     ax.set_title(shorten(one_line(title), 80), parse_math=False)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # missing glyphs (emoji) are drawn as boxes
-        fig.tight_layout()
-        fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    charts.integer_ticks(ax.xaxis)
+    return charts.png(fig)

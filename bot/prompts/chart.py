@@ -1,22 +1,16 @@
-"""The engagement chart of ``/prompt stats``: a PNG rendered with matplotlib's Agg backend
-(no display needed; call it off the event loop, it takes tens of milliseconds)."""
+"""The engagement chart of ``/prompt stats``: PNG bytes drawn with :mod:`bot.charts`
+(run it with :func:`bot.charts.draw`, off the event loop)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import matplotlib
+from bot import charts
 
-matplotlib.use("Agg")
-
-from matplotlib.artist import Artist  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
 
 COLORS = {
     "features": "#5865F2",
@@ -45,7 +39,10 @@ def render_chart(
 ) -> bytes:
     """Bars of replies per posted prompt (coloured by theme, oldest left) with a line of distinct
     participants; returns PNG bytes (about 800×400 px). ``theme_labels`` maps theme keys to names."""
-    figure = Figure(figsize=(8, 4), dpi=100)
+    figure = charts.figure(8, 4)
+    from matplotlib.lines import Line2D  # loaded by charts.figure
+    from matplotlib.patches import Patch
+
     axes = figure.subplots()
     xs = list(range(len(posts)))
     axes.bar(xs, [p.replies for p in posts], color=[COLORS.get(p.theme, "#999999") for p in posts])
@@ -54,12 +51,9 @@ def render_chart(
     axes.set_xticklabels([p.posted_at.strftime("%d/%m") for p in posts], rotation=45, fontsize=8)
     axes.set_ylabel(replies_label)
     axes.set_title(title)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    charts.integer_ticks(axes.yaxis)
     used = [t for t in COLORS if any(p.theme == t for p in posts)]
     handles: list[Artist] = [Patch(color=COLORS[t], label=theme_labels.get(t, t)) for t in used]
     handles.append(Line2D([], [], color="#333333", marker="o", label=participants_label))
     axes.legend(handles=handles, fontsize=8, loc="upper left")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return charts.png(figure)

@@ -4,16 +4,17 @@ prompt and theme with a chart."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from bot import i18n
 from bot.actor import Actor, use_case
 from bot.anonymity import dedupe_key
+from bot.charts import draw
 from bot.clock import from_ts, to_ts
 from bot.errors import InvalidInput
 from bot.prompts import store
 from bot.prompts.base import PromptsBase
+from bot.prompts.chart import render_chart
 from bot.prompts.render import theme_label
 from bot.prompts.results import PostStat, StatsReport, ThemeStat
 from bot.prompts.rules import THEMES
@@ -68,11 +69,9 @@ class Engagement(PromptsBase):
         return StatsReport(weeks, posts, tuple(themes), image)
 
     async def _chart(self, posts: tuple[PostStat, ...], locale: str) -> bytes:
-        """The PNG of ``posts`` (matplotlib, imported on first use, in a worker thread)."""
-        from bot.prompts.chart import render_chart
-
+        """The PNG of ``posts`` (:func:`bot.charts.draw`: in a worker thread)."""
         labels = {t: theme_label(locale, t) for t in THEMES}
-        return await asyncio.to_thread(
+        return await draw(
             render_chart, posts, labels, i18n.t(locale, "prompts.stats.chart_title"),
             i18n.t(locale, "prompts.stats.replies"), i18n.t(locale, "prompts.stats.participants"),
         )

@@ -92,3 +92,21 @@ def test_no_import_cycle():
         if name not in state:
             visit(name, [name])
     assert not cycles, cycles
+
+
+def test_starting_cercle_does_not_load_matplotlib():
+    """docs/architecture.md, "Charts": building every service imports no chart library;
+    the first chart loads it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cercle.app, bot.services, cogs.polls, cogs.feedback, cogs.prompts, cogs.meetings\n"
+        "assert 'matplotlib' not in sys.modules and 'numpy' not in sys.modules, sorted(m for m in sys.modules if m.startswith(('matplotlib', 'numpy')))[:5]\n"
+        "from bot.polls.chart import render_chart\n"
+        "assert 'matplotlib' not in sys.modules\n"
+        "render_chart('q', ['a', 'b'], [1, 2])\n"
+        "assert 'matplotlib' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
