@@ -30,6 +30,8 @@ def delivery_error(exc: discord.HTTPException) -> DeliveryError:
         return DeliveryError("dm_closed", code)
     if code == 50083:
         return DeliveryError("archived", code)
+    if code == 30038:
+        return DeliveryError("event_limit", code)
     if isinstance(exc, discord.NotFound):
         return DeliveryError("not_found", code)
     if isinstance(exc, discord.Forbidden):

@@ -173,6 +173,8 @@ class CreateModal(discord.ui.Modal):
             lines.append(t(locale, "meetings.event_created"))
         elif result.event_note == "forbidden":
             lines.append(t(locale, "meetings.event_forbidden"))
+        elif result.event_note == "event_limit":
+            lines.append(t(locale, "meetings.event_limit"))
         else:
             lines.append(t(locale, "meetings.event_failed", reason=result.event_note or "?"))
         await respond(interaction, "\n".join(lines))

@@ -298,12 +298,15 @@ class Scheduling(MeetingsCore):
         await store.set_status(self.db, occ.id, "started", only_from=("scheduled",))
         await self._show(occ)
         await self.scheduler.complete(key, message_id)
-        if now < occ.ends_at:
-            await self._event_status(occ, "active")
+        # Even late (the meeting already over): Discord only lets a scheduled event end
+        # from active, so the end job completes it from there.
+        await self._event_status(occ, "active")
 
     async def _event_status(self, occ: Occurrence, status: EventStatus) -> None:
-        """Keep the mirrored scheduled event in step (active at the start, completed at the
-        end). Best effort: a missing permission or an event a moderator already ended is logged."""
+        """Keep the mirrored scheduled event in step with Discord's state machine (scheduled
+        → active at the start, active → completed at the end; ended events are final). Best
+        effort: a missing permission, or an event a moderator already ended or deleted, is
+        logged and left alone."""
         if occ.event_id is None:
             return
         try:
@@ -334,6 +337,8 @@ class Scheduling(MeetingsCore):
         assert fresh is not None
         await self._show(fresh)
         await self.scheduler.complete(key, message_id)
+        if occ.status == "scheduled":  # the start never ran (a crash between its claim and its status)
+            await self._event_status(fresh, "active")
         await self._event_status(fresh, "completed")
         try:
             await self.on_meeting_ended(occ.guild_id, fresh, going)

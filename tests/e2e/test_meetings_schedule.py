@@ -222,3 +222,32 @@ async def test_event_ended_by_a_moderator_does_not_break_the_end(club):
     await h.clock.set(START_AT + timedelta(hours=2))
     assert any("is over" in t for t in thread_texts(h, post))
     assert any(code == 50035 for _, path, code in h.fake.errors if "scheduled-events" in path)
+
+
+async def test_meeting_missed_entirely_during_downtime_ends_with_its_event_completed(club):
+    """Cercle down from before the start to after the end: at restart the scheduled event
+    goes active then completed (Discord refuses scheduled → completed), and nothing is refused."""
+    h, c = club, club.club
+    await create_meeting(h, duration="1h", reminders="none")
+    post = announcement(h)
+    (event,) = c.guild.scheduled_events.values()
+    assert event["status"] == 1
+    await h.stop()
+    await h.clock.set(START_AT + timedelta(hours=3))
+    await h.start()
+    assert event["status"] == 3
+    assert any("is over" in t for t in thread_texts(h, post))
+    assert not [path for _, path, _ in h.fake.errors if "scheduled-events" in path]
+
+
+async def test_the_scheduled_event_limit_is_explained_in_words(club):
+    """A server already holding Discord's 100 scheduled or active events: the meeting is
+    created and the moderator reads why no event was made (30038), in their language."""
+    h, c = club, club.club
+    for n in range(100):
+        c.guild.scheduled_events[n + 1] = {"id": str(n + 1), "status": 1, "name": f"event {n}"}
+    reply = await create_meeting(h, reminders="none")
+    assert "100 scheduled or active events" in reply.text()
+    assert announcement(h) is not None and len(c.guild.scheduled_events) == 100
+    french = await create_meeting(h, reminders="none", locale="fr")
+    assert "100 événements programmés ou en cours" in french.text()

@@ -1,5 +1,5 @@
 """The fake REST API (``/api/v10``): the routes Cercle uses, with Discord's checks,
-errors (10003, 10008, 10062, 40060, 50001, 50005, 50007, 50013, 50035, 50083, 30034) and
+errors (10003, 10008, 10062, 40060, 50001, 50005, 50007, 50013, 50035, 50083, 30034, 30038) and
 429 injection. An unknown route answers 404 and is recorded so the test fails."""
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 Handler = Callable[..., Awaitable[web.Response]]
 INTERACTION_TTL = 15 * 60
 FIRST_RESPONSE_DEADLINE = 3.0
+
+
+SCHEDULED_EVENTS_MAX = 100
+"""Scheduled or active events a guild may hold at once (Discord: 30038 beyond)."""
 
 
 class DiscordError(Exception):
@@ -616,6 +620,9 @@ class Rest:
         problems = validate.scheduled_event(body)
         if problems:
             raise invalid(problems)
+        open_events = [e for e in guild.scheduled_events.values() if e["status"] in (1, 2)]
+        if len(open_events) >= SCHEDULED_EVENTS_MAX:
+            raise DiscordError(400, 30038, "Maximum number of uncompleted guild scheduled events reached (100)")
         event = {
             "id": str(self.fake.ids.next()),
             "guild_id": str(guild.id),
