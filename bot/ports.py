@@ -15,7 +15,9 @@ from typing import Literal, Protocol
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger", "link"]
 EventStatus = Literal["active", "completed"]
-FailureReason = Literal["dm_closed", "forbidden", "not_found", "archived", "rate_limited", "other"]
+FailureReason = Literal["dm_closed", "forbidden", "not_found", "archived", "rate_limited", "event_limit", "other"]
+"""Why a Discord call failed: ``event_limit`` is a guild's 100 uncompleted scheduled
+events (Discord error 30038); the others are per-recipient DM and channel failures."""
 
 
 @dataclass(frozen=True)
