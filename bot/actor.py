@@ -43,6 +43,8 @@ class Actor:
     role_ids: tuple[int, ...] = ()
     locale: str | None = None
     system: bool = False
+    month_first: bool = False
+    """Numeric dates this member types read month first (Discord locale en-US); day first otherwise."""
 
     @classmethod
     def scheduler(cls, guild_id: int | None = None) -> Actor:

@@ -69,6 +69,7 @@ async def actor_of(interaction: discord.Interaction) -> Actor:
         manage_guild=bool(interaction.guild_id is not None and interaction.permissions.manage_guild),
         role_ids=role_ids_of(interaction),
         locale=await locale_for(interaction),
+        month_first=str(interaction.locale) == "en-US",
     )
 
 

@@ -110,7 +110,7 @@ class Editing(MeetingsCore):
         club = await self.ctx.club.get(guild_id)
         request = EditRequest(
             zone=club.timezone, locale=club.locale, starts=starts, duration=duration,
-            location=location, title=title, agenda=agenda, scope=chosen,
+            location=location, title=title, agenda=agenda, scope=chosen, month_first=actor.month_first,
         )
         plan = plan_edit(occ, request, self.clock.now())
         if plan.local_start is not None:

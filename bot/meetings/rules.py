@@ -115,14 +115,18 @@ def parse_id(value: object) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
-def parse_start(text: str, *, zone: str, locale: str, now: datetime, field: str = "meetings.starts") -> datetime:
+def parse_start(
+    text: str, *, zone: str, locale: str, now: datetime, field: str = "meetings.starts", month_first: bool = False
+) -> datetime:
     """A meeting's start typed in the club's zone and language → UTC instant to the minute,
     after ``now`` and between 2000 and 2200 (the range the time parser accepts): far enough
     from ``datetime``'s limits that start + duration, reminders and the archive delay never
     overflow. Raises ``InvalidInput`` naming ``field`` (``error.bad_time``, ``error.time_in_past``)."""
     bad = InvalidInput("error.bad_time", field=field, value=(text or "").strip()[:50])
     try:
-        instant = parse_future_instant(text, field=field, zone=zone, locale=locale, now=now).replace(second=0)
+        instant = parse_future_instant(
+            text, field=field, zone=zone, locale=locale, now=now, month_first=month_first
+        ).replace(second=0)
     except OverflowError:  # date arithmetic past year 1 or 9999
         raise bad from None
     if not EARLIEST <= instant <= LATEST:
@@ -413,11 +417,13 @@ class Slot(Protocol):
 class EditRequest:
     """What a moderator typed in ``/meeting edit`` (``None`` or blank: unchanged; an
     ``agenda`` of ``""`` clears it) and its ``scope``, with the club's IANA ``zone`` and
-    ``locale`` the start and duration are read in."""
+    ``locale`` the start and duration are read in (``month_first``: the moderator's numeric
+    dates are month first, Discord locale en-US)."""
 
     zone: str
     locale: str
     starts: str | None = None
+    month_first: bool = False
     duration: str | None = None
     location: str | None = None
     title: str | None = None
@@ -553,7 +559,7 @@ def plan_edit(current: Slot, changes: EditRequest, now: datetime) -> EditPlan:
     """
     starts_at, duration_s = current.starts_at, current.duration_s
     if (starts := _typed(changes.starts)) is not None:
-        starts_at = parse_start(starts, zone=changes.zone, locale=changes.locale, now=now)
+        starts_at = parse_start(starts, zone=changes.zone, locale=changes.locale, now=now, month_first=changes.month_first)
     if (duration := _typed(changes.duration)) is not None:
         typed = parse_duration(duration, field="meetings.duration", locale=changes.locale)
         duration_s = int(validate_duration(typed).total_seconds())

@@ -109,7 +109,9 @@ class Scheduling(MeetingsCore):
         none; ≤ 5, each ≤ 30 days). Raises ``Forbidden``, or ``InvalidInput`` naming the field.
         """
         club = await self.ctx.club.get(actor.guild())
-        starts_at = parse_start(starts, zone=club.timezone, locale=club.locale, now=self.clock.now())
+        starts_at = parse_start(
+            starts, zone=club.timezone, locale=club.locale, now=self.clock.now(), month_first=actor.month_first
+        )
         if duration and duration.strip():
             delta = validate_duration(parse_duration(duration, field="meetings.duration", locale=club.locale))
         else:

@@ -104,11 +104,13 @@ class Creating(PollsBase):
         now = self.clock.now()
         opens_at = None
         if opens and opens.strip():
-            opens_at = parse_future_instant(opens, field="polls.opens", zone=club.timezone, locale=club.locale, now=now)
+            opens_at = parse_future_instant(
+                opens, field="polls.opens", zone=club.timezone, locale=club.locale, now=now, month_first=actor.month_first
+            )
         start = opens_at or now
         closes_text = closes.strip() if closes and closes.strip() else None
         try:
-            closes_at = _closes(closes_text, start, club, now)
+            closes_at = _closes(closes_text, start, club, now, month_first=actor.month_first)
             if repeat != "none":  # the series is stored in local time: the zone shift must fit too
                 to_local(start, club.timezone), to_local(closes_at, club.timezone)
         except OverflowError:  # e.g. opens "9999-12-31 23:59" + the default 7 days
@@ -237,14 +239,16 @@ class Creating(PollsBase):
         self.scheduler.arm(KIND_CLOSE, ref, poll.closes_at)
 
 
-def _closes(text: str | None, start: datetime, club: ClubSettings, now: datetime) -> datetime:
+def _closes(text: str | None, start: datetime, club: ClubSettings, now: datetime, *, month_first: bool = False) -> datetime:
     """The closing instant typed as ``text`` (default 7 days after ``start``; a duration
     counts from ``start``); raises ``OverflowError`` when it falls outside datetime's range."""
     if text is None:
         return start + DEFAULT_DURATION
     if is_duration(text, club.locale):
         return start + parse_duration(text, field="polls.closes", locale=club.locale, base=start)
-    return parse_future_instant(text, field="polls.closes", zone=club.timezone, locale=club.locale, now=now)
+    return parse_future_instant(
+        text, field="polls.closes", zone=club.timezone, locale=club.locale, now=now, month_first=month_first
+    )
 
 
 def _spec(draft: PollDraft, now: datetime, *, question: str, choices: str, description: str | None) -> PollSpec:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -446,3 +447,18 @@ async def test_burst_of_rsvp_clicks(club):
     assert label_of(announcement(h), "Going") == "Going (12)"
     edits = [r for r in h.fake.requests[before:] if r[0] == "PATCH" and f"/messages/{post.id}" in r[1]]
     assert 1 <= len(edits) < 12
+
+
+async def test_numeric_dates_follow_the_moderators_locale(club):
+    """``03/04/2027 18:00`` is 3 April for a French or British moderator and 4 March for a
+    moderator whose Discord language is English (US); ISO dates mean the same for all."""
+    h = club
+    april = int(datetime(2027, 4, 3, 18, 0, tzinfo=ZoneInfo("Europe/Paris")).timestamp())
+    march = int(datetime(2027, 3, 4, 18, 0, tzinfo=ZoneInfo("Europe/Paris")).timestamp())
+    french = await create_meeting(h, starts="03/04/2027 18h", locale="fr")
+    british = await create_meeting(h, starts="03/04/2027 18:00", locale="en-GB")
+    american = await create_meeting(h, starts="03/04/2027 6pm", locale="en-US")
+    iso = await create_meeting(h, starts="2027-04-03 18:00", locale="en-US")
+    assert f"<t:{april}:F>" in french.text() and f"<t:{april}:F>" in british.text()
+    assert f"<t:{march}:F>" in american.text()
+    assert f"<t:{april}:F>" in iso.text()
