@@ -199,6 +199,27 @@ def _resolve(text: str, *, field: str, zone: str, locale: str, month_first: bool
     return at(day, clock.at)
 
 
+def parse_clock_time(text: str, *, field: str) -> time:
+    """A time of day alone (a weekly schedule's): ``18:00``, ``18h``, ``18 h 30``, ``6pm``,
+    ``9.15``, ``midi``, ``noon`` → ``time`` on a 24 h clock, read by the same rules as
+    every typed time. Raises :class:`~bot.errors.InvalidInput` naming ``field``
+    (``error.required``, ``error.bad_clock_time``)."""
+    cleaned = _normalise(text or "")
+    if not cleaned:
+        raise InvalidInput("error.required", field=field)
+    bad = InvalidInput("error.bad_clock_time", field=field, value=(text or "").strip()[:20])
+    dotted = re.fullmatch(r"(\d{1,2})\.(\d{2})", cleaned)  # 9.15: only alone (03.04.2027 is a date)
+    if dotted:
+        cleaned = f"{dotted.group(1)}:{dotted.group(2)}"
+    try:
+        clock = _find_clock(cleaned)
+    except ValueError:
+        raise bad from None
+    if clock.at is None or clock.rest:
+        raise bad
+    return clock.at
+
+
 def is_duration(text: str, locale: str = "en") -> bool:
     """Whether ``text`` is a bare duration such as ``48h``, ``90m``, ``1h30`` or ``2 jours``.
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import WEEKLY, rrule
 
 from bot.errors import InvalidInput
+from bot.timeparse import parse_clock_time
 
 THEMES: tuple[str, ...] = ("features", "practice", "pain_points", "roadmap", "community")
 """The five themes, in rotation order."""
@@ -97,29 +98,13 @@ def parse_themes(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, 
     return tuple(t for t in THEMES if t in chosen)
 
 
-_TIME = re.compile(r"^\s*(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?\s*([aApP]\.?[mM]\.?)?\s*$")
-
-
 def parse_local_time(value: str, *, field: str = "prompts.time") -> tuple[int, int]:
-    """``"18:00"``, ``"18h"``, ``"18h30"``, ``"6pm"``, ``"9.15"`` → ``(hour, minute)`` on a 24 h clock.
-
-    Raises ``InvalidInput`` naming ``field`` when unreadable or out of range.
-    """
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput("error.required", field=field)
-    match = _TIME.match(text)
-    if not match:
-        raise InvalidInput("prompts.error.bad_time", field=field, value=text[:20])
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    suffix = (match.group(3) or "").lower().replace(".", "")
-    if suffix:
-        if not 1 <= hour <= 12:
-            raise InvalidInput("prompts.error.bad_time", field=field, value=text[:20])
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    if hour > 23 or minute > 59:
-        raise InvalidInput("prompts.error.bad_time", field=field, value=text[:20])
-    return hour, minute
+    """``"18:00"``, ``"18h"``, ``"18h30"``, ``"6pm"``, ``"9.15"``, ``"midi"`` →
+    ``(hour, minute)`` on a 24 h clock (:func:`bot.timeparse.parse_clock_time`, the one
+    parser of typed times). Raises ``InvalidInput`` naming ``field`` when unreadable or
+    out of range."""
+    at = parse_clock_time(value, field=field)
+    return at.hour, at.minute
 
 
 _WEEKDAYS = {

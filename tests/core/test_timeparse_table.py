@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import InvalidInput
-from bot.timeparse import is_duration, parse_duration, parse_future_instant, parse_instant
+from bot.timeparse import is_duration, parse_clock_time, parse_duration, parse_future_instant, parse_instant
 
 PARIS = "Europe/Paris"
 
@@ -194,3 +194,22 @@ def test_future_instant_reads_18h_as_the_clock_time():
     """The bug this table exists for: 18h typed on Monday at 10:00 is Monday 18:00."""
     assert parse_future_instant("18h", field="starts", zone=PARIS, locale="fr", now=MON10) == paris(2026, 11, 30, 18)
     assert parse_future_instant("48h", field="closes", zone=PARIS, locale="fr", now=MON10) == MON10 + timedelta(hours=48)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("18:00", (18, 0)), ("18h", (18, 0)), ("18 h 30", (18, 30)), ("6pm", (18, 0)), ("9.15", (9, 15)),
+     ("midi", (12, 0)), ("noon", (12, 0)), ("minuit", (0, 0)), ("12am", (0, 0))],
+)
+def test_a_time_of_day_alone_uses_the_same_rules(text, expected):
+    """Weekly schedules (the prompt's time) read clock times with the one parser."""
+    at = parse_clock_time(text, field="prompts.time")
+    assert (at.hour, at.minute) == expected
+
+
+@pytest.mark.parametrize("text", ["jeudi 18h", "03.04.2027", "25h", "tomorrow"])
+def test_a_time_of_day_alone_refuses_days(text):
+    """A schedule's time is a time of day only; a day or an impossible hour is refused by field."""
+    with pytest.raises(InvalidInput) as info:
+        parse_clock_time(text, field="prompts.time")
+    assert info.value.key == "error.bad_clock_time" and info.value.params["field"] == "prompts.time"
