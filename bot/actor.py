@@ -51,6 +51,11 @@ class Actor:
         """Cercle acting on its own (a job, a resumed fan-out), for ``guild_id`` if one."""
         return cls(user_id=0, guild_id=guild_id, system=True)
 
+    def reads(self, club_locale: str) -> str:
+        """The language this actor's typed text (times, durations) is read in: theirs,
+        else the club's — a French ``18h`` is a clock time even in an English club."""
+        return self.locale or club_locale
+
     def guild(self) -> int:
         """The guild the actor acts in; ``CercleError('error.guild_only')`` in a DM."""
         if self.guild_id is None:

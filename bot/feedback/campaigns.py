@@ -74,7 +74,7 @@ class CampaignUseCases(FeedbackCore):
         ``closes`` is typed in the club's language and zone (``vendredi 18h``, ``in 7 days``).
         Raises ``InvalidInput`` naming ``feedback_title`` or ``feedback_closes``.
         """
-        return await self._draft(actor.guild(), title, closes, audience_role_id, actor.month_first)
+        return await self._draft(actor, title, closes, audience_role_id)
 
     @use_case("moderator")
     async def launch_campaign(self, actor: Actor, draft: CampaignDraft, questions: Sequence[str | None]) -> StartResult:
@@ -98,7 +98,7 @@ class CampaignUseCases(FeedbackCore):
         audience_role_id: int | None = None,
     ) -> StartResult:
         """:meth:`draft_campaign` then :meth:`launch_campaign` in one call."""
-        draft = await self._draft(actor.guild(), title, closes, audience_role_id, actor.month_first)
+        draft = await self._draft(actor, title, closes, audience_role_id)
         return await self._launch_draft(draft, actor.user_id, questions)
 
     @use_case("system")
@@ -144,14 +144,13 @@ class CampaignUseCases(FeedbackCore):
         )
         return await self._launch(campaign_id, recipients, announce=False)
 
-    async def _draft(
-        self, guild_id: int, title: str, closes: str, audience_role_id: int | None, month_first: bool = False
-    ) -> CampaignDraft:
+    async def _draft(self, actor: Actor, title: str, closes: str, audience_role_id: int | None) -> CampaignDraft:
+        guild_id = actor.guild()
         settings = await self.ctx.club.get(guild_id)
         clean_title = rules.validate_title(title)
         closes_at = parse_future_instant(
-            closes, field="feedback_closes", zone=settings.timezone, locale=settings.locale, now=self.clock.now(),
-            month_first=month_first,
+            closes, field="feedback_closes", zone=settings.timezone, locale=actor.reads(settings.locale),
+            now=self.clock.now(), month_first=actor.month_first,
         )
         role = None if audience_role_id in (None, guild_id) else audience_role_id  # @everyone's id is the guild's
         return CampaignDraft(guild_id, clean_title, closes_at, role)

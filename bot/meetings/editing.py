@@ -109,7 +109,7 @@ class Editing(MeetingsCore):
         require_scheduled(occ.status)
         club = await self.ctx.club.get(guild_id)
         request = EditRequest(
-            zone=club.timezone, locale=club.locale, starts=starts, duration=duration,
+            zone=club.timezone, locale=actor.reads(club.locale), starts=starts, duration=duration,
             location=location, title=title, agenda=agenda, scope=chosen, month_first=actor.month_first,
         )
         plan = plan_edit(occ, request, self.clock.now())

@@ -110,10 +110,11 @@ class Scheduling(MeetingsCore):
         """
         club = await self.ctx.club.get(actor.guild())
         starts_at = parse_start(
-            starts, zone=club.timezone, locale=club.locale, now=self.clock.now(), month_first=actor.month_first
+            starts, zone=club.timezone, locale=actor.reads(club.locale), now=self.clock.now(),
+            month_first=actor.month_first,
         )
         if duration and duration.strip():
-            delta = validate_duration(parse_duration(duration, field="meetings.duration", locale=club.locale))
+            delta = validate_duration(parse_duration(duration, field="meetings.duration", locale=actor.reads(club.locale)))
         else:
             delta = DEFAULT_DURATION
         place = parse_location(location)
@@ -122,7 +123,7 @@ class Scheduling(MeetingsCore):
         if parts is None:
             parts = split_reminders(DEFAULT_REMINDERS) or []
         offsets = validate_reminder_offsets(
-            [parse_duration(p, field="meetings.reminders", locale=club.locale) for p in parts]
+            [parse_duration(p, field="meetings.reminders", locale=actor.reads(club.locale)) for p in parts]
         )
         target = channel_id or club.meetings_channel_id
         if target is None:

@@ -44,7 +44,8 @@ class PollDraft:
     """The options of ``/poll create`` once checked, waiting for the modal's text.
 
     ``opens_at`` is ``None`` for "now"; ``closes_text`` is kept so a duration such as
-    ``48h`` counts from the actual opening.
+    ``48h`` counts from the actual opening; ``locale`` is the language it is read in (the
+    moderator's, else the club's: :meth:`bot.actor.Actor.reads`).
     """
 
     guild_id: int
@@ -105,12 +106,13 @@ class Creating(PollsBase):
         opens_at = None
         if opens and opens.strip():
             opens_at = parse_future_instant(
-                opens, field="polls.opens", zone=club.timezone, locale=club.locale, now=now, month_first=actor.month_first
+                opens, field="polls.opens", zone=club.timezone, locale=actor.reads(club.locale), now=now,
+                month_first=actor.month_first,
             )
         start = opens_at or now
         closes_text = closes.strip() if closes and closes.strip() else None
         try:
-            closes_at = _closes(closes_text, start, club, now, month_first=actor.month_first)
+            closes_at = _closes(closes_text, start, club, now, locale=actor.reads(club.locale), month_first=actor.month_first)
             if repeat != "none":  # the series is stored in local time: the zone shift must fit too
                 to_local(start, club.timezone), to_local(closes_at, club.timezone)
         except OverflowError:  # e.g. opens "9999-12-31 23:59" + the default 7 days
@@ -120,7 +122,7 @@ class Creating(PollsBase):
         return PollDraft(
             guild_id=club.guild_id, creator_id=actor.user_id, channel_id=channel, anonymous=anonymous,
             max_choices=max_choices, opens_at=opens_at, closes_at=closes_at, closes_text=closes_text,
-            show_results=show_results, repeat=repeat, timezone=club.timezone, locale=club.locale,
+            show_results=show_results, repeat=repeat, timezone=club.timezone, locale=actor.reads(club.locale),
         )
 
     @use_case("moderator")
@@ -239,15 +241,17 @@ class Creating(PollsBase):
         self.scheduler.arm(KIND_CLOSE, ref, poll.closes_at)
 
 
-def _closes(text: str | None, start: datetime, club: ClubSettings, now: datetime, *, month_first: bool = False) -> datetime:
+def _closes(
+    text: str | None, start: datetime, club: ClubSettings, now: datetime, *, locale: str, month_first: bool = False
+) -> datetime:
     """The closing instant typed as ``text`` (default 7 days after ``start``; a duration
     counts from ``start``); raises ``OverflowError`` when it falls outside datetime's range."""
     if text is None:
         return start + DEFAULT_DURATION
-    if is_duration(text, club.locale):
-        return start + parse_duration(text, field="polls.closes", locale=club.locale, base=start)
+    if is_duration(text, locale):
+        return start + parse_duration(text, field="polls.closes", locale=locale, base=start)
     return parse_future_instant(
-        text, field="polls.closes", zone=club.timezone, locale=club.locale, now=now, month_first=month_first
+        text, field="polls.closes", zone=club.timezone, locale=locale, now=now, month_first=month_first
     )
 
 

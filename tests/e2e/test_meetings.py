@@ -462,3 +462,14 @@ async def test_numeric_dates_follow_the_moderators_locale(club):
     assert f"<t:{april}:F>" in french.text() and f"<t:{april}:F>" in british.text()
     assert f"<t:{march}:F>" in american.text()
     assert f"<t:{april}:F>" in iso.text()
+
+
+async def test_18h_typed_by_a_french_moderator_at_10_is_today_at_18(club):
+    """The bug that started the typed-times rules: ``18h`` typed on a Monday at 10:00 in
+    Paris is that Monday 18:00 (not "in 18 hours"), and ``9h`` is tomorrow 09:00."""
+    h = club
+    await h.clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Europe/Paris")))
+    today = int(datetime(2026, 11, 30, 18, 0, tzinfo=ZoneInfo("Europe/Paris")).timestamp())
+    tomorrow = int(datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Europe/Paris")).timestamp())
+    assert f"<t:{today}:F>" in (await create_meeting(h, starts="18h", locale="fr")).text()
+    assert f"<t:{tomorrow}:F>" in (await create_meeting(h, starts="9h", locale="fr")).text()
