@@ -499,3 +499,23 @@ async def test_click_from_a_dm_or_another_guild_finds_nothing(polls):
         with pytest.raises(NotFound):
             await polls.my_choices(actor, poll.id)
 
+
+
+async def test_a_vote_never_scans_the_schedule_however_many_jobs_are_armed(polls, ctx, monkeypatch):
+    """docs/architecture.md, "Scheduler": with 100,000 other jobs armed, a vote and the
+    refresh it asks for touch the schedule only by key (counted: no listing, no sort)."""
+    poll = await make_poll(polls, anonymous=False, show_results="live")
+    for n in range(100_000):
+        ctx.scheduler.arm("polls.close", f"other-{n}", ctx.clock.now() + timedelta(days=30, seconds=n))
+    listings = []
+    original = Scheduler.pending
+
+    def counted(self, kind=None):
+        listings.append(kind)
+        return original(self, kind)
+
+    monkeypatch.setattr(Scheduler, "pending", counted)
+    for voter in (ALICE, BOB, CAROL):
+        await polls.click(member(GUILD, voter), poll.id, 1)
+    assert listings == []
+    assert ctx.scheduler.is_armed("polls.refresh", str(poll.id))
