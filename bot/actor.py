@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
-from bot.errors import CercleError, Forbidden
+from bot.errors import CercleError
 
 Who = Literal["moderator", "member", "system"]
 """Who may call a use-case: see the module docstring."""
@@ -52,8 +52,9 @@ class Actor:
         return cls(user_id=0, guild_id=guild_id, system=True)
 
     def reads(self, club_locale: str) -> str:
-        """The language this actor's typed text (times, durations) is read in: theirs,
-        else the club's — a French ``18h`` is a clock time even in an English club."""
+        """The language to read this actor's typed text in (times, durations) and to answer
+        them in: theirs, else the club's — a French ``18h`` is a clock time even in an
+        English club."""
         return self.locale or club_locale
 
     def guild(self) -> int:
@@ -103,9 +104,3 @@ def use_case(
         return wrapper
 
     return decorate
-
-
-def check_system(actor: Actor) -> None:
-    """Refuse a member where only Cercle itself may act (``Forbidden('error.not_allowed')``)."""
-    if not actor.system:
-        raise Forbidden("error.not_allowed")

@@ -42,10 +42,6 @@ class Background:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def running(self) -> int:
-        """How many tasks are still running."""
-        return sum(1 for task in self._tasks if not task.done())
-
     async def stop(self, grace: float) -> None:
         """Cancel every running task and wait for them, at most ``grace`` seconds in all
         (a task that swallows its cancellation is left behind and logged)."""

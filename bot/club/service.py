@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from bot.actor import Actor, Who, check_system, use_case
+from bot.actor import Actor, Who, use_case
 from bot.clock import Clock, to_ts
 from bot.club import store
 from bot.club.rules import (
@@ -82,8 +82,8 @@ class ClubService:
         use-case needs :meth:`require_moderator`, a system one :meth:`Actor.scheduler`."""
         if who == "moderator":
             await self.require_moderator(actor)
-        elif who == "system":
-            check_system(actor)
+        elif who == "system" and not actor.system:
+            raise Forbidden("error.not_allowed")
 
     @use_case("moderator")
     async def show(self, actor: Actor) -> ClubSettings:

@@ -45,7 +45,7 @@ class ReportUseCases(FeedbackCore):
         spontaneous feedback when ``campaign_id`` is ``None``, in ``actor``'s language (else
         the club's)."""
         guild_id = actor.guild()
-        locale = actor.locale or (await self.ctx.club.get(guild_id)).locale
+        locale = actor.reads((await self.ctx.club.get(guild_id)).locale)
         if campaign_id is None:
             return render.continuous_report(await self._continuous_report(guild_id, rng), locale)
         report = await self._campaign_report(guild_id, campaign_id, rng)
@@ -72,7 +72,7 @@ class ReportUseCases(FeedbackCore):
         """The rendered pain-points view with its weekly stacked chart, in ``actor``'s language
         (else the club's)."""
         guild_id = actor.guild()
-        locale = actor.locale or (await self.ctx.club.get(guild_id)).locale
+        locale = actor.reads((await self.ctx.club.get(guild_id)).locale)
         view = await self._pain_points(guild_id, weeks, None)
         chart = None
         if view.visible:  # below the threshold: only the total, no chart of counts

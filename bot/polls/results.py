@@ -45,7 +45,7 @@ class Results(PollsBase):
         club = await self.ctx.club.get(actor.guild())
         poll = await self._poll_for(club.guild_id, poll_id)
         tally, seen = await self._check_visible(poll)
-        return await self._results_message(poll, tally, actor.locale or club.locale, seen)
+        return await self._results_message(poll, tally, actor.reads(club.locale), seen)
 
     async def _check_visible(self, poll: Poll) -> tuple[Tally, Visibility]:
         """The tally and what of it shows, under the message's own rule, so ``/poll
@@ -118,5 +118,5 @@ class Results(PollsBase):
         club = await self.ctx.club.get(actor.guild())
         statuses = {"close": ("open",), "cancel": ("scheduled",)}.get(action, ("open", "closed"))
         polls = await store.search_polls(self.db, club.guild_id, statuses, query)
-        locale = actor.locale or club.locale
+        locale = actor.reads(club.locale)
         return [(render.autocomplete_label(p, locale), p.id) for p in polls]

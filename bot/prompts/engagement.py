@@ -64,7 +64,7 @@ class Engagement(PromptsBase):
                                         per_theme_people.get(theme, 0)))
         image = None
         if chart and posts:
-            locale = actor.locale or (await self.ctx.club.get(guild_id)).locale
+            locale = actor.reads((await self.ctx.club.get(guild_id)).locale)
             image = await self._chart(posts, locale)
         return StatsReport(weeks, posts, tuple(themes), image)
 
