@@ -157,7 +157,7 @@ class Scheduler:
         # The event loop may wake a few microseconds early: then nothing is due yet and
         # the waker is set again at the same instant, which APScheduler runs at once.
         while (job := self._pop_due(self.clock.now())) is not None:
-            self.tasks.spawn(self._call(job.kind, job.ref), name=f"cercle-fire:{job.kind}")
+            self.tasks.spawn(self._run(job.kind, job.ref), name=f"cercle-job:{job.kind}")
         following = self._next_due()
         if following is not None and self._aps is not None:
             self._set_waker(following)
@@ -214,11 +214,15 @@ class Scheduler:
     async def _call(self, kind: str, ref: str) -> None:
         # Each run is its own task so stop() can interrupt it while the database is still
         # open: a handler inside claimed() then gives its claim back for the next start.
-        task = self.tasks.spawn(self._handlers[kind](ref), name=f"cercle-job:{kind}")
+        await self.tasks.spawn(self._run(kind, ref), name=f"cercle-job:{kind}")
+
+    async def _run(self, kind: str, ref: str) -> None:
+        """Run one job in the current task (a task of :attr:`tasks`): a failure is logged,
+        an interruption by shutdown too (the job runs again at the next start)."""
         try:
-            await task
+            await self._handlers[kind](ref)
         except asyncio.CancelledError:
-            if not (task.cancelled() and not self._running):
+            if self._running:
                 raise
             log.info("scheduled job %s:%s interrupted by shutdown; it will run again at the next start", kind, ref)
         except Exception:
