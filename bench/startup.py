@@ -26,11 +26,12 @@ from bot.clock import SystemClock
 from bot.club.service import ClubService
 from bot.context import AppContext
 from bot.db import SqliteDatabase
-from bot.meetings.rules import RRULES, Location, to_local
+from bot.meetings.rules import Location, to_local
 from bot.meetings.service import Draft, MeetingsService
 from bot.migrate import migrate
 from bot.polls.rules import PollSpec
 from bot.polls.service import PollService
+from bot.recurrence import rule_for
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from cercle.app import cercle_intents, create_bot, point_at
@@ -75,12 +76,12 @@ async def fill_database(settings: Settings, places: list[tuple[int, int]], meeti
     for index in range(meetings):
         guild_id, channel_id = places[index % len(places)]
         starts_at = (now + timedelta(days=2 + index % 60, hours=index % 7)).replace(second=0)
+        local_start, repeat = to_local(starts_at, ZONE), repeats[index % len(repeats)]
         draft = Draft(
-            guild_id=guild_id, channel_id=channel_id, starts_at=starts_at, local_start=to_local(starts_at, ZONE),
+            guild_id=guild_id, channel_id=channel_id, starts_at=starts_at, local_start=local_start,
             timezone=ZONE, duration_s=5400, location=Location("https://meet.example/club"),
-            repeat=repeats[index % len(repeats)], reminders=(86400, 3600),
+            repeat=repeat, reminders=(86400, 3600), rrule=rule_for(repeat, local_start),
         )
-        assert draft.repeat in RRULES
         moderator = Actor(1, guild_id, manage_guild=True)
         await service.create(moderator, draft, title=f"Meeting {index}", agenda="1. Roadmap\n2. Pain points")
     expected = meetings * 4  # two reminders, the start and the end of each

@@ -39,6 +39,14 @@ def local_to_utc(local: datetime, zone: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(zone), fold=0).astimezone(UTC)
 
 
+def utc_to_local(instant: datetime, zone: str) -> datetime:
+    """A UTC-aware instant → the naive wall-clock time it is in the IANA ``zone``.
+
+    Raises ``zoneinfo.ZoneInfoNotFoundError`` for an unknown zone.
+    """
+    return instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
 class Clock(Protocol):
     """What services need of time."""
 

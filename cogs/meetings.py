@@ -41,6 +41,11 @@ REPEAT_CHOICES = [
     app_commands.Choice(name=_("semiannual"), value="semiannual"),
     app_commands.Choice(name=_("yearly"), value="yearly"),
 ]
+REPEAT_ON_CHOICES = [
+    app_commands.Choice(name=_("same day of the month (e.g. the 15th)"), value="date"),
+    app_commands.Choice(name=_("same weekday of the month (e.g. the 3rd Tuesday)"), value="weekday"),
+    app_commands.Choice(name=_("last weekday of the month (e.g. the last Thursday)"), value="last_weekday"),
+]
 SCOPE_CHOICES = [
     app_commands.Choice(name=_("this occurrence"), value="occurrence"),
     app_commands.Choice(name=_("the whole series"), value="series"),
@@ -236,7 +241,7 @@ class MeetingsCog(commands.Cog):
 
     @meeting.command(name=_("create"), description=_("Plan a meeting (a modal then asks for its title and agenda)"))
     @app_commands.rename(starts=_("starts"), duration=_("duration"), location=_("location"), channel=_("channel"),
-                         repeat=_("repeat"), reminders=_("reminders"))
+                         repeat=_("repeat"), reminders=_("reminders"), repeat_on=_("repeat_on"))
     @app_commands.describe(
         starts=_("When it starts, in the club's time zone (e.g. 2027-03-16 18:00, next tuesday 6pm)"),
         duration=_("How long (e.g. 90m, 2h; default 1h)"),
@@ -244,8 +249,9 @@ class MeetingsCog(commands.Cog):
         channel=_("Where to announce it (default: the meetings channel)"),
         repeat=_("Repeat the meeting"),
         reminders=_("Reminders before the start (default 24h,1h; 'none' for none)"),
+        repeat_on=_("Monthly and longer: the same date, or the same weekday of the month"),
     )
-    @app_commands.choices(repeat=REPEAT_CHOICES)
+    @app_commands.choices(repeat=REPEAT_CHOICES, repeat_on=REPEAT_ON_CHOICES)
     async def create(
         self,
         interaction: discord.Interaction,
@@ -255,6 +261,7 @@ class MeetingsCog(commands.Cog):
         channel: discord.TextChannel | None = None,
         repeat: app_commands.Choice[str] | None = None,
         reminders: app_commands.Range[str, 1, 100] | None = None,
+        repeat_on: app_commands.Choice[str] | None = None,
     ) -> None:
         draft = await service_of(interaction).prepare(
             await actor_of(interaction),
@@ -264,6 +271,7 @@ class MeetingsCog(commands.Cog):
             channel_id=channel.id if channel else None,
             repeat=repeat.value if repeat else None,
             reminders=reminders,
+            repeat_on=repeat_on.value if repeat_on else None,
         )
         await interaction.response.send_modal(CreateModal(draft, await locale_for(interaction)))
 

@@ -11,8 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from bot.anonymity import meets_threshold
 from bot.errors import InvalidInput, check_length
@@ -433,20 +432,6 @@ def validate_schedule(weekday: int | None, hour: int | None, current: DigestSche
         current.weekday if weekday is None else weekday,
         current.hour if hour is None else hour,
     )
-
-
-def next_weekly(now: datetime, zone: str, weekday: int, hour: int) -> datetime:
-    """The next instant strictly after ``now`` that is ``weekday`` at ``hour``:00 local time
-    in IANA ``zone``, returned UTC-aware (docs/architecture.md, "Time": wall-clock + zone for recurring things)."""
-    tz = ZoneInfo(zone)
-    local = now.astimezone(tz)
-    day = local.date() + timedelta(days=(weekday - local.weekday()) % 7)
-    for _ in range(3):
-        candidate = datetime(day.year, day.month, day.day, hour, tzinfo=tz).astimezone(UTC)
-        if candidate > now:
-            return candidate
-        day += timedelta(days=7)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def stars(value: float | None) -> str:

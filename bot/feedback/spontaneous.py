@@ -23,6 +23,7 @@ from bot.feedback import render, rules, store
 from bot.feedback.core import DIGEST_KIND, FeedbackCore
 from bot.feedback.rules import DigestPlan, DigestSchedule, SpontaneousItem
 from bot.ports import DeliveryError
+from bot.recurrence import next_weekly
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ class SpontaneousUseCases(FeedbackCore):
     async def _last_and_next(self, guild_id: int, schedule: DigestSchedule) -> tuple[datetime, datetime]:
         settings = await self.ctx.club.get(guild_id)
         now = self.clock.now()
-        following = rules.next_weekly(now, settings.timezone, schedule.weekday, schedule.hour)
+        following = next_weekly(schedule.weekday, schedule.hour, 0, settings.timezone, now)
         return following - timedelta(days=7), following
 
     @staticmethod

@@ -8,6 +8,8 @@ limits on screen only; the database keeps it whole.
 
 from __future__ import annotations
 
+from babel.dates import get_day_names
+
 from bot.i18n import t
 from bot.meetings.components import RSVP, TOPIC_VOTE
 from bot.meetings.rules import (
@@ -19,6 +21,7 @@ from bot.meetings.rules import (
 )
 from bot.meetings.store import Occurrence, Topic
 from bot.ports import Button, Embed, EmbedField, EventSpec, OutMessage
+from bot.recurrence import weekday_position
 from bot.text import plain, plain_label, shorten
 
 COLOR = {"scheduled": 0x5865F2, "started": 0x57F287, "ended": 0x99AAB5, "cancelled": 0xED4245}
@@ -49,6 +52,19 @@ def thread_name(title: str) -> str:
     return plain_label(title, THREAD_NAME_MAX)
 
 
+def repeat_text(locale: str, repeat: str, rule: str | None) -> str:
+    """How a series repeats, in ``locale``: ``Every quarter``, or with a rule by weekday
+    ``Every quarter, on the 3rd Tuesday`` / ``Chaque trimestre, le dernier jeudi`` (day names
+    from Babel's CLDR data)."""
+    every = t(locale, f"meetings.repeat.{repeat}")
+    position = weekday_position(rule)
+    if position is None:
+        return every
+    nth, weekday = position
+    day = get_day_names("wide", locale=locale)[weekday]
+    return t(locale, "meetings.repeat_on", every=every, position=t(locale, f"meetings.position.{nth}"), weekday=day)
+
+
 def counts_text(locale: str, counts: RsvpCounts) -> str:
     """``✅ Going: 3 · ❔ Maybe: 1 · ❌ Can't go: 0``."""
     return t(locale, "meetings.counts", going=counts.going, maybe=counts.maybe, no=counts.no)
@@ -62,7 +78,7 @@ def announcement(locale: str, occ: Occurrence, counts: RsvpCounts) -> OutMessage
     if where:
         fields.append(EmbedField(t(locale, "meetings.field.location"), shorten(where, FIELD_VALUE_MAX), inline=True))
     if occ.repeat != "none":
-        fields.append(EmbedField(t(locale, "meetings.field.repeat"), t(locale, f"meetings.repeat.{occ.repeat}"), inline=True))
+        fields.append(EmbedField(t(locale, "meetings.field.repeat"), repeat_text(locale, occ.repeat, occ.rrule), inline=True))
     fields.append(EmbedField(t(locale, "meetings.field.rsvp"), counts_text(locale, counts)))
     description = plain(occ.agenda) if occ.agenda else None
     title = shorten(occ.title, EMBED_TITLE_MAX)

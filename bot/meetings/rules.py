@@ -9,16 +9,14 @@ Europe/Paris stays at 18:00 Paris time across daylight-saving changes (docs/arch
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol, cast
-from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
-
-from bot.clock import local_to_utc
+from bot.clock import utc_to_local
 from bot.errors import Conflict, InvalidInput, check_length
+from bot.recurrence import ANCHORS, Anchor, anchor_of, rule_for
 from bot.timeparse import EARLIEST, LATEST, parse_duration, parse_future_instant
 
 Repeat = Literal["none", "weekly", "monthly", "quarterly", "semiannual", "yearly"]
@@ -33,17 +31,9 @@ SCOPES: tuple[Scope, ...] = ("occurrence", "series")
 NOTICE_AUDIENCE: tuple[RsvpStatus, ...] = ("going", "maybe")
 """Who gets a DM when a meeting moves or is cancelled: the members who said they may come."""
 
-#: RFC 5545 rule of each ``repeat`` choice. Discord's own recurring events cannot express
-#: quarterly or semiannual rules (docs/architecture.md, "Discord facts"), so every occurrence is mirrored as a
-#: one-off scheduled event instead.
-RRULES: dict[Repeat, str | None] = {
-    "none": None,
-    "weekly": "FREQ=WEEKLY;INTERVAL=1",
-    "monthly": "FREQ=MONTHLY;INTERVAL=1",
-    "quarterly": "FREQ=MONTHLY;INTERVAL=3",
-    "semiannual": "FREQ=MONTHLY;INTERVAL=6",
-    "yearly": "FREQ=YEARLY;INTERVAL=1",
-}
+#: Discord's own recurring events cannot express quarterly or semiannual rules
+#: (docs/architecture.md, "Discord facts"), so every occurrence of a series is mirrored as
+#: a one-off scheduled event; the rule itself comes from :func:`bot.recurrence.rule_for`.
 
 # Limits (characters). Discord: thread name 100, scheduled event name 100 / description
 # 1000 / external location 100, embed title 256, embed description 4096 (the agenda shares
@@ -157,6 +147,15 @@ def validate_repeat(value: str | None) -> Repeat:
     return name
 
 
+def validate_anchor(value: str | None) -> Anchor:
+    """One of :data:`bot.recurrence.ANCHORS` (default ``date``); raises ``InvalidInput``
+    (field ``repeat_on``)."""
+    name = (value or "date").strip().lower()
+    if name not in ANCHORS:
+        raise InvalidInput("meetings.error.repeat", field="meetings.repeat_on", choices=", ".join(ANCHORS))
+    return cast(Anchor, name)
+
+
 def validate_duration(delta: timedelta) -> timedelta:
     """A duration between 5 minutes and 3 days; raises ``InvalidInput`` (field ``duration``)."""
     if delta < MIN_DURATION or delta > MAX_DURATION:
@@ -205,8 +204,8 @@ def format_offset(seconds: int, locale: str = "en") -> str:
 
 
 def to_local(instant: datetime, zone: str) -> datetime:
-    """A UTC-aware instant → naive local wall-clock time in ``zone`` (to the minute)."""
-    return instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
+    """A UTC-aware instant → naive local wall-clock time in ``zone`` (to the minute, as stored)."""
+    return utc_to_local(instant, zone).replace(second=0, microsecond=0)
 
 
 def format_local(local: datetime) -> str:
@@ -217,42 +216,6 @@ def format_local(local: datetime) -> str:
 def parse_local(text: str) -> datetime:
     """``YYYY-MM-DDTHH:MM`` → naive local datetime."""
     return datetime.strptime(text, LOCAL_FORMAT)
-
-
-@dataclass(frozen=True)
-class SeriesRule:
-    """A series' recurrence: local wall-clock ``start`` (naive), IANA ``zone``, RFC 5545 ``rrule``
-    (``None`` for a one-off)."""
-
-    start: datetime
-    zone: str
-    rrule: str | None = None
-
-    def local_starts(self, after: datetime | None = None) -> Iterator[datetime]:
-        """Naive local starts, in order; only those strictly after local ``after`` if given."""
-        if self.rrule is None:
-            if after is None or self.start > after:
-                yield self.start
-            return
-        rule = rrulestr(self.rrule, dtstart=self.start)
-        current = rule.after(after, inc=False) if after is not None else self.start
-        while current is not None:
-            yield current
-            current = rule.after(current, inc=False)
-
-    def occurrences(self, after: datetime | None = None, limit: int = 10) -> list[tuple[datetime, datetime]]:
-        """Up to ``limit`` pairs ``(local start, UTC start)`` after local ``after``."""
-        found = []
-        for local in self.local_starts(after):
-            found.append((local, local_to_utc(local, self.zone)))
-            if len(found) >= limit:
-                break
-        return found
-
-    def next_after(self, local: datetime) -> tuple[datetime, datetime] | None:
-        """The next ``(local start, UTC start)`` strictly after local ``local``, or ``None``."""
-        found = self.occurrences(after=local, limit=1)
-        return found[0] if found else None
 
 
 # --- lifecycle ---------------------------------------------------------------------------
@@ -392,7 +355,7 @@ def validate_scope(value: str) -> Scope:
 class Slot(Protocol):
     """What an edit reads of a stored occurrence (:class:`bot.meetings.store.Occurrence`):
     its UTC ``starts_at`` / ``ends_at``, length in seconds, ``title``, its series'
-    ``repeat`` and IANA ``timezone``."""
+    ``repeat``, RFC 5545 ``rrule`` and IANA ``timezone``."""
 
     @property
     def starts_at(self) -> datetime: ...
@@ -408,6 +371,9 @@ class Slot(Protocol):
 
     @property
     def repeat(self) -> str: ...
+
+    @property
+    def rrule(self) -> str | None: ...
 
     @property
     def timezone(self) -> str: ...
@@ -464,11 +430,13 @@ class OccurrenceEdit:
 @dataclass(frozen=True)
 class SeriesEdit:
     """What the series row gets (scope ``series``): ``text``, ``duration_s`` of the later
-    occurrences (seconds) and the rule's new ``local_start`` (``None``: unchanged)."""
+    occurrences (seconds), the rule's new ``local_start`` and the ``rrule`` made for it
+    (``None``: unchanged)."""
 
     text: TextChanges
     duration_s: int | None = None
     local_start: str | None = None
+    rrule: str | None = None
 
     def empty(self) -> bool:
         """``True`` when the series row keeps every value."""
@@ -495,6 +463,7 @@ class EditPlan:
     resized: bool
     duration_typed: bool
     local_start: str | None = None
+    rrule: str | None = None
 
     @property
     def changed(self) -> list[str]:
@@ -517,7 +486,7 @@ class EditPlan:
         """The series row's new values (scope ``series``), else ``None``."""
         if self.scope != "series":
             return None
-        return SeriesEdit(self.text, self.duration_s if self.duration_typed else None, self.local_start)
+        return SeriesEdit(self.text, self.duration_s if self.duration_typed else None, self.local_start, self.rrule)
 
     def occurrence(self, current: Slot) -> OccurrenceEdit:
         """What the edited occurrence ``current`` gets."""
@@ -568,12 +537,17 @@ def plan_edit(current: Slot, changes: EditRequest, now: datetime) -> EditPlan:
     agenda = None if changes.agenda is None else validate_agenda(changes.agenda)
     text = TextChanges(title=title, agenda=agenda, location=location)
     moved = starts_at != current.starts_at
-    local_start = None
+    local_start = rule = None
     if moved and changes.scope == "series" and current.repeat != "none":
-        local_start = format_local(to_local(starts_at, current.timezone))
+        local = to_local(starts_at, current.timezone)
+        local_start = format_local(local)
+        # The rule restarts at the new time, by the same anchor (the 3rd Tuesday stays a
+        # weekday position, a date a date): a new start that breaks it is refused.
+        rule = rule_for(current.repeat, local, anchor_of(current.rrule), field="meetings.starts")
     plan = EditPlan(
         scope=changes.scope, text=text, starts_at=starts_at, duration_s=duration_s, moved=moved,
         resized=duration_s != current.duration_s, duration_typed=duration is not None, local_start=local_start,
+        rrule=rule,
     )
     series = plan.series
     if plan.notice is None and (series is None or series.empty()):

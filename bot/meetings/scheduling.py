@@ -27,7 +27,6 @@ from bot.meetings.rules import (
     DEFAULT_DURATION,
     DEFAULT_REMINDERS,
     NOTICE_AUDIENCE,
-    RRULES,
     Location,
     Repeat,
     archive_key,
@@ -41,6 +40,7 @@ from bot.meetings.rules import (
     start_key,
     to_local,
     validate_agenda,
+    validate_anchor,
     validate_duration,
     validate_reminder_offsets,
     validate_repeat,
@@ -48,6 +48,7 @@ from bot.meetings.rules import (
 )
 from bot.meetings.store import Occurrence
 from bot.ports import DeliveryError, EventStatus, OutMessage
+from bot.recurrence import rule_for
 from bot.text import plain, shorten
 from bot.timeparse import parse_duration
 
@@ -63,7 +64,8 @@ class Draft:
     """Validated options of ``/meeting create`` (before the title/agenda modal).
 
     ``starts_at`` is UTC-aware; ``local_start`` is its naive wall-clock time in ``timezone``;
-    ``duration_s`` and ``reminders`` (offsets before the start, largest first) in seconds.
+    ``duration_s`` and ``reminders`` (offsets before the start, largest first) in seconds;
+    ``rrule`` the series' RFC 5545 rule (:func:`bot.recurrence.rule_for`, ``None``: once).
     """
 
     guild_id: int
@@ -75,6 +77,7 @@ class Draft:
     location: Location
     repeat: Repeat
     reminders: tuple[int, ...]
+    rrule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,12 +104,15 @@ class Scheduling(MeetingsCore):
         channel_id: int | None = None,
         repeat: str | None = None,
         reminders: str | None = None,
+        repeat_on: str | None = None,
     ) -> Draft:
         """Validate the options of ``/meeting create`` in ``actor``'s guild, before the modal.
 
         ``starts`` is typed in the club's zone and language; ``duration`` like ``90m``
         (default 1 h, 5 min–3 days); ``reminders`` like ``24h,1h`` (default; ``none`` for
-        none; ≤ 5, each ≤ 30 days). Raises ``Forbidden``, or ``InvalidInput`` naming the field.
+        none; ≤ 5, each ≤ 30 days); ``repeat_on`` one of :data:`bot.recurrence.ANCHORS`
+        (default ``date``: the same day of the month; ``weekday``: the 3rd Tuesday…).
+        Raises ``Forbidden``, or ``InvalidInput`` naming the field.
         """
         club = await self.ctx.club.get(actor.guild())
         starts_at = parse_start(
@@ -119,6 +125,8 @@ class Scheduling(MeetingsCore):
             delta = DEFAULT_DURATION
         place = parse_location(location)
         chosen = validate_repeat(repeat)
+        local_start = to_local(starts_at, club.timezone)
+        rule = rule_for(chosen, local_start, validate_anchor(repeat_on), field="meetings.repeat_on")
         parts = split_reminders(reminders)
         if parts is None:
             parts = split_reminders(DEFAULT_REMINDERS) or []
@@ -134,12 +142,13 @@ class Scheduling(MeetingsCore):
             guild_id=club.guild_id,
             channel_id=target,
             starts_at=starts_at,
-            local_start=to_local(starts_at, club.timezone),
+            local_start=local_start,
             timezone=club.timezone,
             duration_s=int(delta.total_seconds()),
             location=place,
             repeat=chosen,
             reminders=offsets,
+            rrule=rule,
         )
 
     @use_case("moderator")
@@ -167,7 +176,7 @@ class Scheduling(MeetingsCore):
             local_start=format_local(draft.local_start),
             timezone=draft.timezone,
             repeat=draft.repeat,
-            rrule=RRULES[draft.repeat],
+            rrule=draft.rrule,
             duration_s=draft.duration_s,
             reminders=draft.reminders,
             now=now,

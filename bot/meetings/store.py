@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from bot.clock import from_ts, to_ts
 from bot.db import Database, Row
-from bot.meetings.rules import Location, OccurrenceEdit, SeriesEdit, SeriesRule, TextChanges, parse_local
+from bot.meetings.rules import Location, OccurrenceEdit, SeriesEdit, TextChanges, parse_local
+from bot.recurrence import Recurrence
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,9 @@ class Series:
     cancelled_at: datetime | None
 
     @property
-    def rule(self) -> SeriesRule:
+    def rule(self) -> Recurrence:
         """The recurrence in local wall-clock time."""
-        return SeriesRule(parse_local(self.local_start), self.timezone, self.rrule)
+        return Recurrence(parse_local(self.local_start), self.timezone, self.rrule)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Occurrence:
     created_at: datetime
     repeat: str = "none"
     timezone: str = "UTC"
+    rrule: str | None = None
 
     @property
     def duration_s(self) -> int:
@@ -156,7 +158,7 @@ def _series(row: Row) -> Series:
 
 
 _OCC_SELECT = (
-    "SELECT o.*, s.repeat AS s_repeat, s.timezone AS s_timezone FROM meeting_occurrences o "
+    "SELECT o.*, s.repeat AS s_repeat, s.timezone AS s_timezone, s.rrule AS s_rrule FROM meeting_occurrences o "
     "JOIN meeting_series s ON s.id = o.series_id "
 )
 
@@ -182,6 +184,7 @@ def _occurrence(row: Row) -> Occurrence:
         created_at=from_ts(row["created_at"]),
         repeat=row["s_repeat"],
         timezone=row["s_timezone"],
+        rrule=row["s_rrule"],
     )
 
 
@@ -225,8 +228,8 @@ async def get_series(db: Database, series_id: int) -> Series | None:
 
 async def update_series(db: Database, series_id: int, **values: object) -> None:
     """Change columns of a series (``title``, ``agenda``, ``location``, ``location_channel_id``,
-    ``duration_s``, ``local_start`` as local ISO text, ``cancelled_at`` as Unix seconds)."""
-    allowed = {"title", "agenda", "location", "location_channel_id", "duration_s", "cancelled_at", "local_start"}
+    ``duration_s``, ``local_start`` as local ISO text, ``rrule``, ``cancelled_at`` as Unix seconds)."""
+    allowed = {"title", "agenda", "location", "location_channel_id", "duration_s", "cancelled_at", "local_start", "rrule"}
     if not values or set(values) - allowed:
         raise ValueError(f"bad series columns {sorted(values)}")
     sets = ", ".join(f"{k} = ?" for k in values)
@@ -240,6 +243,8 @@ async def edit_series(db: Database, series_id: int, edit: SeriesEdit) -> None:
         values["duration_s"] = edit.duration_s
     if edit.local_start is not None:
         values["local_start"] = edit.local_start
+    if edit.rrule is not None:
+        values["rrule"] = edit.rrule
     if values:
         await update_series(db, series_id, **values)
 

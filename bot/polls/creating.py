@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.actor import Actor, use_case
+from bot.clock import utc_to_local
 from bot.club.rules import ClubSettings
 from bot.errors import Conflict, InvalidInput
 from bot.polls import store
@@ -30,10 +31,9 @@ from bot.polls.rules import (
     clean_description,
     clean_question,
     parse_choices,
-    rrule_for,
-    to_local,
 )
 from bot.ports import DeliveryError
+from bot.recurrence import rule_for
 from bot.timeparse import is_duration, parse_duration, parse_future_instant
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class Creating(PollsBase):
         try:
             closes_at = _closes(closes_text, start, club, now, locale=actor.reads(club.locale), month_first=actor.month_first)
             if repeat != "none":  # the series is stored in local time: the zone shift must fit too
-                to_local(start, club.timezone), to_local(closes_at, club.timezone)
+                utc_to_local(start, club.timezone), utc_to_local(closes_at, club.timezone)
         except OverflowError:  # e.g. opens "9999-12-31 23:59" + the default 7 days
             field, value = ("polls.closes", closes_text) if closes_text else ("polls.opens", opens or "")
             raise InvalidInput("polls.error.out_of_range", field=field, value=value.strip()[:50]) from None
@@ -142,11 +142,12 @@ class Creating(PollsBase):
         now = self.clock.now()
         spec = _spec(draft, now, question=question, choices=choices, description=description)
         series_id = None
-        if draft.repeat != "none":
-            local_opens = to_local(spec.opens_at, draft.timezone)
+        local_opens = utc_to_local(spec.opens_at, draft.timezone)
+        rule = rule_for(draft.repeat, local_opens, field="polls.repeat")
+        if rule is not None:  # None: the poll does not repeat
             series_id = await store.insert_series(
-                self.db, spec, rule=rrule_for(draft.repeat, local_opens), local_opens=local_opens,
-                local_closes=to_local(spec.closes_at, draft.timezone), now=now,
+                self.db, spec, rule=rule, local_opens=local_opens,
+                local_closes=utc_to_local(spec.closes_at, draft.timezone), now=now,
             )
         status = "open" if spec.opens_at <= now else "scheduled"
         threshold = (await self.ctx.club.get(draft.guild_id)).anonymity_threshold

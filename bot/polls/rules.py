@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
-
-from dateutil.rrule import rrulestr
 
 from bot.anonymity import MIN_THRESHOLD
+from bot.clock import local_to_utc
 from bot.errors import CercleError, Conflict, InvalidInput, NotFound, check_length
+from bot.recurrence import Recurrence
 
 Status = Literal["scheduled", "open", "closed", "cancelled"]
 ShowResults = Literal["live", "after_close"]
@@ -366,32 +365,6 @@ def percent(count: int, total: int) -> int:
 
 # --- recurrence -------------------------------------------------------------------------
 
-def rrule_for(repeat: Repeat, local_start: datetime) -> str:
-    """The RFC 5545 rule of a repeat, for a first occurrence at naive local ``local_start``.
-
-    Monthly and quarterly on days 29–31 fall back to the month's last day (``BYSETPOS=-1``)
-    instead of skipping short months (``dateutil`` skips them otherwise).
-    """
-    if repeat == "weekly":
-        return "FREQ=WEEKLY;INTERVAL=1"
-    interval = {"monthly": 1, "quarterly": 3}[repeat]
-    day = local_start.day
-    if day > 28:
-        days = ",".join(str(d) for d in range(28, day + 1))
-        return f"FREQ=MONTHLY;INTERVAL={interval};BYMONTHDAY={days};BYSETPOS=-1"
-    return f"FREQ=MONTHLY;INTERVAL={interval}"
-
-
-def localize(local: datetime, zone: str) -> datetime:
-    """A naive local wall-clock time in ``zone`` → UTC-aware instant (first fold if ambiguous)."""
-    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
-def to_local(instant: datetime, zone: str) -> datetime:
-    """A UTC instant → naive wall-clock time in ``zone``."""
-    return instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-
-
 @dataclass(frozen=True)
 class Occurrence:
     """One expanded occurrence of a series: UTC-aware ``opens_at``/``closes_at``."""
@@ -405,24 +378,24 @@ def next_occurrence(
 ) -> Occurrence | None:
     """The first occurrence opening after instant ``after`` whose close is still to come at ``now``.
 
-    The rule is expanded on naive local wall-clock times from ``local_opens`` (DTSTART),
-    each occurrence keeping the same local window (``local_closes - local_opens``) and then
-    placed in ``zone``: a weekly poll at 18:00 Paris stays at 18:00 Paris across DST.
-    Occurrences missed entirely during downtime are skipped (catch-up policy). ``None``
-    when the rule has no more occurrences.
+    The series is a :class:`~bot.recurrence.Recurrence` from ``local_opens`` (DTSTART) in
+    ``zone``; each occurrence keeps the same local window (``local_closes - local_opens``),
+    so a weekly poll at 18:00 Paris stays at 18:00 Paris across DST. Occurrences missed
+    entirely during downtime are skipped (catch-up policy). ``None`` when the rule has no
+    more occurrences.
     """
     window = local_closes - local_opens
-    recurrence = rrulestr(rule, dtstart=local_opens)
-    cursor = to_local(after, zone)
+    series = Recurrence(local_opens, zone, rule)
+    cursor = after
     for _ in range(1000):
-        local = recurrence.after(cursor, inc=False)
-        if local is None:
+        found = series.instants_after(cursor, 1)
+        if not found:
             return None
-        opens = localize(local, zone)
-        closes = localize(local + window, zone)
-        if opens > after and closes > now:
+        (local, opens), = found
+        closes = local_to_utc(local + window, zone)
+        if closes > now:
             return Occurrence(opens, closes)
-        cursor = local
+        cursor = opens
     return None
 
 

@@ -14,13 +14,12 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import WEEKLY, rrule
-
 from bot.errors import InvalidInput
+from bot.recurrence import weekly_instants
 from bot.timeparse import parse_clock_time
 
 THEMES: tuple[str, ...] = ("features", "practice", "pain_points", "roadmap", "community")
@@ -135,32 +134,6 @@ def parse_weekday(value: int | str, *, field: str = "prompts.weekday") -> int:
     raise InvalidInput("prompts.error.weekday", field=field, value=str(value)[:20])
 
 
-def occurrences(
-    weekday: int, hour: int, minute: int, zone: str, after: datetime, count: int = 1
-) -> list[datetime]:
-    """The next ``count`` weekly instants strictly after ``after`` (UTC-aware), as UTC-aware datetimes.
-
-    The rule (RFC 5545 ``FREQ=WEEKLY;BYDAY=..;BYHOUR=..;BYMINUTE=..``) is expanded on the
-    zone's wall clock, so 18:00 stays 18:00 local across DST. A wall time that does not
-    exist on a spring-forward day maps to the instant one hour later in local time
-    (zoneinfo's ``fold=0``); an ambiguous one (fall back) to its first occurrence.
-    """
-    tz = ZoneInfo(zone)
-    local_after = after.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
-    rule = rrule(
-        WEEKLY, byweekday=weekday, byhour=hour, byminute=minute, bysecond=0,
-        dtstart=local_after - timedelta(days=8),
-    )
-    found: list[datetime] = []
-    for naive in rule:
-        instant = naive.replace(tzinfo=tz).astimezone(UTC)
-        if instant > after:
-            found.append(instant)
-            if len(found) >= count:
-                break
-    return found
-
-
 WeeklyStep = Literal["wait", "advance", "missed", "post"]
 """What the weekly job does with the current occurrence: see :func:`weekly_step`."""
 
@@ -186,7 +159,7 @@ def weekly_step(*, due: datetime, attempt: datetime, now: datetime, recorded: st
 def missed_since(weekday: int, hour: int, minute: int, zone: str, due: datetime, now: datetime) -> list[datetime]:
     """The occurrences after ``due`` that are also past the grace at ``now`` (a downtime of
     several weeks), at most :data:`MAX_MISSED_RECORDED`, oldest first (UTC)."""
-    later = occurrences(weekday, hour, minute, zone, due, MAX_MISSED_RECORDED)
+    later = weekly_instants(weekday, hour, minute, zone, due, MAX_MISSED_RECORDED)
     missed: list[datetime] = []
     for instant in later:
         if now - instant < CATCH_UP_GRACE:

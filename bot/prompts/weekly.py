@@ -31,6 +31,7 @@ from bot.prompts.render import render_post, theme_label
 from bot.prompts.results import NextInfo, PostResult
 from bot.prompts.rules import RETRY_DELAY, THEMES, THREAD_NAME_LIMIT, Candidate, Pick
 from bot.prompts.store import Prompt, Schedule
+from bot.recurrence import weekly_instants
 from bot.text import plain_label
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ class Weekly(PromptsBase):
             raise InvalidInput("prompts.error.ping_everyone", field="prompts.ping_role")
         await self._ensure_bank(guild_id, settings.locale)
         now = self.clock.now()
-        first = rules.occurrences(day, hour, minute, settings.timezone, now)[0]
+        first = weekly_instants(day, hour, minute, settings.timezone, now)[0]
         await store.save_schedule(
             self.db, guild_id, weekday=day, local_time=f"{hour:02d}:{minute:02d}", timezone=settings.timezone,
             channel_id=channel_id, themes=chosen, ping_role_id=ping_role_id, next_at=to_ts(first),
@@ -170,7 +171,7 @@ class Weekly(PromptsBase):
         if not schedule.paused:
             raise Conflict("prompts.error.not_paused")
         hour, minute = schedule.hour_minute
-        first = rules.occurrences(schedule.weekday, hour, minute, schedule.timezone, self.clock.now())[0]
+        first = weekly_instants(schedule.weekday, hour, minute, schedule.timezone, self.clock.now())[0]
         await store.set_paused(self.db, guild_id, False, to_ts(first), actor.user_id, self._now())
         self._arm(guild_id, to_ts(first))
         await self._audit(actor, "prompts.resume")
@@ -193,7 +194,7 @@ class Weekly(PromptsBase):
 
     async def _advance(self, schedule: Schedule, *, after: datetime) -> int:
         hour, minute = schedule.hour_minute
-        following = to_ts(rules.occurrences(schedule.weekday, hour, minute, schedule.timezone, after)[0])
+        following = to_ts(weekly_instants(schedule.weekday, hour, minute, schedule.timezone, after)[0])
         await store.advance(self.db, schedule.guild_id, schedule.next_at, following, self._now())
         fresh = await store.get_schedule(self.db, schedule.guild_id)
         if fresh is not None and not fresh.paused:
@@ -215,7 +216,7 @@ class Weekly(PromptsBase):
         if not schedule.paused and schedule.next_at is not None:
             hour, minute = schedule.hour_minute
             first = from_ts(schedule.next_at)
-            dates = (first, *rules.occurrences(schedule.weekday, hour, minute, schedule.timezone, first, count - 1))
+            dates = (first, *weekly_instants(schedule.weekday, hour, minute, schedule.timezone, first, count - 1))
         chosen = await self._choose(guild_id, schedule.themes)
         return NextInfo(
             schedule, dates, chosen[0] if chosen else None, not_posted,

@@ -1,9 +1,13 @@
 """Migrations: applied in order, atomically, version in PRAGMA user_version."""
 
+from datetime import datetime
+from importlib import resources
+
 import pytest
 
 from bot.db import SqliteDatabase
 from bot.migrate import MigrationError, current_version, discover, migrate, split_statements
+from bot.recurrence import Recurrence, rule_for
 
 
 async def test_packaged_migrations_are_contiguous_and_apply(tmp_path):
@@ -121,3 +125,38 @@ async def test_two_processes_migrating_at_once_both_succeed(tmp_path):
     finally:
         await first.close()
         await second.close()
+
+
+async def test_old_meeting_rules_on_days_29_to_31_fall_back_to_the_month_end(tmp_path):
+    """Series stored before the one recurrence engine keep their day but stop skipping the
+    short months: 0010 gives them the rule a new series gets (bot.recurrence.rule_for)."""
+    folder = tmp_path / "before"
+    folder.mkdir()
+    for entry in resources.files("migrations").iterdir():
+        if entry.name.endswith(".sql") and entry.name < "0010":
+            (folder / entry.name).write_text(entry.read_text(encoding="utf-8"), encoding="utf-8")
+    db = await SqliteDatabase(tmp_path / "old.sqlite3").connect()
+    await migrate(db, folder)
+    old = [
+        (1, "2027-01-31T18:00", "quarterly", "FREQ=MONTHLY;INTERVAL=3"),
+        (2, "2027-03-30T18:00", "semiannual", "FREQ=MONTHLY;INTERVAL=6"),
+        (3, "2028-02-29T10:00", "yearly", "FREQ=YEARLY;INTERVAL=1"),
+        (4, "2027-01-29T18:00", "monthly", "FREQ=MONTHLY;INTERVAL=1"),
+        (5, "2027-01-15T18:00", "quarterly", "FREQ=MONTHLY;INTERVAL=3"),  # day 15: unchanged
+        (6, "2027-01-31T18:00", "weekly", "FREQ=WEEKLY;INTERVAL=1"),  # weekly: unchanged
+        (7, "2027-01-31T18:00", "none", None),
+    ]
+    for series_id, local_start, repeat, rule in old:
+        await db.execute(
+            "INSERT INTO meeting_series (id, guild_id, channel_id, organiser_id, title, local_start, timezone, "
+            "repeat, rrule, duration_s, created_at) VALUES (?, 1, 2, 3, 't', ?, 'Europe/Paris', ?, ?, 3600, 0)",
+            (series_id, local_start, repeat, rule),
+        )
+    assert await migrate(db) == [v for v in range(10, len(discover()) + 1)]
+    rows = {r["id"]: r["rrule"] for r in await db.fetchall("SELECT id, rrule FROM meeting_series")}
+    for series_id, local_start, repeat, rule in old:
+        first = datetime.fromisoformat(local_start)
+        assert rows[series_id] == (rule_for(repeat, first) if series_id <= 4 else rule)
+    quarterly = Recurrence(datetime(2027, 1, 31, 18), "Europe/Paris", rows[1])
+    assert [local.day for local, _ in quarterly.occurrences(limit=3)] == [31, 30, 31]
+    await db.close()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.meetings.e2e import START_AT, announcement, create_meeting, thread_id, thread_texts
+from tests.meetings.e2e import START_AT, announcement, create_meeting, slash_options, thread_id, thread_texts
 
 
 @pytest.fixture
@@ -251,3 +251,70 @@ async def test_the_scheduled_event_limit_is_explained_in_words(club):
     assert announcement(h) is not None and len(c.guild.scheduled_events) == 100
     french = await create_meeting(h, reminders="none", locale="fr")
     assert "100 événements programmés ou en cours" in french.text()
+
+
+async def test_quarterly_series_from_31_january_falls_on_30_april(club):
+    """A quarterly series started on 31 January: April has no 31st, so the next meeting is
+    on 30 April (not 31 July), then back to 31 July and 31 October, at 18:00 Paris."""
+    h = club
+    await create_meeting(h, title="Quarterly club", starts="2027-01-31 18:00", repeat="quarterly", reminders="none")
+    expected = [
+        datetime(2027, 1, 31, 17, tzinfo=UTC),
+        datetime(2027, 4, 30, 16, tzinfo=UTC),
+        datetime(2027, 7, 31, 16, tzinfo=UTC),
+        datetime(2027, 10, 31, 17, tzinfo=UTC),  # the autumn change is that morning
+    ]
+    for index, start in enumerate(expected):
+        assert f"<t:{int(start.timestamp())}:F>" in announcement(h).text(), index
+        await h.clock.set(start + timedelta(hours=1, minutes=1))
+
+
+async def test_third_tuesday_quarterly_series_keeps_18h_paris_across_dst(club):
+    """``repeat: quarterly`` by weekday from the 3rd Tuesday of January: each quarter's 3rd
+    Tuesday at 18:00 Paris (17:00 UTC in winter, 16:00 in summer), announced as such in
+    the members' language."""
+    h, c = club, club.club
+    await create_meeting(
+        h, title="Club trimestriel", starts="2027-01-19 18:00", repeat="quarterly", repeat_on="weekday", reminders="none"
+    )
+    first = announcement(h)
+    assert "Every quarter, on the 3rd Tuesday" in first.text()
+    expected = [
+        datetime(2027, 1, 19, 17, tzinfo=UTC),
+        datetime(2027, 4, 20, 16, tzinfo=UTC),   # 3rd Tuesday of April, summer time
+        datetime(2027, 7, 20, 16, tzinfo=UTC),
+        datetime(2027, 10, 19, 16, tzinfo=UTC),
+        datetime(2028, 1, 18, 17, tzinfo=UTC),   # winter time again
+    ]
+    for index, start in enumerate(expected):
+        post = announcement(h)
+        assert f"<t:{int(start.timestamp())}:F>" in post.text(), index
+        events = [e for e in c.guild.scheduled_events.values() if e["scheduled_start_time"].startswith(start.isoformat()[:16])]
+        assert len(events) == 1, index
+        await h.clock.set(start + timedelta(hours=1, minutes=1))
+    await h.set_club(language="fr")
+    await create_meeting(
+        h, title="Club mensuel", starts="2028-02-23 18:00", repeat="monthly", repeat_on="last_weekday",
+        reminders="none", locale="fr",
+    )
+    assert "Chaque mois, le dernier mercredi" in announcement(h).text()
+
+
+@pytest.mark.parametrize(
+    ("options", "locale", "expected"),
+    [
+        ({"starts": "2027-01-19 18:00", "repeat": "quarterly", "repeat_on": "last_weekday"}, None,
+         "**repeat_on**: “last weekday of the month” needs a start in the month's last seven days"),
+        ({"starts": "2027-01-29 18:00", "repeat": "monthly", "repeat_on": "weekday"}, "fr",
+         "**répéter_le**\u00a0: ce début tombe le 5e jour de ce nom de son mois"),
+        ({"starts": "2027-01-19 18:00", "repeat": "weekly", "repeat_on": "weekday"}, None,
+         "**repeat_on** applies to monthly, quarterly, semiannual and yearly series only"),
+    ],
+)
+async def test_a_rule_that_cannot_hold_is_refused_before_the_form(club, options, locale, expected):
+    """A 5th weekday, a "last" start outside the month's last week, or a weekday rule on a
+    weekly series: refused at once, naming the field, in the moderator's language."""
+    h, c = club, club.club
+    reply = await slash_options(h, c.admin, "meeting create", options, locale=locale)
+    assert not reply.modal and expected in reply.text()
+    assert not [m for m in h.fake.messages_in(c.meetings.id) if m.embeds]

@@ -10,6 +10,7 @@ import pytest
 from bot.errors import InvalidInput
 from bot.feedback import rules
 from bot.feedback.rules import AnswerValue, Question, SpontaneousItem
+from bot.recurrence import next_weekly
 
 
 def test_questions_rating_prefix_and_text():
@@ -150,8 +151,8 @@ def test_pain_points_below_threshold_only_total():
 def test_next_weekly_in_club_zone():
     """Monday 09:00 Paris is 08:00 UTC in winter; strictly after now."""
     now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
-    assert rules.next_weekly(now, "Europe/Paris", 0, 9) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    assert rules.next_weekly(datetime(2026, 11, 30, 8, 0, tzinfo=UTC), "Europe/Paris", 0, 9) == datetime(
+    assert next_weekly(0, 9, 0, "Europe/Paris", now) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    assert next_weekly(0, 9, 0, "Europe/Paris", datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) == datetime(
         2026, 12, 7, 8, 0, tzinfo=UTC
     )
 

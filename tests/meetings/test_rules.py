@@ -10,12 +10,12 @@ import pytest
 from bot.clock import local_to_utc
 from bot.errors import Conflict, InvalidInput
 from bot.meetings import rules
-from bot.meetings.rules import RRULES, SeriesRule
+from bot.recurrence import Recurrence, rule_for
 
 
 def test_quarterly_series_keeps_local_time_across_dst():
     """A quarterly 18:00 Paris series created in January stays at 18:00 Paris after both DST changes."""
-    rule = SeriesRule(datetime(2027, 1, 19, 18, 0), "Europe/Paris", RRULES["quarterly"])
+    rule = Recurrence(datetime(2027, 1, 19, 18, 0), "Europe/Paris", rule_for("quarterly", datetime(2027, 1, 19, 18, 0)))
     starts = rule.occurrences(limit=5)
     assert [local.strftime("%m-%d %H:%M") for local, _ in starts] == [
         "01-19 18:00", "04-19 18:00", "07-19 18:00", "10-19 18:00", "01-19 18:00",
@@ -25,7 +25,7 @@ def test_quarterly_series_keeps_local_time_across_dst():
 
 def test_weekly_series_across_autumn_change():
     """A weekly meeting keeps its wall-clock hour the week the clocks go back (UTC hour shifts)."""
-    rule = SeriesRule(datetime(2027, 10, 25, 18, 0), "Europe/Paris", RRULES["weekly"])
+    rule = Recurrence(datetime(2027, 10, 25, 18, 0), "Europe/Paris", rule_for("weekly", datetime(2027, 10, 25, 18, 0)))
     (_, first), (_, second) = rule.occurrences(limit=2)
     assert (first.hour, second.hour) == (16, 17)
     assert second - first == timedelta(days=7, hours=1)
@@ -33,18 +33,18 @@ def test_weekly_series_across_autumn_change():
 
 def test_semiannual_and_yearly_rules():
     """Semiannual adds six months, yearly a year, both in local time."""
-    semi = SeriesRule(datetime(2027, 3, 1, 9, 0), "Europe/Paris", RRULES["semiannual"])
+    semi = Recurrence(datetime(2027, 3, 1, 9, 0), "Europe/Paris", rule_for("semiannual", datetime(2027, 3, 1, 9, 0)))
     assert [loc.month for loc, _ in semi.occurrences(limit=3)] == [3, 9, 3]
-    yearly = SeriesRule(datetime(2027, 6, 1, 9, 0), "Europe/Paris", RRULES["yearly"])
+    yearly = Recurrence(datetime(2027, 6, 1, 9, 0), "Europe/Paris", rule_for("yearly", datetime(2027, 6, 1, 9, 0)))
     assert [loc.year for loc, _ in yearly.occurrences(limit=2)] == [2027, 2028]
 
 
 def test_one_off_has_one_occurrence_and_next_after_skips():
     """A one-off series yields its start only; next_after finds the following recurrence."""
-    one = SeriesRule(datetime(2027, 1, 5, 18, 0), "Europe/Paris", None)
+    one = Recurrence(datetime(2027, 1, 5, 18, 0), "Europe/Paris", None)
     assert len(one.occurrences(limit=5)) == 1
     assert one.next_after(datetime(2027, 1, 5, 18, 0)) is None
-    weekly = SeriesRule(datetime(2027, 1, 5, 18, 0), "Europe/Paris", RRULES["weekly"])
+    weekly = Recurrence(datetime(2027, 1, 5, 18, 0), "Europe/Paris", rule_for("weekly", datetime(2027, 1, 5, 18, 0)))
     assert weekly.next_after(datetime(2027, 1, 5, 18, 0))[0] == datetime(2027, 1, 12, 18, 0)
 
 
@@ -167,6 +167,7 @@ class Planned:
     title: str = "Club meeting"
     repeat: str = "weekly"
     timezone: str = "Europe/Paris"
+    rrule: str | None = "FREQ=WEEKLY;INTERVAL=1"
 
     @property
     def duration_s(self) -> int:
@@ -195,6 +196,24 @@ def test_plan_a_series_move_restarts_the_rule_at_the_new_local_time():
     assert plan.occurrence(Planned()).recurrence_local == "2026-12-04T19:00"
     one_off = rules.plan_edit(Planned(repeat="none"), request(starts="2026-12-04 19:00", scope="series"), NOW)
     assert one_off.local_start is None and one_off.series.empty()
+
+
+def test_plan_a_series_move_keeps_the_rule_anchor():
+    """A quarterly series on the 3rd Tuesday moved to a 2nd Wednesday becomes "the 2nd
+    Wednesday"; a series by date moved to the 31st falls back to the month's end; a
+    last-weekday series moved off the month's last week is refused, naming the start."""
+    third_tuesday = Planned(repeat="quarterly", rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=+3TU")
+    moved = rules.plan_edit(third_tuesday, request(starts="2026-12-09 18:00", scope="series"), NOW)
+    assert moved.series.rrule == "FREQ=MONTHLY;INTERVAL=3;BYDAY=+2WE"
+    by_date = Planned(repeat="monthly", rrule="FREQ=MONTHLY;INTERVAL=1")
+    to_31 = rules.plan_edit(by_date, request(starts="2026-12-31 18:00", scope="series"), NOW)
+    assert to_31.series.rrule == "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=28,29,30,31;BYSETPOS=-1"
+    last = Planned(repeat="monthly", rrule="FREQ=MONTHLY;INTERVAL=1;BYDAY=-1TH")
+    with pytest.raises(InvalidInput) as info:
+        rules.plan_edit(last, request(starts="2026-12-10 18:00", scope="series"), NOW)
+    assert (info.value.key, info.value.params["field"]) == ("error.repeat_not_last_weekday", "meetings.starts")
+    only_this = rules.plan_edit(third_tuesday, request(starts="2026-12-09 18:00"), NOW)
+    assert only_this.series is None and only_this.rrule is None
 
 
 def test_plan_a_new_duration_moves_ends_only():

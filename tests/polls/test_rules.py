@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import local_to_utc, utc_to_local
 from bot.errors import CercleError, Conflict, InvalidInput
 from bot.polls import rules
-from bot.polls.rules import apply_click, next_occurrence, parse_choices, rrule_for
+from bot.polls.rules import apply_click, next_occurrence, parse_choices
+from bot.recurrence import rule_for
 
 
 def test_choices_one_per_line_blank_lines_ignored():
@@ -108,9 +110,9 @@ def test_weekly_keeps_local_time_across_dst():
     """A weekly poll at 18:00 Paris stays at 18:00 Paris when summer time starts (UTC moves)."""
     local_opens = datetime(2027, 3, 22, 18, 0)
     local_closes = datetime(2027, 3, 24, 18, 0)
-    first = rules.localize(local_opens, "Europe/Paris")
+    first = local_to_utc(local_opens, "Europe/Paris")
     assert first == datetime(2027, 3, 22, 17, 0, tzinfo=UTC)
-    nxt = next_occurrence(rrule_for("weekly", local_opens), "Europe/Paris", local_opens, local_closes, first, first)
+    nxt = next_occurrence(rule_for("weekly", local_opens), "Europe/Paris", local_opens, local_closes, first, first)
     assert nxt is not None
     assert nxt.opens_at == datetime(2027, 3, 29, 16, 0, tzinfo=UTC)
     assert nxt.closes_at == datetime(2027, 3, 31, 16, 0, tzinfo=UTC)
@@ -119,26 +121,26 @@ def test_weekly_keeps_local_time_across_dst():
 def test_monthly_on_31st_falls_back_to_month_end():
     """A monthly poll on the 31st opens on Feb 28, not in March."""
     local_opens = datetime(2027, 1, 31, 9, 0)
-    rule = rrule_for("monthly", local_opens)
-    first = rules.localize(local_opens, "Europe/Paris")
+    rule = rule_for("monthly", local_opens)
+    first = local_to_utc(local_opens, "Europe/Paris")
     nxt = next_occurrence(rule, "Europe/Paris", local_opens, local_opens + timedelta(days=2), first, first)
-    assert rules.to_local(nxt.opens_at, "Europe/Paris") == datetime(2027, 2, 28, 9, 0)
+    assert utc_to_local(nxt.opens_at, "Europe/Paris") == datetime(2027, 2, 28, 9, 0)
 
 
 def test_quarterly_is_three_months():
     """A quarterly poll comes back three months later."""
     local_opens = datetime(2027, 1, 15, 9, 0)
-    first = rules.localize(local_opens, "UTC")
-    nxt = next_occurrence(rrule_for("quarterly", local_opens), "UTC", local_opens, local_opens + timedelta(days=1), first, first)
+    first = local_to_utc(local_opens, "UTC")
+    nxt = next_occurrence(rule_for("quarterly", local_opens), "UTC", local_opens, local_opens + timedelta(days=1), first, first)
     assert nxt.opens_at == datetime(2027, 4, 15, 9, 0, tzinfo=UTC)
 
 
 def test_missed_occurrences_are_skipped_after_downtime():
     """After weeks of downtime the next occurrence is the first whose close is still to come."""
     local_opens = datetime(2027, 1, 4, 9, 0)
-    first = rules.localize(local_opens, "UTC")
+    first = local_to_utc(local_opens, "UTC")
     now = first + timedelta(days=22)  # occurrences of 11 and 18 Jan are over; 25 Jan still open
-    nxt = next_occurrence(rrule_for("weekly", local_opens), "UTC", local_opens, local_opens + timedelta(days=2), first, now)
+    nxt = next_occurrence(rule_for("weekly", local_opens), "UTC", local_opens, local_opens + timedelta(days=2), first, now)
     assert nxt.opens_at == datetime(2027, 1, 25, 9, 0, tzinfo=UTC)
 
 

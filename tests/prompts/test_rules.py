@@ -11,6 +11,7 @@ import pytest
 from bot.errors import InvalidInput
 from bot.prompts import rules
 from bot.prompts.rules import THEMES, Candidate, ImportLine, Rejected, pick_next
+from bot.recurrence import weekly_instants
 
 
 @pytest.mark.parametrize(
@@ -58,7 +59,7 @@ def test_parse_themes_all_or_chosen_in_rotation_order():
 def test_occurrences_keep_local_time_across_dst():
     """Friday 18:00 Paris is 17:00 UTC in winter and 16:00 UTC after the March 2027 change."""
     after = datetime(2027, 3, 20, 12, 0, tzinfo=UTC)
-    first, second = rules.occurrences(4, 18, 0, "Europe/Paris", after, 2)
+    first, second = weekly_instants(4, 18, 0, "Europe/Paris", after, 2)
     assert first == datetime(2027, 3, 26, 17, 0, tzinfo=UTC)
     assert second == datetime(2027, 4, 2, 16, 0, tzinfo=UTC)
 
@@ -66,13 +67,13 @@ def test_occurrences_keep_local_time_across_dst():
 def test_occurrences_are_strictly_after():
     """An occurrence exactly at 'after' is not returned again (no double post)."""
     at = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
-    assert rules.occurrences(4, 18, 0, "Europe/Paris", at)[0] == datetime(2026, 12, 11, 17, 0, tzinfo=UTC)
+    assert weekly_instants(4, 18, 0, "Europe/Paris", at)[0] == datetime(2026, 12, 11, 17, 0, tzinfo=UTC)
 
 
 def test_occurrences_in_a_spring_forward_gap_stay_on_their_day():
     """Sunday 02:30 Paris on the spring-forward day (no such wall time) is still posted that day."""
     after = datetime(2027, 3, 27, 0, 0, tzinfo=UTC)
-    when = rules.occurrences(6, 2, 30, "Europe/Paris", after)[0]
+    when = weekly_instants(6, 2, 30, "Europe/Paris", after)[0]
     assert when.date() == datetime(2027, 3, 28).date()
 
 
