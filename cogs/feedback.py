@@ -261,8 +261,10 @@ class StartModal(_GuardedModal):
 
         task = ctx_of(interaction).tasks.spawn(launch(), name="cercle-feedback:launch")
         done, _ = await asyncio.wait({task}, timeout=FANOUT_WAIT_SECONDS)
+        closes = int(self.draft.closes_at.timestamp())
+        closing = t(locale, "feedback.started_closes", closes=closes)
         if task not in done:
-            await respond(interaction, t(locale, "feedback.started_background"), ephemeral=True)
+            await respond(interaction, t(locale, "feedback.started_background") + "\n" + closing, ephemeral=True)
             return
         try:
             result = task.result()
@@ -270,7 +272,7 @@ class StartModal(_GuardedModal):
             await _refuse(interaction, exc, reopen)
             return
         text = t(locale, "feedback.started", id=result.campaign_id, sent=result.sent, invited=result.invited,
-                 failed=result.failed)
+                 failed=result.failed) + "\n" + closing
         if result.announced:
             settings = await ctx_of(interaction).club.get(self.draft.guild_id)
             text += "\n" + t(locale, "feedback.started_announced", channel=settings.feedback_channel_id)
@@ -529,7 +531,7 @@ class FeedbackCog(commands.Cog):
         locale = await locale_for(interaction)
         if schedule.enabled and nxt is not None:
             text = t(locale, "feedback.digest.schedule_on", weekday=t(locale, f"feedback.weekday.{schedule.weekday}"),
-                     hour=schedule.hour, next=f"<t:{int(nxt.timestamp())}:F>")
+                     hour=schedule.hour, next=f"<t:{int(nxt.timestamp())}:F> (<t:{int(nxt.timestamp())}:R>)")
         else:
             text = t(locale, "feedback.digest.schedule_off")
         await respond(interaction, text)

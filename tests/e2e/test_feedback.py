@@ -148,6 +148,8 @@ async def test_campaign_start_to_report(harness):
     await harness.configure_defaults()
     started = await start_campaign(harness, audience=c.member_role)
     assert "DMs sent: 4 of 5" in started.text() and "unreachable (DMs closed or blocked): 1" in started.text()
+    closes = int((harness.clock.now() + timedelta(days=7)).timestamp())
+    assert f"It closes <t:{closes}:F> (<t:{closes}:R>)." in started.text()
     assert not harness.fake.dms_to(c.carol)
     announcement = harness.fake.messages_in(c.feedback.id)[-1]
     assert "Q4 survey" in announcement.text()
@@ -282,6 +284,8 @@ async def test_weekly_digest_posts_automatically(harness):
     await harness.configure_defaults()
     reply = await harness.fake.slash(c.admin, "campaign digest-schedule", guild=c.guild, weekday=2, hour=18)
     assert "Wednesday at 18:00" in reply.text()
+    due = int((harness.clock.now() + timedelta(days=2, hours=8)).timestamp())
+    assert f"Next: <t:{due}:F> (<t:{due}:R>)." in reply.text()
     for n in range(5):
         await give(harness, c.alice, f"weekly idea {n}")
     await harness.clock.advance(days=2, hours=8)  # Wednesday 17:00 UTC = 18:00 Paris
