@@ -173,8 +173,10 @@ class DiscordPort(Protocol):
         ...
 
     async def set_scheduled_event_status(self, guild_id: int, event_id: int, status: EventStatus) -> None:
-        """Move a scheduled event to ``active`` (at the start) or ``completed`` (at the end).
-        Discord allows scheduled → active → completed only; raises :class:`DeliveryError`."""
+        """Move a scheduled event to ``active`` (at the start) or ``completed`` (at the end),
+        in the order Discord allows (scheduled → active → completed: a never-started event
+        goes through active). An event already there, ended (completed or cancelled) or
+        deleted in Discord is left alone. Raises :class:`DeliveryError` (e.g. ``forbidden``)."""
         ...
 
     async def can_post(self, channel_id: int) -> bool:

@@ -182,9 +182,19 @@ class DiscordPortImpl:
             raise delivery_error(exc) from None
 
     async def set_scheduled_event_status(self, guild_id: int, event_id: int, status: str) -> None:
-        code = {"active": 2, "completed": 3}[status]
+        # Discord's state machine: SCHEDULED (1) → ACTIVE (2) → COMPLETED (3), or
+        # SCHEDULED → CANCELED (4); ended events are final. Read where the event is first:
+        # one ended or deleted in Discord is left alone, one never started walks through
+        # ACTIVE on its way to COMPLETED (a meeting missed during downtime).
+        target = {"active": 2, "completed": 3}[status]
         try:
-            await self.bot.http.edit_scheduled_event(guild_id, event_id, status=code)
+            current = int((await self.bot.http.get_scheduled_event(guild_id, event_id, False))["status"])
+            if current in (3, 4) or current >= target:
+                return
+            for code in range(current + 1, target + 1):
+                await self.bot.http.edit_scheduled_event(guild_id, event_id, status=code)
+        except discord.NotFound:
+            return
         except discord.HTTPException as exc:
             raise delivery_error(exc) from None
 

@@ -310,8 +310,6 @@ class Scheduling(MeetingsCore):
         await store.set_status(self.db, occ.id, "started", only_from=("scheduled",))
         await self._show(occ)
         await self.scheduler.complete(key, message_id)
-        # Even late (the meeting already over): Discord only lets a scheduled event end
-        # from active, so the end job completes it from there.
         await self._event_status(occ, "active")
 
     async def _event_status(self, occ: Occurrence, status: EventStatus) -> None:
@@ -349,8 +347,8 @@ class Scheduling(MeetingsCore):
         assert fresh is not None
         await self._show(fresh)
         await self.scheduler.complete(key, message_id)
-        if occ.status == "scheduled":  # the start never ran (a crash between its claim and its status)
-            await self._event_status(fresh, "active")
+        # Also when the start never ran (a crash between its claim and its status): the
+        # port walks the event through active, the only way Discord lets it complete.
         await self._event_status(fresh, "completed")
         try:
             await self.on_meeting_ended(occ.guild_id, fresh, going)

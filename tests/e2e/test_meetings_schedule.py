@@ -212,7 +212,8 @@ async def test_gateway_reconnect_around_a_reminder_sends_it_once(club):
 
 
 async def test_event_ended_by_a_moderator_does_not_break_the_end(club):
-    """If a moderator cancelled the scheduled event in Discord meanwhile, the refused status change is logged and the meeting still ends."""
+    """A scheduled event a moderator cancelled in Discord meanwhile is left alone (Discord
+    would refuse a change of an ended event) and the meeting still ends."""
     h, c = club, club.club
     await create_meeting(h, duration="2h", reminders="none")
     post = announcement(h)
@@ -221,7 +222,22 @@ async def test_event_ended_by_a_moderator_does_not_break_the_end(club):
     event["status"] = 4  # cancelled by hand in Discord's UI
     await h.clock.set(START_AT + timedelta(hours=2))
     assert any("is over" in t for t in thread_texts(h, post))
-    assert any(code == 50035 for _, path, code in h.fake.errors if "scheduled-events" in path)
+    assert event["status"] == 4  # left alone: Cercle asks nothing Discord would refuse
+    assert not [path for _, path, _ in h.fake.errors if "scheduled-events" in path]
+
+
+async def test_event_deleted_in_discord_is_left_alone(club):
+    """A scheduled event a moderator deleted in Discord: the start and the end still run,
+    and Cercle does not try to change what is gone."""
+    h, c = club, club.club
+    await create_meeting(h, duration="1h", reminders="none")
+    post = announcement(h)
+    c.guild.scheduled_events.clear()
+    await h.clock.set(START_AT)
+    await h.clock.set(START_AT + timedelta(hours=1, minutes=1))
+    texts = thread_texts(h, post)
+    assert any("is starting now" in t for t in texts) and any("is over" in t for t in texts)
+    assert [method for method, path, _ in h.fake.errors if "scheduled-events" in path] == ["GET", "GET"]
 
 
 async def test_meeting_missed_entirely_during_downtime_ends_with_its_event_completed(club):
