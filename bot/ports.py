@@ -15,9 +15,12 @@ from typing import Literal, Protocol
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger", "link"]
 EventStatus = Literal["active", "completed"]
-FailureReason = Literal["dm_closed", "forbidden", "not_found", "archived", "rate_limited", "event_limit", "other"]
+FailureReason = Literal[
+    "dm_closed", "forbidden", "not_found", "archived", "rate_limited", "event_limit", "expired", "other"
+]
 """Why a Discord call failed: ``event_limit`` is a guild's 100 uncompleted scheduled
-events (Discord error 30038); the others are per-recipient DM and channel failures."""
+events (Discord error 30038); ``expired`` a notice not sent because its moment passed (a
+reminder once the meeting started); the others are per-recipient DM and channel failures."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,22 @@ class DeliveryError(Exception):
 class DiscordPort(Protocol):
     """The side effects services may cause. Ids are snowflakes (``int``)."""
 
-    async def send_message(self, channel_id: int, message: OutMessage) -> int:
-        """Post in a channel or thread (unarchiving a thread first if needed); returns the message id."""
+    async def send_message(self, channel_id: int, message: OutMessage, *, nonce: str | None = None) -> int:
+        """Post in a channel or thread (unarchiving a thread first if needed); returns the message id.
+
+        ``nonce`` (≤ 25 characters) is sent with ``enforce_nonce``: within Discord's dedupe
+        window a second post with the same nonce returns the first message instead.
+        """
+        ...
+
+    def fingerprint(self, message: OutMessage) -> str:
+        """What identifies ``message`` once posted: a digest of its text, embeds' texts and
+        components' custom ids as Discord will show them (files, colours and times left out)."""
+        ...
+
+    async def posted(self, channel_id: int, fingerprint: str) -> list[int]:
+        """Ids of the bot's own recent messages in ``channel_id`` (the last 200) whose
+        :meth:`fingerprint` is ``fingerprint``, oldest first."""
         ...
 
     async def edit_message(self, channel_id: int, message_id: int, message: OutMessage) -> None:

@@ -8,8 +8,10 @@ holds exactly one job, the waker, set at the soonest due time — so arming a jo
 away costs a heap push, not an APScheduler job, and startup does not grow with them.
 With a :class:`~bot.clock.FakeClock` nothing real is armed and
 :meth:`Scheduler.run_due` runs whenever the clock moves.
-Handlers must re-read their row and claim an idempotency key (:meth:`Scheduler.claim`)
-before any side effect, so a reconnect, a restart or a second process never acts twice.
+Handlers must re-read their row and claim an idempotency key (:meth:`Scheduler.claim`,
+or :meth:`Scheduler.effect` for a post) before any side effect, so a reconnect, a restart
+or a second process never acts twice, and a post interrupted by a kill is finished, once,
+at the next start.
 """
 
 from __future__ import annotations
@@ -32,11 +34,14 @@ from bot import claims
 from bot.background import Background
 from bot.clock import Clock, to_ts
 from bot.db import Database
+from bot.effects import Effect
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str], Coroutine[Any, Any, None]]
-STOP_GRACE = 10.0  # seconds stop() waits for interrupted jobs to give their claims back
+STOP_GRACE = 2.0
+"""Seconds stop() waits for interrupted jobs: nothing needs giving back (an unfinished
+claim is finished at the next start), so a stop stays well within systemd's 30 s."""
 Loader = Callable[[], Awaitable[list[tuple[str, datetime]]]]
 
 
@@ -71,7 +76,10 @@ class Scheduler:
         self._wake_at: datetime | None = None
         self._waker: Job | None = None
         self._running = False
+        self.catch_up: asyncio.Task[int] | None = None
+        """With a fake clock, the start-up run of overdue work (beside the gateway)."""
         self._run_lock = asyncio.Lock()
+        self._held: set[str] = set()  # keys a run of this process claimed and has not finished
 
     def register(self, kind: str, handler: Handler, loader: Loader | None = None) -> None:
         """Declare a kind of job. Raises ``ValueError`` if ``kind`` is already registered."""
@@ -163,29 +171,37 @@ class Scheduler:
             self._set_waker(following)
 
     async def start(self) -> None:
-        """Arm every job from the loaders, start waking, and run what is already overdue."""
+        """Arm every job from the loaders and start waking. Overdue work starts at once in
+        the background, each job in its own task, while the bot connects and answers
+        members (serve first, catch up beside); with a fake clock it runs in
+        :attr:`catch_up`, in time order."""
         for kind, loader in self._loaders.items():
             for ref, when in await loader():
                 self._armed[(kind, ref)] = when
                 self._heap.append((when, kind, ref))
         heapq.heapify(self._heap)
+        self._running = True
+        self.tasks.restart()
         if self.clock.is_real:
             self._aps = AsyncIOScheduler(timezone="UTC")
             self._aps.start()
+            following = self._next_due()
+            if following is not None:  # an instant already past wakes it at once
+                self._set_waker(following)
         else:
             self.clock.on_advance(self.run_due)  # type: ignore[attr-defined]
-        self._running = True
-        self.tasks.restart()
-        await self.run_due()
-        following = self._next_due()
-        if self._aps is not None and following is not None:
-            self._set_waker(following)
+            self.catch_up = self.tasks.spawn(self.run_due(), name="cercle-catch-up")
+
+    async def caught_up(self) -> int:
+        """Wait for the start-up run of overdue work with a fake clock (tests); how many jobs
+        it ran (0 with the real clock, whose waker starts them as tasks of their own)."""
+        return 0 if self.catch_up is None else await asyncio.shield(self.catch_up)
 
     async def stop(self) -> None:
         """Stop waking, then interrupt the jobs still running and wait for them (at most
-        ``STOP_GRACE`` seconds) — before the bot closes its HTTP session and database, so an
-        interrupted job can give its claim back. Armed jobs are re-armed from the database
-        at the next start."""
+        ``STOP_GRACE`` seconds) — before the bot closes its HTTP session and database. What
+        they left unfinished (an unfinished claim, pending DMs) is re-armed from the
+        database and finished at the next start."""
         self._running = False
         if self._aps is not None:
             self._aps.shutdown(wait=False)
@@ -213,7 +229,7 @@ class Scheduler:
 
     async def _call(self, kind: str, ref: str) -> None:
         # Each run is its own task so stop() can interrupt it while the database is still
-        # open: a handler inside claimed() then gives its claim back for the next start.
+        # open (what it left unfinished is finished at the next start).
         await self.tasks.spawn(self._run(kind, ref), name=f"cercle-job:{kind}")
 
     async def _run(self, kind: str, ref: str) -> None:
@@ -233,30 +249,43 @@ class Scheduler:
 
         Keys look like ``prompt:{guild}:{iso-week}`` or ``meeting:{id}:reminder:{offset}``.
         """
-        return await claims.claim(self.db, key, guild_id, to_ts(self.clock.now()))
+        won = await claims.claim(self.db, key, guild_id, to_ts(self.clock.now()))
+        if won:
+            self._held.add(key)
+        return won
+
+    def holds(self, key: str) -> bool:
+        """Whether a run of this process claimed ``key`` and has not finished it yet."""
+        return key in self._held
 
     async def release(self, key: str) -> None:
         """Give back a claim whose side effect did not happen (so a later run may retry).
         A completed claim is never released."""
         await claims.release(self.db, key)
+        self._held.discard(key)
 
     @contextlib.asynccontextmanager
-    async def claimed(self, key: str, guild_id: int | None = None) -> AsyncIterator[bool]:
-        """``async with scheduler.claimed(key) as won:`` — claim ``key``; if the block raises
-        (including a cancellation at shutdown) before :meth:`complete` was called, the claim is
-        released so the next start retries instead of silently dropping the side effect.
+    async def effect(self, key: str, guild_id: int | None = None) -> AsyncIterator[Effect | None]:
+        """``async with scheduler.effect(key) as effect:`` — claim the post of ``key``, or take
+        over the claim a stopped or killed process left unfinished; ``None`` when it is done,
+        or when another run of this process holds it. Post with ``effect.post`` and record
+        with ``effect.complete`` (:class:`bot.effects.Effect`: intended, attempted, done).
 
-        A hard crash (the process killed between the post and :meth:`complete`) still leaves
-        the claim taken: at most once, never twice.
+        Nothing is given back when the block raises or is cancelled: the claim stays
+        unfinished and the next start (whose loaders arm the job again) finishes it, looking
+        for an attempted post in Discord before posting again — exactly once.
         """
-        won = await self.claim(key, guild_id)
+        if key in self._held:
+            yield None
+            return
+        self._held.add(key)
         try:
-            yield won
-        except BaseException:
-            if won:
-                await asyncio.shield(self.release(key))
-            raise
+            taken = await claims.take(self.db, key, guild_id, to_ts(self.clock.now()))
+            yield None if taken is None else Effect(self.db, self.clock, key, taken, self._held.discard)
+        finally:
+            self._held.discard(key)
 
     async def complete(self, key: str, discord_id: int | None = None) -> None:
         """Record that the side effect of ``key`` happened (and the Discord id it made)."""
         await claims.complete(self.db, key, discord_id, to_ts(self.clock.now()))
+        self._held.discard(key)

@@ -8,6 +8,7 @@ access, 10003/10008 unknown channel/message, 50083 archived thread; docs/archite
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,31 @@ if TYPE_CHECKING:
     from cercle.app import CercleBot
 
 log = logging.getLogger(__name__)
+
+POSTED_SCAN = 200
+"""How far back :meth:`DiscordPortImpl.posted` looks in a channel (two pages of history)."""
+
+
+def _digest(content: str | None, embeds: list[discord.Embed], custom_ids: list[str]) -> str:
+    """SHA-256 over what Discord shows back of a message: its text (Discord trims it), its
+    embeds' title, description, footer and fields, its components' custom ids (sorted)."""
+    parts = [(content or "").strip()]
+    for embed in embeds:
+        parts += [(embed.title or "").strip(), (embed.description or "").strip(), (embed.footer.text or "").strip()]
+        parts += [f"{f.name}\x1f{f.value}" for f in embed.fields]
+    parts += sorted(i for i in custom_ids if i)
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
+
+
+def _custom_ids(message: discord.Message) -> list[str]:
+    """The custom ids of a fetched message's components (buttons and selects in its rows)."""
+    ids: list[str] = []
+    for row in message.components:
+        for child in getattr(row, "children", [row]):
+            custom_id = getattr(child, "custom_id", None)
+            if custom_id:
+                ids.append(str(custom_id))
+    return ids
 
 
 def delivery_error(exc: discord.HTTPException) -> DeliveryError:
@@ -47,20 +73,40 @@ class DiscordPortImpl:
     def __init__(self, bot: CercleBot) -> None:
         self.bot = bot
 
-    async def send_message(self, channel_id: int, message: OutMessage) -> int:
+    async def send_message(self, channel_id: int, message: OutMessage, *, nonce: str | None = None) -> int:
         channel = self.bot.get_partial_messageable(channel_id)
+        # discord.py sends ``enforce_nonce: true`` with every nonce it is given (and a random
+        # nonce otherwise): a retry of the same post within Discord's window returns the first.
+        extra: dict[str, Any] = {} if nonce is None else {"nonce": nonce}
         try:
             try:
-                sent = await channel.send(**send_kwargs(message))
+                sent = await channel.send(**send_kwargs(message), **extra)
             except discord.HTTPException as exc:
                 if exc.code != 50083:
                     raise
                 # A locked/archived thread: unarchive it first when we may (Manage Threads).
                 await self.bot.http.edit_channel(channel_id, archived=False, locked=False)
-                sent = await channel.send(**send_kwargs(message))
+                sent = await channel.send(**send_kwargs(message), **extra)
         except discord.HTTPException as exc:
             raise delivery_error(exc) from None
         return sent.id
+
+    def fingerprint(self, message: OutMessage) -> str:
+        kwargs = send_kwargs(message)
+        view = kwargs.get("view")
+        ids = [str(getattr(item, "custom_id", "") or "") for item in view.children] if view is not None else []
+        return _digest(kwargs.get("content"), kwargs.get("embeds", []), ids)
+
+    async def posted(self, channel_id: int, fingerprint: str) -> list[int]:
+        me = self.bot.user.id if self.bot.user is not None else None
+        found: list[int] = []
+        try:
+            async for message in self.bot.get_partial_messageable(channel_id).history(limit=POSTED_SCAN):
+                if message.author.id == me and _digest(message.content, message.embeds, _custom_ids(message)) == fingerprint:
+                    found.append(message.id)
+        except discord.HTTPException as exc:
+            raise delivery_error(exc) from None
+        return sorted(found)
 
     async def edit_message(self, channel_id: int, message_id: int, message: OutMessage) -> None:
         partial = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)

@@ -38,19 +38,35 @@ class RecordingPort:
         self.events_forbidden = False
         self.messages: dict[int, OutMessage] = {}
         self.events: dict[int, EventSpec] = {}
+        self.nonces: dict[str, int] = {}
+        self.posted_in: dict[int, int] = {}
 
     def of(self, kind: str) -> list[Sent]:
         """Recorded calls of one kind (``send_message``, ``send_dm``, …)."""
         return [c for c in self.calls if c.kind == kind]
 
-    async def send_message(self, channel_id: int, message: OutMessage) -> int:
+    async def send_message(self, channel_id: int, message: OutMessage, *, nonce: str | None = None) -> int:
         if channel_id in self.unpostable:
             raise DeliveryError("forbidden", 50013)
         self.archived.discard(channel_id)
+        if nonce is not None and nonce in self.nonces:  # Discord's enforce_nonce: the first message again
+            return self.nonces[nonce]
         mid = next(self._ids)
         self.messages[mid] = message
-        self.calls.append(Sent("send_message", channel_id, message, mid))
+        self.posted_in[mid] = channel_id
+        if nonce is not None:
+            self.nonces[nonce] = mid
+        self.calls.append(Sent("send_message", channel_id, message, mid, {"nonce": nonce}))
         return mid
+
+    def fingerprint(self, message: OutMessage) -> str:
+        return repr((message.content, message.embeds, message.components))
+
+    async def posted(self, channel_id: int, fingerprint: str) -> list[int]:
+        return sorted(
+            mid for mid, where in self.posted_in.items()
+            if where == channel_id and mid in self.messages and self.fingerprint(self.messages[mid]) == fingerprint
+        )
 
     async def edit_message(self, channel_id: int, message_id: int, message: OutMessage) -> None:
         self.messages[message_id] = message

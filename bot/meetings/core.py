@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.context import AppContext, FeatureService
+from bot.effects import Effect
 from bot.errors import NotFound
 from bot.live import LiveRefresh
 from bot.meetings import render, store
@@ -103,11 +104,14 @@ class MeetingsCore(FeatureService):
         except DeliveryError as exc:
             log.warning("topic %s: count not updated (%s)", topic.id, exc.reason)
 
-    async def _post_thread(self, occ: Occurrence, message: OutMessage) -> int | None:
-        """Post in the meeting's thread (the port unarchives it), else in its channel;
-        the message id, or ``None`` when it could not be posted (logged)."""
+    async def _post_thread(self, occ: Occurrence, message: OutMessage, effect: Effect | None = None) -> int | None:
+        """Post in the meeting's thread (the port unarchives it), else in its channel — as
+        ``effect`` when it is a scheduled post (once, whatever stops the process); the
+        message id, or ``None`` when it could not be posted (logged)."""
         target = occ.thread_id or occ.channel_id
         try:
+            if effect is not None:
+                return await effect.post(self.port, target, message)
             return await self.port.send_message(target, message)
         except DeliveryError as exc:
             log.warning("meeting %s: thread post failed (%s)", occ.id, exc.reason)

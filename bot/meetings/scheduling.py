@@ -237,31 +237,42 @@ class Scheduling(MeetingsCore):
         await self._send_reminder(occ, offset, late=decision.late)
 
     async def _send_reminder(self, occ: Occurrence, offset: int, *, late: bool) -> None:
-        # The claim and the members to DM are written in one transaction: a restart in the
-        # middle of the fan-out finishes it at start (bot.fanout.Outbox, never twice).
+        """Post the reminder in the thread (an effect of its own: once, even across a kill),
+        then DM the members who asked through the outbox (claim and recipients in one
+        transaction: a restart finishes the fan-out, never twice)."""
+        key = reminder_key(occ.id, occ.starts_at, offset)
+        if self.scheduler.holds(key):  # another run of this process is sending it
+            return
+        locale = await self._locale(occ.guild_id)
+        async with self.scheduler.effect(f"{key}:thread", occ.guild_id) as effect:
+            if effect is not None:
+                text = render.reminder_text(locale, occ, late=late)
+                await effect.complete(await self._post_thread(occ, OutMessage(content=text), effect))
         answers = await store.rsvps(self.db, occ.id)
         recipients = [r.user_id for r in answers if r.remind and r.status in NOTICE_AUDIENCE]
         job = f"{JOB_REMINDER}:{occ.id}:{offset}:{to_ts(occ.starts_at)}"  # one job per claim key
         outbox = self.ctx.outbox
         payload = {"starts_at": to_ts(occ.starts_at), "late": late}
-        key = reminder_key(occ.id, occ.starts_at, offset)
         if not await outbox.enqueue(job, occ.guild_id, recipients, payload=payload, claim=key):
             return
-        locale = await self._locale(occ.guild_id)
-        message_id = await self._post_thread(occ, OutMessage(content=render.reminder_text(locale, occ, late=late)))
         state = await outbox.state(job)
         assert state is not None
-        delivery = await self._reminder_delivery(occ, offset, state, message_id)
+        delivery = self._reminder_delivery(occ, offset, state, locale)
         await outbox.run(job, delivery, rate=dm_rate(self.ctx.fanout_rate), sleep=self.ctx.sleep)
 
-    async def _reminder_delivery(self, occ: Occurrence, offset: int, state: JobState, message_id: int | None) -> Delivery:
-        """DM the reminder rendered from the occurrence's row; at the end record the counts
-        over every run (a resumed fan-out adds to the interrupted one's) and complete the claim."""
-        late = bool(state.payload.get("late"))
-        dm = render.reminder_dm(await self._locale(occ.guild_id), occ, late=late)
+    def _reminder_delivery(self, occ: Occurrence, offset: int, state: JobState, locale: str) -> Delivery:
+        """DM the reminder rendered from the occurrence's row — with the late note when it goes
+        out late (resumed after downtime too), never once the meeting has started (those DMs
+        are counted ``expired``); at the end record the counts over every run (a resumed
+        fan-out adds to the interrupted one's) and complete the claim."""
+        due = occ.starts_at - timedelta(seconds=offset)
+        late = bool(state.payload.get("late")) or reminder_decision(self.clock.now(), due, occ.starts_at).late
+        dm = render.reminder_dm(locale, occ, late=late)
         key = reminder_key(occ.id, occ.starts_at, offset)
 
         async def send(user_id: int) -> None:
+            if not reminder_decision(self.clock.now(), due, occ.starts_at).send:
+                raise DeliveryError("expired")
             await self.port.send_dm(user_id, dm)
 
         async def finish(done: JobState) -> None:
@@ -271,24 +282,28 @@ class Scheduling(MeetingsCore):
                 self.db, occ.id, offset, sent_at=from_ts(done.created_at), late=late,
                 dm_sent=done.sent, dm_failed=done.failed,
             )
-            await self.scheduler.complete(key, message_id)
+            await self.scheduler.complete(key)
 
         return Delivery(send, finish)
 
     async def _reminder_factory(self, ref: str, state: JobState) -> Delivery | None:
         """Rebuild an interrupted reminder fan-out (``ref`` = ``{occurrence}:{offset}:{start}``);
-        ``None`` when the meeting moved, started or was cancelled since (its reminder is moot)."""
+        ``None`` when the meeting moved, was cancelled or has started since — by the clock,
+        whatever its stored status (its reminder is moot)."""
         oid, offset, _start = (int(p) for p in ref.split(":"))
         occ = await store.get_occurrence(self.db, oid)
         if occ is None or occ.status != "scheduled" or to_ts(occ.starts_at) != state.payload.get("starts_at"):
             return None
-        return await self._reminder_delivery(occ, offset, state, None)
+        if self.clock.now() >= occ.starts_at:
+            return None
+        return self._reminder_delivery(occ, offset, state, await self._locale(occ.guild_id))
 
     # --- start, end, archive -------------------------------------------------------------
 
     async def _job_start(self, ref: str) -> None:
-        """Occurrence ``ref`` starts: "starting now" in the thread (unless already over),
-        RSVPs closed on the announcement, the scheduled event made active."""
+        """Occurrence ``ref`` starts: "starting now" in the thread (unless already over; an
+        effect, so once even across a kill), then its state follows the clock whatever was
+        interrupted before: RSVPs closed on the announcement, the scheduled event active."""
         occ = await store.get_occurrence(self.db, int(ref))
         if occ is None or occ.status != "scheduled":
             return
@@ -296,21 +311,25 @@ class Scheduling(MeetingsCore):
         if occ.starts_at > now:
             self.scheduler.arm(KIND_START, ref, occ.starts_at)
             return
-        key = start_key(occ.id, occ.starts_at)
-        if not await self.scheduler.claim(key, occ.guild_id):
-            return
-        message_id = None
-        if now < occ.ends_at:
-            locale = await self._locale(occ.guild_id)
-            text = t(locale, "meetings.starting", title=plain(shorten(occ.title, 200)))
-            where = render.location_text(occ)
-            if where:
-                text += "\n" + t(locale, "meetings.reminder_where", location=where)
-            message_id = await self._post_thread(occ, OutMessage(content=text))
+        async with self.scheduler.effect(start_key(occ.id, occ.starts_at), occ.guild_id) as effect:
+            if effect is not None:
+                message_id = None
+                if now < occ.ends_at:
+                    message_id = await self._post_thread(occ, OutMessage(content=self._starting_text(
+                        await self._locale(occ.guild_id), occ)), effect)
+                await effect.complete(message_id)
         await store.set_status(self.db, occ.id, "started", only_from=("scheduled",))
         await self._show(occ)
-        await self.scheduler.complete(key, message_id)
         await self._event_status(occ, "active")
+
+    @staticmethod
+    def _starting_text(locale: str, occ: Occurrence) -> str:
+        """The "starting now" message, with where the meeting takes place."""
+        text = t(locale, "meetings.starting", title=plain(shorten(occ.title, 200)))
+        where = render.location_text(occ)
+        if where:
+            text += "\n" + t(locale, "meetings.reminder_where", location=where)
+        return text
 
     async def _event_status(self, occ: Occurrence, status: EventStatus) -> None:
         """Keep the mirrored scheduled event in step with Discord's state machine (scheduled
@@ -334,19 +353,19 @@ class Scheduling(MeetingsCore):
         if occ.ends_at > self.clock.now():
             self.scheduler.arm(KIND_END, ref, occ.ends_at)
             return
-        key = end_key(occ.id)
-        if not await self.scheduler.claim(key, occ.guild_id):
-            return
-        self.scheduler.disarm(KIND_START, ref)
-        await store.set_status(self.db, occ.id, "ended", only_from=("scheduled", "started"))
-        locale = await self._locale(occ.guild_id)
-        going = [r.user_id for r in await store.rsvps(self.db, occ.id) if r.status == "going"]
-        text = t(locale, "meetings.ended", title=plain(shorten(occ.title, 200)), going=len(going))
-        message_id = await self._post_thread(occ, OutMessage(content=text))
-        fresh = await store.get_occurrence(self.db, occ.id)
-        assert fresh is not None
-        await self._show(fresh)
-        await self.scheduler.complete(key, message_id)
+        async with self.scheduler.effect(end_key(occ.id), occ.guild_id) as effect:
+            if effect is None:
+                return
+            self.scheduler.disarm(KIND_START, ref)
+            locale = await self._locale(occ.guild_id)
+            going = [r.user_id for r in await store.rsvps(self.db, occ.id) if r.status == "going"]
+            text = t(locale, "meetings.ended", title=plain(shorten(occ.title, 200)), going=len(going))
+            message_id = await self._post_thread(occ, OutMessage(content=text), effect)
+            await store.set_status(self.db, occ.id, "ended", only_from=("scheduled", "started"))
+            fresh = await store.get_occurrence(self.db, occ.id)
+            assert fresh is not None
+            await self._show(fresh)
+            await effect.complete(message_id)
         # Also when the start never ran (a crash between its claim and its status): the
         # port walks the event through active, the only way Discord lets it complete.
         await self._event_status(fresh, "completed")

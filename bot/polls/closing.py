@@ -70,10 +70,10 @@ class Closing(PollsBase):
 
     async def _finalize(self, poll_id: int) -> None:
         """After-close work, each step once: seal (anonymous), final edit, results post,
-        next occurrence. It runs as a task of ``ctx.tasks`` and the results post under
-        :meth:`Scheduler.claimed`: if the bot stops meanwhile (say, during a rate-limit
-        wait), the scheduler's stop interrupts it while the database is still open, the
-        claim is released and ``finalized_at`` stays unset, so the next start posts it — once."""
+        next occurrence. It runs as a task of ``ctx.tasks`` and the results post as a
+        :meth:`Scheduler.effect`: if the bot stops or is killed meanwhile (say, during a
+        rate-limit wait or while the chart is drawn), ``finalized_at`` stays unset and the
+        next start finishes the post — once (docs/architecture.md, "Scheduler")."""
         await self.ctx.tasks.spawn(self._finalize_now(poll_id), name="polls.finalize")
 
     async def _finalize_now(self, poll_id: int) -> None:
@@ -90,16 +90,17 @@ class Closing(PollsBase):
         tally = await store.tally(self.db, poll_id, len(poll.choices))
         await self._edit(poll, tally)
         await store.set_rendered(self.db, poll_id, poll.votes_version)
-        async with self.scheduler.claimed(f"poll:{poll_id}:chart", poll.guild_id) as won:
-            if won:
+        async with self.scheduler.effect(f"poll:{poll_id}:chart", poll.guild_id) as effect:
+            if effect is not None:
                 seen = visibility(poll, tally, threshold)
                 message = await self._results_message(poll, tally, club.locale, seen)
                 try:
-                    message_id = await self.port.send_message(poll.channel_id, message)
+                    message_id = await effect.post(self.port, poll.channel_id, message)
                 except DeliveryError as exc:
                     log.warning("poll %s: results not posted in channel %s (%s)", poll_id, poll.channel_id, exc.reason)
+                    await effect.complete(None)  # Discord refused for good: the close does not wait on it
                 else:
-                    await self.scheduler.complete(f"poll:{poll_id}:chart", message_id)
+                    await effect.complete(message_id)
         if poll.series_id is not None:
             await self._next_occurrence(poll, poll.series_id)
         await store.mark_finalized(self.db, poll_id, self.clock.now())

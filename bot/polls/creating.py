@@ -214,29 +214,31 @@ class Creating(PollsBase):
 
     async def _job_open(self, ref: str) -> None:
         """``polls.open``: open scheduled poll ``ref`` if its time has come (idempotent;
-        re-armed if not yet), post or update its message (once: claim
-        ``poll:<id>:post``) and arm its close."""
+        re-armed if not yet), post or update its message (once: the effect
+        ``poll:<id>:post``, finished at the next start if interrupted) and arm its close."""
         poll_id = int(ref)
         poll = await store.get_poll(self.db, poll_id)
-        if poll is None or poll.status != "scheduled":
+        if poll is None or poll.status not in ("scheduled", "open"):
             return
         now = self.clock.now()
         if poll.opens_at > now:
             self.scheduler.arm(KIND_OPEN, ref, poll.opens_at)
             return
-        if not await store.mark_open(self.db, poll_id, now):
+        if poll.status == "open" and poll.message_id is not None:
+            return
+        if poll.status == "scheduled" and not await store.mark_open(self.db, poll_id, now):
             return
         poll = await self._get(poll_id)
         if poll.message_id is None:
-            async with self.scheduler.claimed(f"poll:{poll_id}:post", poll.guild_id) as won:
-                if won:
+            async with self.scheduler.effect(f"poll:{poll_id}:post", poll.guild_id) as effect:
+                if effect is not None:
                     try:
-                        message_id = await self.port.send_message(poll.channel_id, await self._poll_message(poll))
+                        message_id = await effect.post(self.port, poll.channel_id, await self._poll_message(poll))
                     except DeliveryError as exc:
                         log.warning("poll %s: could not post in channel %s (%s)", poll_id, poll.channel_id, exc.reason)
                     else:
                         await store.set_message(self.db, poll_id, message_id)
-                        await self.scheduler.complete(f"poll:{poll_id}:post", message_id)
+                        await effect.complete(message_id)
         else:
             await self._edit(poll)
         self.scheduler.arm(KIND_CLOSE, ref, poll.closes_at)

@@ -464,8 +464,11 @@ class Due:
 
 
 async def due_opens(db: Database) -> list[Due]:
-    """Every scheduled poll at its ``opens_at``."""
-    rows = await db.fetchall("SELECT id, opens_at FROM polls WHERE status = 'scheduled'")
+    """Every scheduled poll at its ``opens_at``, and every open one whose message was never
+    recorded (its post was interrupted: it is finished at once)."""
+    rows = await db.fetchall(
+        "SELECT id, opens_at FROM polls WHERE status = 'scheduled' OR (status = 'open' AND message_id IS NULL)"
+    )
     return [Due(r[0], from_ts(r[1])) for r in rows]
 
 

@@ -551,12 +551,3 @@ async def decide_suggestion(
 async def link_suggestion(db: Database, suggestion_id: int, prompt_id: int) -> None:
     """Point an approved suggestion at the bank prompt it became (or already was)."""
     await db.execute("UPDATE prompt_suggestions SET prompt_id = ? WHERE id = ?", (prompt_id, suggestion_id))
-
-
-# --------------------------------------------------------------------------- claims
-
-
-async def release_claim(db: Database, key: str) -> None:
-    """Give back an idempotency claim whose side effect did not happen (lost channel), so the
-    week can be retried; a completed claim is never released."""
-    await db.execute("DELETE FROM claims WHERE key = ? AND done_at IS NULL", (key,))

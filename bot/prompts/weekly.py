@@ -23,6 +23,7 @@ from datetime import datetime
 from bot import i18n
 from bot.actor import Actor, use_case
 from bot.clock import from_ts, to_ts
+from bot.effects import Effect
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.ports import DeliveryError, OutMessage
 from bot.prompts import rules, store
@@ -317,10 +318,10 @@ class Weekly(PromptsBase):
         """Claim the week, choose and post its prompt; a lost channel or an empty bank gives the
         claim back (retried or given up by policy). Serialised with ``/prompt post-now``."""
         schedule = occ.schedule
-        # ``claimed`` gives the claim back if this block is interrupted before the post exists
-        # (the bot stopped during a 429 retry, say): the next start retries within the grace.
-        async with self._lock(occ.guild_id), self.scheduler.claimed(occ.key, occ.guild_id) as won:
-            if not won:
+        # The post is an effect: a stop or a kill during a 429 wait leaves the claim unfinished
+        # and the next start finishes it (looking for the attempted post first), within the grace.
+        async with self._lock(occ.guild_id), self.scheduler.effect(occ.key, occ.guild_id) as effect:
+            if effect is None:
                 await self._advance(schedule, after=max(occ.due, occ.now))
                 return None
             settings = await self.ctx.club.get(occ.guild_id)
@@ -330,20 +331,22 @@ class Weekly(PromptsBase):
                 chosen = await self._choose(occ.guild_id, schedule.themes)
                 if chosen is None:
                     await self._empty_bank(occ, channel_id)
+                    await effect.release()
                     return None
                 if channel_id is None:
                     raise DeliveryError("not_found")
-                message_id = await self.port.send_message(
-                    channel_id, render_post(settings.locale, chosen[0], schedule.ping_role_id)
+                message_id = await effect.post(
+                    self.port, channel_id, render_post(settings.locale, chosen[0], schedule.ping_role_id)
                 )
             except DeliveryError as exc:
-                await store.release_claim(self.db, occ.key)
+                await effect.release()
                 await self._channel_lost(occ, channel_id, exc.reason, chosen[0] if chosen else None)
                 return None
-            return await self._posted(occ, settings.locale, channel_id, message_id, chosen)
+            return await self._posted(occ, settings.locale, channel_id, message_id, chosen, effect)
 
     async def _posted(
-        self, occ: _Occurrence, locale: str, channel_id: int, message_id: int, chosen: tuple[Prompt, Pick]
+        self, occ: _Occurrence, locale: str, channel_id: int, message_id: int, chosen: tuple[Prompt, Pick],
+        effect: Effect,
     ) -> PostResult:
         """Record the week's message (even if the bot is stopping now), open its thread, clear a
         lost-channel alert and move the schedule to the next occurrence."""
@@ -355,7 +358,7 @@ class Weekly(PromptsBase):
                 prompt_id=prompt.id, theme=prompt.theme, cycle=pick.cycle, channel_id=channel_id,
                 message_id=message_id, thread_id=None, now=to_ts(occ.now),
             )
-            await self.scheduler.complete(occ.key, message_id)
+            await effect.complete(message_id)
             return post_id
 
         # The message exists: record it even if the bot is stopping now, so no start posts again.
@@ -370,8 +373,7 @@ class Weekly(PromptsBase):
 
     async def _empty_bank(self, occ: _Occurrence, channel_id: int | None) -> None:
         """No prompt left for the schedule's themes: the week fails, moderators are told, the
-        schedule moves on."""
-        await store.release_claim(self.db, occ.key)
+        schedule moves on (the caller gives the claim back)."""
         await store.record_week(
             self.db, occ.guild_id, occ.week, to_ts(occ.due), "failed", "empty_bank", to_ts(occ.now)
         )

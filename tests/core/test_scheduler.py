@@ -17,6 +17,7 @@ async def test_jobs_run_in_order_when_due(db, clock):
 
     scheduler.register("test.job", handler)
     await scheduler.start()
+    await scheduler.caught_up()
     scheduler.arm("test.job", "b", clock.now() + timedelta(minutes=10))
     scheduler.arm("test.job", "a", clock.now() + timedelta(minutes=5))
     await clock.advance(minutes=4)
@@ -39,6 +40,7 @@ async def test_loader_arms_at_start_and_overdue_runs_at_once(db, clock):
 
     scheduler.register("test.job", handler, loader)
     await scheduler.start()
+    await scheduler.caught_up()
     assert ran == ["late"]
     assert [a.ref for a in scheduler.pending()] == ["soon"]
     await scheduler.stop()
@@ -54,6 +56,7 @@ async def test_rearm_replaces_and_disarm_forgets(db, clock):
 
     scheduler.register("k", handler)
     await scheduler.start()
+    await scheduler.caught_up()
     scheduler.arm("k", "x", clock.now() + timedelta(minutes=1))
     scheduler.arm("k", "x", clock.now() + timedelta(minutes=30))
     scheduler.arm("k", "y", clock.now() + timedelta(minutes=2))
@@ -77,6 +80,7 @@ async def test_failing_handler_does_not_stop_others(db, clock, caplog):
 
     scheduler.register("k", handler)
     await scheduler.start()
+    await scheduler.caught_up()
     scheduler.arm("k", "bad", clock.now() + timedelta(seconds=1))
     scheduler.arm("k", "good", clock.now() + timedelta(seconds=2))
     await clock.advance(seconds=5)
@@ -105,55 +109,105 @@ async def test_stopped_scheduler_runs_nothing(db, clock):
 
     scheduler.register("k", handler)
     await scheduler.start()
+    await scheduler.caught_up()
     scheduler.arm("k", "x", clock.now() + timedelta(minutes=1))
     await scheduler.stop()
     await clock.advance(minutes=5)
     assert ran == []
 
 
-async def test_claimed_releases_when_interrupted_and_keeps_when_completed(db, clock):
-    """An interrupted side effect frees its claim for a retry; a completed one stays claimed."""
+async def test_effect_left_unfinished_is_taken_over_and_a_done_one_is_final(db, clock):
+    """An interrupted effect keeps its claim unfinished: the next run takes it over; one run at
+    a time holds it in a process; once done it is never made again."""
     import asyncio
 
     import pytest
 
     scheduler = Scheduler(db, clock)
     with pytest.raises(asyncio.CancelledError):
-        async with scheduler.claimed("k:1", 1) as won:
-            assert won
+        async with scheduler.effect("k:1", 1) as effect:
+            assert effect is not None and effect.fresh
             raise asyncio.CancelledError
-    async with scheduler.claimed("k:1", 1) as won:
-        assert won  # released above: the retry wins
-        await scheduler.complete("k:1", 99)
-    with pytest.raises(RuntimeError):
-        async with scheduler.claimed("k:1", 1) as won:
-            assert not won
-            raise RuntimeError("the loser failing must not free the winner's claim")
+    assert await db.fetchval("SELECT count(*) FROM claims WHERE key = 'k:1' AND done_at IS NULL") == 1
+    async with scheduler.effect("k:1", 1) as effect:
+        assert effect is not None and not effect.fresh  # taken over, not lost
+        async with scheduler.effect("k:1", 1) as again:
+            assert again is None  # held by the run above
+        await effect.complete(99)
+    async with scheduler.effect("k:1", 1) as effect:
+        assert effect is None
     assert await db.fetchval("SELECT discord_id FROM claims WHERE key = 'k:1'") == 99
 
 
-async def test_stop_interrupts_a_running_job_which_gives_its_claim_back(db, clock):
-    """A job stuck mid-side-effect at shutdown is cancelled by stop() while the database is open; its claim is released."""
+async def test_an_attempted_post_is_found_in_discord_not_posted_again(db, clock):
+    """A post attempted by a process that died before recording it is looked for in the channel
+    (by fingerprint) and reused; a post never attempted is simply made."""
+    from bot.ports import OutMessage
+    from tests.support import RecordingPort
+
+    port, scheduler = RecordingPort(), Scheduler(db, clock)
+    message = OutMessage(content="Results of poll 7")
+    async with scheduler.effect("poll:7:chart", 1) as effect:
+        assert effect is not None
+        first = await effect.post(port, 5, message)  # reached Discord; the process dies here
+    async with scheduler.effect("poll:7:chart", 1) as effect:
+        assert effect is not None
+        again = await effect.post(port, 5, message)
+        await effect.complete(again)
+    assert again == first and len(port.of("send_message")) == 1
+    async with scheduler.effect("poll:8:chart", 1) as effect:
+        assert effect is not None  # intended, never attempted: made at the next run
+    async with scheduler.effect("poll:8:chart", 1) as effect:
+        assert effect is not None
+        await effect.complete(await effect.post(port, 5, message))  # same text, another claim: a new post
+    assert len(port.of("send_message")) == 2
+
+
+async def test_a_resent_attempt_carries_the_same_nonce(db, clock):
+    """An attempt not found in the channel is posted again with the claim's own nonce (Discord's
+    enforce_nonce returns the first message within its window)."""
+    from bot.effects import nonce_for
+    from bot.ports import OutMessage
+    from tests.support import RecordingPort
+
+    port, scheduler = RecordingPort(), Scheduler(db, clock)
+    async with scheduler.effect("prompts:1:2026-W49", 1) as effect:
+        assert effect is not None
+        await effect.post(port, 5, OutMessage(content="Prompt"))
+    port.messages.clear()  # not visible in the channel's history any more
+    async with scheduler.effect("prompts:1:2026-W49", 1) as effect:
+        assert effect is not None
+        await effect.post(port, 5, OutMessage(content="Prompt"))
+    nonces = [c.extra["nonce"] for c in port.of("send_message")]
+    assert nonces == [nonce_for("prompts:1:2026-W49")] and len(nonce_for("x" * 300)) == 25
+
+
+async def test_stop_interrupts_a_running_job_whose_post_the_next_start_finishes(db, clock):
+    """A job stuck mid-post at shutdown is cancelled by stop() at once; its claim stays
+    unfinished, so the next start's run takes it over instead of dropping the post."""
     import asyncio
 
     scheduler = Scheduler(db, clock)
     entered = asyncio.Event()
 
     async def handler(ref: str) -> None:
-        async with scheduler.claimed(f"post:{ref}", 1) as won:
-            assert won
+        async with scheduler.effect(f"post:{ref}", 1) as effect:
+            assert effect is not None
             entered.set()
             await asyncio.Event().wait()  # a post waiting out a long rate limit
-            await scheduler.complete(f"post:{ref}")
+            await effect.complete()
 
     scheduler.register("k", handler)
     await scheduler.start()
+    await scheduler.caught_up()
     scheduler.arm("k", "w49", clock.now() + timedelta(minutes=1))
     runner = asyncio.create_task(clock.advance(minutes=2))
     await asyncio.wait_for(entered.wait(), timeout=5)
     await scheduler.stop()
     await asyncio.wait_for(runner, timeout=5)
-    assert await db.fetchval("SELECT count(*) FROM claims WHERE key = 'post:w49'") == 0
+    assert await db.fetchval("SELECT count(*) FROM claims WHERE key = 'post:w49' AND done_at IS NULL") == 1
+    async with Scheduler(db, clock).effect("post:w49", 1) as effect:
+        assert effect is not None and not effect.fresh
 
 
 async def test_a_hundred_thousand_armed_jobs_cost_one_timer(db):
@@ -171,6 +225,7 @@ async def test_a_hundred_thousand_armed_jobs_cost_one_timer(db):
     for n in range(100_000):
         scheduler.arm("bench.far", str(n), far + timedelta(seconds=n))
     await scheduler.start()
+    await scheduler.caught_up()
     try:
         assert scheduler.timers() == 1 and scheduler.wake_at == far
         sooner = clock.now() + timedelta(days=1)

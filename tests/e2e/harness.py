@@ -116,8 +116,9 @@ class Harness:
         options.update(kwargs)
         return create_bot(self.settings, **options)
 
-    async def start(self, **kwargs: object) -> CercleBot:
-        """Start a bot and wait until it is ready (raises the bot's own error if it dies)."""
+    async def start(self, *, wait_catch_up: bool = True, **kwargs: object) -> CercleBot:
+        """Start a bot and wait until it is ready and, unless ``wait_catch_up`` is false, its
+        start-up run of overdue work is over (raises the bot's own error if it dies)."""
         bot = self.new_bot(**kwargs)
         task = asyncio.create_task(bot.start(self.fake.token))
         ready = asyncio.create_task(bot.wait_until_ready())
@@ -130,6 +131,8 @@ class Harness:
             task.cancel()
             raise AssertionError("the bot was not ready within 20 s")
         self.bot, self._task = bot, task
+        if wait_catch_up and bot.ctx.scheduler.catch_up is not None:
+            await asyncio.wait_for(bot.ctx.scheduler.caught_up(), 20)  # overdue work runs beside the gateway
         if not self.synced:
             await bot.tree.sync()
             self.synced = True

@@ -20,4 +20,5 @@ async def svc(ctx):
     service.register_jobs()
     await ctx.club.update(moderator(GUILD, MOD), feedback_channel_id=CHANNEL)
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     return service

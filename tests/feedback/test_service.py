@@ -99,6 +99,7 @@ async def test_fan_out_is_paced(ctx, port):
     svc = FeedbackService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     await _campaign(svc, port, members=range(100, 110))
     assert len(slept) == 9 and all(s == pytest.approx(2 / ctx.fanout_rate) for s in slept)
     assert ctx.fanout_rate < 50
@@ -187,6 +188,7 @@ async def test_close_after_restart(ctx, port, clock, settings, db):
     svc = FeedbackService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     await ctx.club.update(moderator(GUILD, MOD), feedback_channel_id=CHANNEL)
     cid = (await _campaign(svc, port, closes="in 1 day")).campaign_id
     await ctx.scheduler.stop()
@@ -197,6 +199,7 @@ async def test_close_after_restart(ctx, port, clock, settings, db):
     fresh = FeedbackService(ctx)
     fresh.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     assert (await store.get_campaign(db, cid)).status == "closed"
     await ctx.scheduler.stop()
 
@@ -263,6 +266,7 @@ async def test_digest_needs_channel(ctx, port):
     svc = FeedbackService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     with pytest.raises(Conflict) as err:
         await svc.digest(moderator(GUILD + 5, MOD))
     assert err.value.key == "feedback.error.no_channel"

@@ -53,6 +53,7 @@ async def svc(ctx):
     service = MeetingsService(ctx)
     service.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     return service
 
 
@@ -63,6 +64,7 @@ async def restart(service: MeetingsService) -> MeetingsService:
     fresh = MeetingsService(ctx, on_meeting_ended=service.on_meeting_ended)
     fresh.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     return fresh
 
 

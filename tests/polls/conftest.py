@@ -23,6 +23,7 @@ async def polls(ctx) -> PollService:
     service = PollService(ctx)
     service.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     return service
 
 

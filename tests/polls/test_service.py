@@ -248,6 +248,7 @@ async def test_close_after_downtime_at_start(ctx, polls, port, clock):
     again = PollService(ctx)
     again.register_jobs()
     await scheduler.start()
+    await scheduler.caught_up()
     assert (await reread(again, poll.id)).status == "closed"
     results = [c for c in port.of("send_message") if c.message.embeds[0].title.startswith("Results")]
     assert len(results) == 1
@@ -264,6 +265,7 @@ async def test_overdue_open_opens_at_start(ctx, polls, clock):
     again = PollService(ctx)
     again.register_jobs()
     await scheduler.start()
+    await scheduler.caught_up()
     assert (await reread(again, poll.id)).status == "open"
     await scheduler.stop()
 
@@ -397,6 +399,7 @@ async def test_stale_live_message_refreshed_after_restart(ctx, polls, port, cloc
     again = PollService(ctx)
     again.register_jobs()
     await scheduler.start()
+    await scheduler.caught_up()
     assert len(port.of("edit_message")) == 1
     assert "Voters: 1" in embed_text(port, poll.message_id)
     await scheduler.stop()

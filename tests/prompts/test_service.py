@@ -37,6 +37,7 @@ async def service(ctx):
     svc = PromptService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     return svc
 
 
@@ -130,6 +131,7 @@ async def test_two_processes_post_once(settings, db, clock, port, service):
         second = PromptService(ctx2)
         second.register_jobs()
         await scheduler2.start()
+        await scheduler2.caught_up()
         assert scheduler2.pending(JOB_POST)
         await clock.set(FRIDAY_DUE)
         assert len(posts_in(port, PROMPTS_CH)) == 1
@@ -147,6 +149,7 @@ async def restart(ctx):
     svc = PromptService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     return svc
 
 
@@ -175,14 +178,14 @@ def hold(port, kind):
 
 
 async def test_shutdown_during_post_gives_the_week_back(service, ctx, clock, port):
-    """Stopped while the post is in flight (a 429 retry): the claim is given back, the next start posts once."""
+    """Stopped while the post is in flight (a 429 retry): the claim stays unfinished, the next start posts once."""
     await schedule_friday(service)
     entered, _release = hold(port, "send_message")
     moving = asyncio.create_task(clock.set(FRIDAY_DUE))
     await asyncio.wait_for(entered.wait(), 5)
     await ctx.scheduler.stop()
     await asyncio.wait_for(moving, 5)  # the job ended quietly; the clock's mover is not cancelled
-    assert await ctx.db.fetchval("SELECT COUNT(*) FROM claims") == 0
+    assert await ctx.db.fetchval("SELECT COUNT(*) FROM claims WHERE done_at IS NULL") == 1
     del port.send_message  # the channel answers again
     await restart(ctx)
     [post] = posts_in(port, PROMPTS_CH)
@@ -264,6 +267,7 @@ async def test_weekly_time_stays_local_across_dst(ctx, clock, port):
     svc = PromptService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     await schedule_friday(svc)
     await clock.set(datetime(2027, 3, 26, 16, 59, tzinfo=UTC))
     assert not posts_in(port, PROMPTS_CH)
@@ -326,6 +330,7 @@ async def test_lost_channel_without_moderator_channel_goes_to_audit_log(ctx, clo
     svc = PromptService(ctx)
     svc.register_jobs()
     await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
     await schedule_friday(svc)
     port.unpostable.add(PROMPTS_CH)
     await clock.set(FRIDAY_DUE)
@@ -571,8 +576,8 @@ async def test_unexpected_error_rearms_the_job(service, ctx, clock, port, monkey
     await clock.set(FRIDAY_DUE)
     assert not posts_in(port, PROMPTS_CH)
     assert [a.when for a in ctx.scheduler.pending(JOB_POST)] == [FRIDAY_DUE + timedelta(hours=1)]
-    claim = await ctx.db.fetchone("SELECT 1 FROM claims WHERE key = ?", (f"prompts:{GUILD}:2026-W49",))
-    assert claim is None
+    claim = await ctx.db.fetchone("SELECT done_at FROM claims WHERE key = ?", (f"prompts:{GUILD}:2026-W49",))
+    assert claim is not None and claim["done_at"] is None  # unfinished: the retry takes it over
     await clock.advance(hours=1)
     assert len(posts_in(port, PROMPTS_CH)) == 1
 
