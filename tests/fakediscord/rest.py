@@ -1,6 +1,6 @@
 """The fake REST API (``/api/v10``): the routes Cercle uses, with Discord's checks,
-errors (10003, 10008, 10062, 40060, 50001, 50005, 50007, 50013, 50035, 50083, 30034, 30038) and
-429 injection. An unknown route answers 404 and is recorded so the test fails."""
+errors (10003, 10008, 10062, 40060, 50001, 50005, 50007, 50013, 50035, 50083, 30034, 30038),
+Create Message's ``nonce`` / ``enforce_nonce``, and 429 and 500 injection. An unknown route answers 404 and is recorded so the test fails."""
 
 from __future__ import annotations
 
@@ -122,9 +122,15 @@ class Rest:
                 if auth and request.headers.get("Authorization") != f"Bot {fake.token}":
                     fake.invalid_requests += 1
                     return json_response({"code": 0, "message": "401: Unauthorized"}, 401)
+                failing = fake.take_500(request.method, path)
+                if failing is not None and not failing["after"]:
+                    return json_response({"code": 0, "message": "500: Internal Server Error"}, 500)
                 try:
                     body, files = await self._body(request)
-                    return await handler(request, body, files, **match.groupdict())
+                    answer = await handler(request, body, files, **match.groupdict())
+                    if failing is not None:  # carried out, but the answer is lost
+                        return json_response({"code": 0, "message": "500: Internal Server Error"}, 500)
+                    return answer
                 except DiscordError as exc:
                     if exc.status in (401, 403, 429):
                         fake.invalid_requests += 1
@@ -450,11 +456,17 @@ class Rest:
         return json_response(channel.payload())
 
     async def list_messages(self, request, body, files, channel_id):
+        """Newest first, ``limit`` ≤ 100 (default 50); ``before`` / ``after`` a message id
+        (with ``after``, the oldest ones after it)."""
         channel = self.channel(channel_id)
         self.require(channel, P.VIEW_CHANNEL, P.READ_MESSAGE_HISTORY)
         limit = min(int(request.query.get("limit", 50)), 100)
-        messages = [m.data for m in self.fake.messages_in(channel.id)][-limit:]
-        return json_response(list(reversed(messages)))
+        messages = self.fake.messages_in(channel.id)
+        if "before" in request.query:
+            messages = [m for m in messages if m.id < int(request.query["before"])]
+        if "after" in request.query:
+            messages = [m for m in messages if m.id > int(request.query["after"])][:limit]
+        return json_response([m.data for m in reversed(messages[-limit:])])
 
     def _check_postable(self, channel: Channel, body: dict[str, Any], files: list) -> None:
         if channel.type == 1:
@@ -476,16 +488,27 @@ class Rest:
             self.require(channel, P.ATTACH_FILES)
 
     async def create_message(self, request, body, files, channel_id):
+        """Create Message; with ``nonce`` and ``enforce_nonce: true``, a second create with the
+        same nonce by the same author within the fake's window returns the first message
+        (Discord's documented dedupe), or 10008 if that message was deleted since."""
         channel = self.channel(channel_id)
         self._check_postable(channel, body, files)
         problems = validate.message(dict(body) | {"_files": files})
         if problems:
             raise invalid(problems)
+        try:
+            existing = self.fake.nonce_message(self.fake.bot_user, body)
+        except KeyError:
+            raise DiscordError(*UNKNOWN_MESSAGE) from None
+        if existing is not None:
+            return json_response(existing.data | {"nonce": str(body["nonce"])})
         if channel.is_thread and channel.archived:
             channel.archived = False
             await self.fake.gateway.dispatch("THREAD_UPDATE", channel.payload(), intent=GUILDS)
         message = await self.fake.post_as(self.fake.bot_user, channel, body, files)
-        return json_response(message.data)
+        self.fake.remember_nonce(self.fake.bot_user, body, message)
+        nonce = {} if body.get("nonce") is None else {"nonce": str(body["nonce"])}
+        return json_response(message.data | nonce)
 
     async def get_message(self, request, body, files, channel_id, mid):
         channel = self.channel(channel_id)

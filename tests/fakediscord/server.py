@@ -144,6 +144,10 @@ def bot_token(app_id: int) -> str:
     return f"{head}.{secrets.token_urlsafe(5)[:6]}.{secrets.token_urlsafe(27)[:27]}"
 
 
+NONCE_WINDOW = 300.0
+"""Seconds a nonce with ``enforce_nonce`` is remembered (Discord: "the past few minutes")."""
+
+
 class FakeDiscord:
     """The fake Discord server. ``privileged_intents`` says which privileged intents the
     application has enabled in its portal (others close the gateway with 4014)."""
@@ -175,6 +179,11 @@ class FakeDiscord:
         self.last_request_at = 0.0
         self.live_sockets: set[web.WebSocketResponse] = set()
         self._429: list[dict[str, Any]] = []
+        self._500: list[dict[str, Any]] = []
+        self.nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        """``(author id, nonce)`` → ``(message id, monotonic time)`` of creates with ``enforce_nonce``."""
+        self.nonce_window = NONCE_WINDOW
+        self.nonce_hits = 0
         self.owner = self.add_user("owner")
         self.bot_user = self.add_user("Cercle", bot=True)
         self.app_id = self.bot_user.id
@@ -490,6 +499,48 @@ class FakeDiscord:
 
     def hits_429(self) -> int:
         return sum(rule["hits"] for rule in self._429)
+
+    # -- 500 injection ------------------------------------------------------------------
+
+    def inject_500(self, method: str, path_pattern: str, *, times: int = 1, after_effect: bool = False) -> None:
+        """The next ``times`` requests matching ``method`` and the regex ``path_pattern`` get
+        500; with ``after_effect`` the request is carried out first (the answer is what is
+        lost: the ambiguous case a nonce protects against)."""
+        self._500.append({"method": method, "re": re.compile(path_pattern), "times": times,
+                          "after": after_effect, "hits": 0})
+
+    def take_500(self, method: str, path: str) -> dict[str, Any] | None:
+        """The 500 rule the request ``method path`` falls under now, if any (counted)."""
+        for rule in self._500:
+            if rule["times"] > 0 and rule["method"] == method and rule["re"].search(path):
+                rule["times"] -= 1
+                rule["hits"] += 1
+                return rule
+        return None
+
+    # -- nonces (Create Message's ``nonce`` + ``enforce_nonce``) ------------------------------
+
+    def nonce_message(self, author: User, body: dict[str, Any]) -> Message | None:
+        """The message ``author`` created with this body's nonce within :attr:`nonce_window`
+        seconds, when the body asks ``enforce_nonce`` (Discord returns it instead of posting
+        again). Raises ``KeyError`` when that message was deleted since (Discord: 10008)."""
+        nonce = body.get("nonce")
+        if nonce is None or not body.get("enforce_nonce"):
+            return None
+        seen = self.nonces.get((author.id, str(nonce)))
+        if seen is None or time.monotonic() - seen[1] > self.nonce_window:
+            return None
+        self.nonce_hits += 1
+        return self.messages[seen[0]]
+
+    def remember_nonce(self, author: User, body: dict[str, Any], message: Message) -> None:
+        """Keep the nonce of a create with ``enforce_nonce`` for :attr:`nonce_window` seconds."""
+        if body.get("nonce") is not None and body.get("enforce_nonce"):
+            self.nonces[(author.id, str(body["nonce"]))] = (message.id, time.monotonic())
+
+    def expire_nonces(self) -> None:
+        """As if Discord's dedupe window had passed for every nonce seen so far."""
+        self.nonces.clear()
 
     # -- acting as members ----------------------------------------------------------------
 

@@ -108,6 +108,11 @@ def message(payload: dict[str, Any]) -> Problems:
     """A message body: content 2000, embeds, components, and not empty."""
     problems: Problems = []
     _len(problems, "content", payload.get("content"), 2000)
+    nonce = payload.get("nonce")
+    if nonce is not None and len(str(nonce)) > 25:
+        problems.append(("nonce", "Must be 25 or fewer in length."))
+    if payload.get("enforce_nonce") and nonce is None:
+        problems.append(("nonce", "This field is required"))
     problems += embeds(payload.get("embeds"))
     problems += components(payload.get("components"))
     has_body = payload.get("content") or payload.get("embeds") or payload.get("attachments") or payload.get("components")
