@@ -257,24 +257,33 @@ def _lock_or_exit(settings: Settings, doing: str) -> object:
 async def serve(settings: Settings, token: str, secret: bytes) -> None:
     """Run Cercle's bot until SIGTERM/SIGINT closes it (``secret``: already paired with the
     database). Raises what connecting raises (:func:`cercle.failures.explain` words it),
-    :class:`cercle.failures.GatewayUnreachable` for a blocked first gateway connection."""
+    :class:`cercle.failures.GatewayUnreachable` for a blocked first gateway connection.
+
+    A signal interrupts whatever the bot is doing — connecting, a reconnect back-off while
+    Discord is unreachable, a fan-out, a 429 wait — and the bot closes at once (the
+    scheduler's short grace, the gateway, the database): within seconds, well inside the
+    systemd unit's 30 s; what was interrupted is finished at the next start."""
     from cercle.app import create_bot
 
     log = logging.getLogger("cercle")
     bot = create_bot(settings, secret=secret)
     loop = asyncio.get_running_loop()
+    running = asyncio.ensure_future(bot.start(token))
     stopping = asyncio.Event()
 
     def stop() -> None:
         if not stopping.is_set():
             stopping.set()
             log.info("stopping (signal received)")
-            loop.create_task(bot.close())
+            running.cancel()  # discord.py's reconnect back-off would otherwise sleep it out
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop)
     try:
-        await bot.start(token)
+        await running
+    except asyncio.CancelledError:
+        if not stopping.is_set():
+            raise
     except AttributeError as exc:
         # discord.py retries a failed first gateway connection through a socket it never
         # opened (cercle.failures.GatewayUnreachable): report the network error behind it.

@@ -155,8 +155,10 @@ class DiscordPortImpl:
 
     async def send_dm(self, user_id: int, message: OutMessage) -> int:
         try:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            sent = await user.send(**send_kwargs(message))
+            # By id: no user lookup before the member cache fills (a fan-out resumed at start
+            # would otherwise spend a third request per DM and outrun its pacing).
+            channel = await self.bot.create_dm(discord.Object(user_id))
+            sent = await channel.send(**send_kwargs(message))
         except discord.HTTPException as exc:
             raise delivery_error(exc) from None
         return sent.id

@@ -509,6 +509,9 @@ class FakeDiscord:
         self._500.append({"method": method, "re": re.compile(path_pattern), "times": times,
                           "after": after_effect, "hits": 0})
 
+    def hits_500(self) -> int:
+        return sum(rule["hits"] for rule in self._500)
+
     def take_500(self, method: str, path: str) -> dict[str, Any] | None:
         """The 500 rule the request ``method path`` falls under now, if any (counted)."""
         for rule in self._500:
