@@ -2,9 +2,9 @@
 
 Scheduled jobs, a poll's after-close work, group commits of votes and answers and the
 DM fan-outs resumed at start all run as tasks spawned here, so one call at shutdown
-interrupts them while the database is still open: work inside
-:meth:`bot.scheduler.Scheduler.claimed` then gives its claim back and runs again at the
-next start, instead of being dropped.
+interrupts them while the database is still open: what they left unfinished (an
+unfinished claim of :meth:`bot.scheduler.Scheduler.effect`, DMs still in the outbox) is
+finished at the next start, instead of being dropped.
 """
 
 from __future__ import annotations

@@ -32,10 +32,14 @@ def read_instant(path: Path) -> datetime:
     return datetime.fromtimestamp(int(path.read_text().strip()), UTC)
 
 
+def acknowledge(path: Path, clock: FakeClock) -> None:
+    """Write the instant ``clock`` holds to ``<path>.ack`` (a few bytes: no need to thread it)."""
+    Path(f"{path}.ack").write_text(str(int(clock.now().timestamp())))
+
+
 async def follow(clock: FakeClock, path: Path) -> None:
     """Move ``clock`` whenever the file moves forward; acknowledge each instant seen."""
-    ack = Path(f"{path}.ack")
-    ack.write_text(str(int(clock.now().timestamp())))
+    acknowledge(path, clock)
     while True:
         await asyncio.sleep(POLL)
         try:
@@ -45,7 +49,7 @@ async def follow(clock: FakeClock, path: Path) -> None:
         if instant > clock.now():
             moving = asyncio.ensure_future(clock.set(instant))  # sets now at once, then runs due work
             await asyncio.sleep(0)
-            ack.write_text(str(int(clock.now().timestamp())))
+            acknowledge(path, clock)
             moving.add_done_callback(lambda task: task.cancelled() or task.exception())
 
 

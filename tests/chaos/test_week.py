@@ -1,4 +1,4 @@
-"""A scripted club week against the real ``cercle run`` with seeded faults (issue 11).
+"""A scripted club week against the real ``cercle run`` with seeded faults.
 
 A poll with a burst of votes, a meeting with its two reminders, its start and its end, the
 weekly prompt: at each of these moments a seeded fault strikes — SIGKILL or SIGTERM at a

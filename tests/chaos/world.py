@@ -142,16 +142,19 @@ class World:
         self.clock_file.write_text(str(int(instant.timestamp())))
         if self.process is None:
             return
-        ack = Path(f"{self.clock_file}.ack")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            try:
-                if int(ack.read_text().strip()) >= int(instant.timestamp()):
-                    return
-            except (OSError, ValueError):
-                pass
+            if self.seen() >= int(instant.timestamp()):
+                return
             await asyncio.sleep(0.02)
         raise AssertionError("the process did not see the clock move within 20 s")
+
+    def seen(self) -> int:
+        """The instant (Unix seconds) the running process last acknowledged, 0 if none yet."""
+        try:
+            return int(Path(f"{self.clock_file}.ack").read_text().strip())
+        except (OSError, ValueError):
+            return 0
 
     def query(self, sql: str) -> list[tuple]:
         """Read the database file (read-only, beside the running process)."""

@@ -136,7 +136,8 @@ class Harness:
         if not self.synced:
             await bot.tree.sync()
             self.synced = True
-        await self.fake.settle()
+        if wait_catch_up:
+            await self.fake.settle()
         return bot
 
     async def stop(self) -> None:

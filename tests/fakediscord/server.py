@@ -734,10 +734,11 @@ class FakeDiscord:
 
     async def slash(self, user: User, path: str, *, guild: Guild | None = None, channel: Channel | None = None,
                     locale: str | None = None, wait: bool = True, options: dict[str, Any] | None = None,
-                    **named: Any) -> Reply:
+                    settle: bool = True, **named: Any) -> Reply:
         """Run ``/path`` (``"club config set"``) as ``user`` with options by name.
 
-        ``channel`` is where the command is typed; pass options whose names clash with
+        ``settle=False`` returns as soon as the interaction is answered (the bot may be busy
+        with other work). ``channel`` is where the command is typed; pass options whose names clash with
         this method's keywords (``channel``, ``guild``, ``locale``…) in ``options``.
         Raises :class:`CommandNotAvailable` when the member's client would not offer the
         command, ``AssertionError`` when the options break the synced schema.
@@ -753,7 +754,7 @@ class FakeDiscord:
             data["resolved"] = resolved
         if guild is not None:
             data["guild_id"] = str(guild.id)
-        return await self._interact(2, user, guild, channel, data, locale=locale, wait=wait)
+        return await self._interact(2, user, guild, channel, data, locale=locale, wait=wait, settle=settle)
 
     async def autocomplete(self, user: User, path: str, focused: str, *, guild: Guild | None = None,
                            channel: Channel | None = None, locale: str | None = None,
