@@ -137,3 +137,49 @@ async def test_second_process_on_the_same_database_refuses_to_start(fake, tmp_pa
     finally:
         code, stderr = await _stop(first)
     assert code == 0, stderr
+
+
+@pytest.mark.parametrize("outage", ["refuse", "hang"])
+async def test_sigterm_while_discord_is_unreachable_exits_0_at_once(fake, tmp_path, outage):
+    """Discord goes away — refusing connections (discord.py backs off between attempts,
+    SIGTERM comes in a back-off of 6 s or more) or leaving them unanswered (discord.py waits
+    on the handshake) — and SIGTERM still ends `cercle run` within 5 s, with exit 0
+    (systemd would SIGKILL it at 30 s)."""
+    import re
+    import time
+
+    build_club(fake)
+    process = await _cercle("run", env=_env(fake, tmp_path), cwd=tmp_path)
+    lines: list[str] = []
+    stuck = asyncio.Event()
+
+    async def read() -> None:
+        assert process.stderr is not None
+        async for raw in process.stderr:
+            lines.append(raw.decode())
+            found = re.search(r"reconnect in (\d+\.\d+)s", lines[-1])
+            if found and float(found.group(1)) >= 6:
+                stuck.set()
+
+    reader = asyncio.create_task(read())
+    try:
+        await _wait_connected(fake, 0)
+        fake.gateway.unreachable = outage
+        await fake.gateway.drop_connections()
+        if outage == "hang":
+            while fake.gateway.refused < 1:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.0)  # the handshake is pending
+        else:
+            await asyncio.wait_for(stuck.wait(), 120)
+    finally:
+        began = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 90)
+        took = time.monotonic() - began
+        fake.gateway.reachable()
+        await asyncio.wait_for(reader, 10)
+    stderr = "".join(lines)
+    assert code == 0, stderr
+    assert took < 5.0, (took, stderr[-2000:])
+    assert "Traceback" not in stderr

@@ -48,8 +48,25 @@ class Gateway:
         self.identify_count = 0
         self.resume_count = 0
         self.ready_count = 0
+        self.refused = 0
+        self.unreachable: str | None = None
+        """``"refuse"``: every connection is refused (502, as a proxy in front of a Discord
+        that is down), clients go into their reconnect back-off; ``"hang"``: connections are
+        accepted and never answered (a network that drops packets). ``None``: reachable."""
+        self._released = asyncio.Event()
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    def reachable(self) -> None:
+        """End an outage: connections are answered again (held ones are let go)."""
+        self.unreachable = None
+        self._released.set()
+        self._released = asyncio.Event()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.unreachable is not None:
+            self.refused += 1
+            if self.unreachable == "hang":
+                await self._released.wait()
+            return web.Response(status=502, text="Bad Gateway")
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await ws.prepare(request)
         self.fake.live_sockets.add(ws)
