@@ -210,3 +210,48 @@ async def test_moved_notice_resumes_after_a_stop(harness):
     (text,) = texts  # the resumed DMs are the very text of the interrupted run
     assert before == {text} and "has moved" in text and f"<t:{old_ts}:F>" in text and f"<t:{new_ts}:F>" in text
     assert await outbox_rows(h) == (0, 0)
+
+
+async def _reminder_stopped_half_way(h):
+    """A 24 h reminder to 20 members asking for it (``member0``'s DMs closed), stopped after
+    5 attempts; returns them and how many DMs they had got by then."""
+    c = h.club
+    extra = add_members(h, 20, closed_every=1000)
+    stuck = StuckSleep(after=5)
+    await h.restart(fanout_sleep=stuck)
+    await create_meeting(h, reminders="24h")
+    oid = int(meeting_id(announcement(h)))
+    for user in extra:
+        await h.bot.services.meetings.rsvp(member(c.guild.id, user.id), oid, "going", refresh=False)
+        await h.bot.services.meetings.toggle_remind(member(c.guild.id, user.id), oid)
+    tick = asyncio.create_task(h.clock.set(START_AT - timedelta(hours=24)))
+    await asyncio.wait_for(stuck.blocked.wait(), 10)
+    await h.fake.settle()
+    await stop_stuck(h, [tick])
+    return extra, sum(len(h.fake.dms_to(u)) for u in extra)
+
+
+async def test_reminder_dms_resumed_late_say_they_are_late(harness):
+    """The reminder's fan-out resumes two hours after it was due: the DMs still to send carry
+    the "sent late" note; those sent on time do not."""
+    h = harness
+    await h.configure_defaults()
+    extra, on_time = await _reminder_stopped_half_way(h)
+    await h.clock.set(START_AT - timedelta(hours=22))
+    await start_and_resume(h)
+    texts = [m.text() for u in extra for m in h.fake.dms_to(u)]
+    assert len(texts) == 19 and 0 < on_time <= 5
+    assert sum("Sent late" in t for t in texts) == 19 - on_time, texts
+
+
+async def test_no_reminder_dm_once_the_meeting_started(harness):
+    """The bot comes back after the meeting's start with reminder DMs pending: none is sent,
+    whatever the meeting's stored status; the start is announced once."""
+    h = harness
+    await h.configure_defaults()
+    extra, on_time = await _reminder_stopped_half_way(h)
+    await h.clock.set(START_AT + timedelta(minutes=5))
+    await start_and_resume(h)
+    assert sum(len(h.fake.dms_to(u)) for u in extra) == on_time
+    assert len([t for t in thread_texts(h, announcement(h)) if "starting now" in t]) == 1
+    assert await outbox_rows(h) == (0, 0)
