@@ -308,7 +308,11 @@ class Weekly(PromptsBase):
         elif step == "advance":
             await self._advance(schedule, after=max(due, now))
         elif step == "missed":
-            await self._record_missed(_Occurrence(schedule, due, week, now), failed=existing is not None)
+            occ = _Occurrence(schedule, due, week, now)
+            posted = await self._attempt_found(occ)
+            if posted is not None:
+                return posted
+            await self._record_missed(occ, failed=existing is not None)
             await self._advance(schedule, after=now)
         else:
             return await self._post_week(_Occurrence(schedule, due, week, now))
@@ -343,6 +347,25 @@ class Weekly(PromptsBase):
                 await self._channel_lost(occ, channel_id, exc.reason, chosen[0] if chosen else None)
                 return None
             return await self._posted(occ, settings.locale, channel_id, message_id, chosen, effect)
+
+    async def _attempt_found(self, occ: _Occurrence) -> PostResult | None:
+        """Past the grace, before the week is recorded missed: a post a killed process had
+        attempted may have reached Discord — when it is in the channel, the week is
+        recorded posted with it (never posted again); else the claim is given back."""
+        async with self._lock(occ.guild_id), self.scheduler.effect(occ.key, occ.guild_id) as effect:
+            if effect is None:
+                return None
+            settings = await self.ctx.club.get(occ.guild_id)
+            channel_id = occ.schedule.channel_id or settings.prompts_channel_id
+            chosen = await self._choose(occ.guild_id, occ.schedule.themes)
+            try:
+                found = None if channel_id is None or chosen is None else await effect.find(self.port, channel_id)
+            except DeliveryError:
+                found = None
+            if found is None or channel_id is None or chosen is None:
+                await effect.release()
+                return None
+            return await self._posted(occ, settings.locale, channel_id, found, chosen, effect)
 
     async def _posted(
         self, occ: _Occurrence, locale: str, channel_id: int, message_id: int, chosen: tuple[Prompt, Pick],

@@ -19,6 +19,7 @@ from bot.prompts.service import JOB_POST, PromptService
 from bot.scheduler import Scheduler
 from tests.actors import member, moderator
 from tests.conftest import SECRET
+from tests.support import RecordingPort
 
 GUILD = 1000
 OTHER = 2000
@@ -194,6 +195,31 @@ async def test_shutdown_during_post_gives_the_week_back(service, ctx, clock, por
     await clock.advance(hours=2)
     await restart(ctx)
     assert len(posts_in(port, PROMPTS_CH)) == 1
+
+
+async def test_killed_after_the_post_reached_discord_the_late_start_records_it(service, ctx, clock, port):
+    """Killed while the week's post was in flight (it did reach Discord) and back 13 hours later,
+    past the grace: the post is found in the channel and the week recorded posted, not missed."""
+    await schedule_friday(service)
+    entered = asyncio.Event()
+
+    async def reached_then_killed(channel_id, message, *, nonce=None):
+        await RecordingPort.send_message(port, channel_id, message, nonce=nonce)  # the message exists
+        entered.set()
+        await asyncio.Event().wait()  # and the answer never comes back
+
+    port.send_message = reached_then_killed
+    moving = asyncio.create_task(clock.set(FRIDAY_DUE))
+    await asyncio.wait_for(entered.wait(), 5)
+    await ctx.scheduler.stop()
+    await asyncio.wait_for(moving, 5)
+    del port.send_message
+    await clock.set(FRIDAY_DUE + timedelta(hours=13))
+    await restart(ctx)
+    [post] = posts_in(port, PROMPTS_CH)
+    claim = await ctx.db.fetchone("SELECT done_at, discord_id FROM claims WHERE key = ?", (f"prompts:{GUILD}:2026-W49",))
+    assert claim["done_at"] is not None and claim["discord_id"] == post.message_id
+    assert (await store.post_for_week(ctx.db, GUILD, "2026-W49")).status == "posted"
 
 
 async def test_interrupted_after_the_message_exists_never_posts_twice(service, ctx, clock, port):
