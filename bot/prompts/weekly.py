@@ -3,8 +3,9 @@
 Scheduled posting goes scheduler → ``_job_post`` → :meth:`Weekly.post_due` (a ``system``
 use-case) → port (docs/architecture.md, "Scheduler"). Reliability:
 
-- one prompt per scheduled week and guild: the post claims ``prompts:{guild}:{iso-week}``
-  before posting; a second process, a reconnect or a restart finds the claim taken;
+- one prompt per scheduled week and guild: the post is a :meth:`bot.scheduler.Scheduler.effect`
+  on ``prompts:{guild}:{iso-week}``; a reconnect or a restart finds it done, and a post a
+  stop or a kill interrupted is finished at the next start — once, even past the grace;
 - catch-up (:func:`bot.prompts.rules.weekly_step`): an occurrence less than 12 h late is
   posted without a note; later ones are recorded ``missed`` and the next one comes on
   schedule (shown in ``/prompt next``);
@@ -82,8 +83,8 @@ class Weekly(PromptsBase):
         return [(str(a.guild_id), from_ts(a.attempt_at)) for a in await store.armed_schedules(self.db)]
 
     async def _job_post(self, ref: str) -> None:
-        # A stop while the post is in flight cancels this job (Scheduler.stop, with the
-        # database still open): post_due's claim is then given back and the next start retries.
+        # A stop while the post is in flight cancels this job (Scheduler.stop): post_due's
+        # claim stays unfinished and the next start finishes the post.
         try:
             await self.post_due(Actor.scheduler(int(ref)))
         except Exception:
