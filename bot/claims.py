@@ -3,7 +3,7 @@ effect happen once across processes and restarts (docs/architecture.md, "Schedul
 :class:`bot.scheduler.Scheduler` is its one user-facing API; stores that claim inside
 their own transaction use :func:`claim_in`.
 
-A claim of a post goes through three steps (``migrations/0010_claim_attempts.sql``):
+A claim of a post goes through three steps (``migrations/0011_claim_attempts.sql``):
 intended (:func:`take`), attempted (:func:`attempt`, with the fingerprint of the message)
 and done (:func:`complete`, with Discord's id).
 
