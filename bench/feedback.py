@@ -154,7 +154,9 @@ async def run_cercle(members: int, rate: float, fast: bool) -> tuple[Run, list[t
                 forms.append((member, form, {}))
             seconds, latencies = await submit_all(fake, forms)
             await fake.settle()
-            stored = await bot.ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers")
+            stored = await bot.ctx.db.fetchval(  # waiting for their cohort, or released
+                "SELECT (SELECT COUNT(*) FROM feedback_pending) + (SELECT COUNT(*) FROM feedback_answers)"
+            )
             keys = await bot.ctx.db.fetchval("SELECT COUNT(*) FROM feedback_dedupe")
             print(f"           answers stored {stored}, dedupe keys {keys} (expected {len(reachable)})")
             await bot.close()

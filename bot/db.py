@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
 import aiosqlite
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
@@ -302,6 +305,23 @@ class SqliteDatabase:
             cursor = await self.conn.execute("VACUUM INTO ?", (str(target),))
             await cursor.close()
         return target
+
+
+async def truncate_wal(db: Database, why: str) -> bool:
+    """Best effort: fold the WAL into the database file and truncate it (``PRAGMA
+    wal_checkpoint(TRUNCATE)``), so rows a seal or a cohort release just erased (with
+    ``secure_delete``) leave no copy in the WAL (docs/anonymity.md). ``why`` names the
+    occasion in the log. ``False`` when SQLite could not complete it (a busy reader only
+    delays it to SQLite's next checkpoint); never raises."""
+    try:
+        row = await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception as exc:
+        log.info("WAL checkpoint after %s did not complete (%s)", why, type(exc).__name__)
+        return False
+    busy = row is not None and int(row[0]) != 0
+    if busy:
+        log.info("WAL checkpoint after %s did not complete (busy)", why)
+    return not busy
 
 
 def _conforms(db: SqliteDatabase) -> Database:

@@ -6,7 +6,7 @@ that wall clock (docs/architecture.md, "Time"). Each local start becomes a UTC i
 only at the end, by the one daylight-saving rule of :func:`bot.clock.local_to_utc`, so a
 quarterly meeting at 18:00 Europe/Paris stays at 18:00 Paris time in winter and summer.
 
-Rules (:func:`rule_for`), a design decision of issue 13:
+Rules (:func:`rule_for`), a design decision:
 
 - ``weekly``: every week on the start's weekday;
 - ``monthly``, ``quarterly`` (3 months), ``semiannual`` (6) and ``yearly`` (12) by

@@ -90,6 +90,11 @@ def _input_for(question: Question, locale: str) -> discord.ui.TextInput:
     )
 
 
+RELEASE_CHOICES = [
+    app_commands.Choice(name=_("at the close, all at once"), value="close"),
+    app_commands.Choice(name=_("while open, in groups of at least k"), value="live"),
+]
+
 class _GuardedModal(discord.ui.Modal):
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any] | None = None
@@ -156,15 +161,21 @@ class GiveModal(_GuardedModal):
         except InvalidInput as exc:
             await _refuse(interaction, exc, lambda: GiveModal(self.guild_id, self.category, self.locale, text, rating))
             return
-        await _send_receipt(interaction, code, self.guild_id)
+        await _send_receipt(interaction, code, self.guild_id, weekly=True)
 
 
-async def _send_receipt(interaction: discord.Interaction, code: str, guild_id: int, snapshot: int | None = None) -> None:
+async def _send_receipt(
+    interaction: discord.Interaction, code: str, guild_id: int, snapshot: int | None = None, *, weekly: bool = False
+) -> None:
     """The receipt code and the promise, with the threshold this answer is shown under
-    (a campaign's: the club's, or the one in force when it started if higher)."""
+    (a campaign's: the club's, or the one in force when it started if higher); ``weekly``
+    (spontaneous feedback) adds the one-per-week rule."""
     locale = await locale_for(interaction)
     threshold = await service_of(interaction).promised_threshold(await actor_of(interaction), guild_id, snapshot)
-    text = render.receipt(code, locale) + "\n\n" + render.threat_model(locale, threshold)
+    text = render.receipt(code, locale)
+    if weekly:
+        text += "\n" + t(locale, "feedback.one_voice")
+    text += "\n\n" + render.threat_model(locale, threshold)
     await respond(interaction, shorten(text, 2000), ephemeral=True)
 
 
@@ -389,7 +400,8 @@ class FeedbackCog(commands.Cog):
     async def withdraw(self, interaction: discord.Interaction, receipt: app_commands.Range[str, 1, 30]) -> None:
         result = await self.service.withdraw(await actor_of(interaction), receipt)
         locale = await locale_for(interaction)
-        await respond(interaction, t(locale, "feedback.withdrawn_digested" if result.digested else "feedback.withdrawn"))
+        key = "feedback.withdrawn_queued" if result.queued else "feedback.withdrawn"
+        await respond(interaction, t(locale, "feedback.withdrawn_digested" if result.digested else key))
 
     @feedback.command(name=_("about"), description=_("How your anonymity is protected, and what is not protected"))
     async def about(self, interaction: discord.Interaction) -> None:
@@ -453,21 +465,25 @@ class FeedbackCog(commands.Cog):
     # --- moderators -------------------------------------------------------------------
 
     @campaign.command(name=_("start"), description=_("Start an anonymous feedback campaign (questions in the next form)"))
-    @app_commands.rename(title=_("title"), closes=_("closes"), audience=_("audience"))
+    @app_commands.rename(title=_("title"), closes=_("closes"), audience=_("audience"), release=_("release"))
     @app_commands.describe(
         title=_("The campaign's title"),
         closes=_("When it closes, in the club's time zone (e.g. friday 6pm, in 7 days)"),
         audience=_("Who is invited by DM (default: everyone)"),
+        release=_("When answers become readable (default: all at once at the close)"),
     )
+    @app_commands.choices(release=RELEASE_CHOICES)
     async def start(
         self,
         interaction: discord.Interaction,
         title: app_commands.Range[str, 1, TITLE_LIMIT + 20],
         closes: app_commands.Range[str, 1, 100],
         audience: discord.Role | None = None,
+        release: app_commands.Choice[str] | None = None,
     ) -> None:
         draft = await self.service.draft_campaign(
-            await actor_of(interaction), title=title, closes=closes, audience_role_id=audience.id if audience else None
+            await actor_of(interaction), title=title, closes=closes, audience_role_id=audience.id if audience else None,
+            release=release.value if release else None,
         )
         await interaction.response.send_modal(StartModal(draft, await locale_for(interaction)))
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.anonymity import DEFAULT_THRESHOLD, MIN_THRESHOLD
+from bot.anonymity import DEFAULT_THRESHOLD, MAX_THRESHOLD, MIN_THRESHOLD
 from bot.errors import InvalidInput
 
-MAX_THRESHOLD = 1000
 CHANNEL_FIELDS = ("announcements_channel_id", "meetings_channel_id", "prompts_channel_id", "feedback_channel_id")
 
 
@@ -53,7 +52,8 @@ def validate_locale(value: str) -> str:
 
 
 def validate_threshold(value: int) -> int:
-    """An anonymity threshold between 3 (the floor: docs/anonymity.md, "The anonymity threshold") and 1000."""
+    """An anonymity threshold between 3 (the floor: docs/anonymity.md, "The anonymity threshold")
+    and 50 (:data:`bot.anonymity.MAX_THRESHOLD`); raises ``InvalidInput`` naming the field."""
     if value < MIN_THRESHOLD or value > MAX_THRESHOLD:
         raise InvalidInput(
             "club.error.threshold", field="anonymity_threshold", minimum=MIN_THRESHOLD, maximum=MAX_THRESHOLD

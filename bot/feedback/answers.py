@@ -18,7 +18,7 @@ from bot.actor import Actor, use_case
 from bot.anonymity import DEFAULT_THRESHOLD
 from bot.clock import to_ts
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
-from bot.feedback import rules, store
+from bot.feedback import cohorts, rules, store
 from bot.feedback.core import ANSWER_CACHE_SECONDS, FeedbackCore, QueuedAnswer, dedupe_scope, invite_scope
 from bot.feedback.rules import AnswerValue, Question
 from bot.feedback.store import Campaign
@@ -37,11 +37,13 @@ class Form:
 @dataclass(frozen=True)
 class Withdrawn:
     """A withdrawn answer: ``campaign_title`` (or ``None``), ``category`` of spontaneous
-    feedback, and ``digested`` when it had already been posted in a digest."""
+    feedback, ``digested`` when it had already been posted in a digest, and ``queued`` when
+    it was already released: it leaves at the next release (docs/anonymity.md, "Cohorts")."""
 
     campaign_title: str | None
     category: str | None
     digested: bool
+    queued: bool = False
 
 
 def _roles(actor: Actor) -> Sequence[int] | None:
@@ -104,37 +106,69 @@ class AnswerUseCases(FeedbackCore):
         await self._check_can_answer(campaign_id, actor.user_id, _roles(actor))
         questions = await self._questions_of(campaign_id)
         clean = rules.validate_answer(questions, values)
-        ref = await store.find_by_receipt(self.db, anonymity.receipt_hash(receipt))
+        code_hash = anonymity.receipt_hash(receipt)
+        waiting = await cohorts.find_pending(self.db, code_hash)
+        if waiting is not None and waiting.campaign_id == campaign_id:
+            async with self.db.transaction() as conn:
+                await cohorts.replace_pending_values(conn, waiting.id, clean)
+            return
+        ref = await store.find_by_receipt(self.db, code_hash)
         if ref is None or ref.campaign_id != campaign_id:
             raise NotFound("feedback.error.bad_receipt")
+        # Already released (a live campaign): the new version waits for the next cohort and
+        # the old one goes at that release, never in between (docs/anonymity.md, "Cohorts").
+        campaign = await self._campaign(campaign_id)
         async with self.db.transaction() as conn:
-            await store.replace_campaign_answer(conn, answer_id=ref.id, values=clean)
+            await cohorts.add_pending(
+                conn, guild_id=campaign.guild_id, campaign_id=campaign_id, receipt_hash=code_hash, values=clean,
+                replaces=ref.id,
+            )
+        await self._release(campaign.guild_id, campaign)
 
     @use_case("member")
     async def withdraw(self, actor: Actor, receipt: str) -> Withdrawn:
-        """Delete the answer matching ``receipt`` (campaign answer or spontaneous feedback),
+        """Withdraw the answer matching ``receipt`` (campaign answer or spontaneous feedback),
         from the server or a DM.
 
-        While its campaign is open, ``actor``'s own answer slot is freed so they may answer
+        An answer still waiting for its cohort is deleted at once; a released one goes at
+        its scope's next release, with a cohort of others (``Withdrawn.queued``), never alone
+        in between. While its campaign is open, ``actor``'s slot is freed so they may answer
         again. Raises ``InvalidInput`` for an empty code, ``NotFound``
-        ``feedback.error.bad_receipt`` when nothing matches.
+        ``feedback.error.bad_receipt`` when nothing matches, ``Conflict``
+        ``feedback.error.withdraw_closed`` for an answer of a closed campaign (its answers
+        were released together; one leaving now would be read alone).
         """
         if not (receipt or "").strip():
             raise InvalidInput("error.required", field="feedback_receipt")
-        ref = await store.find_by_receipt(self.db, anonymity.receipt_hash(receipt))
-        if ref is None:
+        code_hash = anonymity.receipt_hash(receipt)
+        waiting = await cohorts.find_pending(self.db, code_hash)
+        ref = None if waiting is not None else await store.find_by_receipt(self.db, code_hash)
+        if waiting is not None:
+            campaign_id = waiting.campaign_id
+        elif ref is not None:
+            campaign_id = ref.campaign_id
+        else:
             raise NotFound("feedback.error.bad_receipt")
-        if not await store.delete_answer(self.db, ref.id):  # a second withdraw of the same code at once
-            raise NotFound("feedback.error.bad_receipt")
-        title = None
-        if ref.campaign_id is not None:
-            campaign = await store.get_campaign(self.db, ref.campaign_id)
-            if campaign is not None:
-                title = campaign.title
-                if campaign.is_open:
-                    key = anonymity.dedupe_key(self.ctx.secret, dedupe_scope(campaign.id), actor.user_id)
-                    await store.delete_dedupe(self.db, key)
-        return Withdrawn(title, ref.category, ref.digested)
+        campaign = None if campaign_id is None else await store.get_campaign(self.db, campaign_id)
+        if campaign is not None and not campaign.is_open and waiting is None:
+            raise Conflict("feedback.error.withdraw_closed", title=campaign.title)
+        queued = False
+        if waiting is not None:
+            if not await cohorts.delete_pending(self.db, waiting.id):  # a second withdraw of the same code at once
+                raise NotFound("feedback.error.bad_receipt")
+            if waiting.replaces is not None:
+                await cohorts.queue_withdrawal(self.db, waiting.replaces, waiting.guild_id, campaign_id)
+                queued = True
+            category, digested = waiting.category, False
+        else:
+            assert ref is not None
+            if not await cohorts.queue_withdrawal(self.db, ref.id, ref.guild_id, campaign_id):
+                raise NotFound("feedback.error.bad_receipt")
+            queued, category, digested = True, ref.category, ref.digested
+        if campaign is not None and campaign.is_open:
+            key = anonymity.dedupe_key(self.ctx.secret, dedupe_scope(campaign.id), actor.user_id)
+            await store.delete_dedupe(self.db, key)
+        return Withdrawn(None if campaign is None else campaign.title, category, digested, queued)
 
     @use_case("member")
     async def promised_threshold(self, actor: Actor, guild_id: int | None, snapshot: int | None = None) -> int:
@@ -145,7 +179,7 @@ class AnswerUseCases(FeedbackCore):
         if guild_id is None:
             return DEFAULT_THRESHOLD
         settings = await self.ctx.club.get(guild_id)
-        return rules.effective_threshold(settings.anonymity_threshold, (snapshot,))
+        return anonymity.effective_threshold(settings.anonymity_threshold, (snapshot,))
 
     # --- eligibility ------------------------------------------------------------------
 
@@ -204,7 +238,6 @@ class AnswerUseCases(FeedbackCore):
                 dedupe_key=dedupe_key,
                 guild_id=campaign.guild_id,
                 campaign_id=campaign.id,
-                week=anonymity.coarse_week(self.clock.now()),
                 receipt_hash=receipt_hash,
                 values=values,
                 future=future,
@@ -234,7 +267,9 @@ class AnswerUseCases(FeedbackCore):
                     queued.future.set_result(result)
 
     async def _commit(self, batch: Sequence[QueuedAnswer]) -> list[str]:
-        """Write ``batch`` in one transaction; one outcome per answer, in order."""
+        """Write ``batch`` in one transaction, each answer waiting for its cohort; one
+        outcome per answer, in order. Then a campaign releasing live cohorts releases one if
+        enough answers wait (:meth:`_release`)."""
         results = []
         async with self.db.transaction() as conn:
             open_ids = await store.open_campaign_ids(conn, sorted({q.campaign_id for q in batch}))
@@ -248,11 +283,15 @@ class AnswerUseCases(FeedbackCore):
                     dedupe_key=queued.dedupe_key,
                     guild_id=queued.guild_id,
                     campaign_id=queued.campaign_id,
-                    week=queued.week,
                     receipt_hash=queued.receipt_hash,
                     values=queued.values,
                 ):
                     results.append("stored")
                 else:
                     results.append("duplicate")
+        stored = {q.campaign_id for q, r in zip(batch, results, strict=True) if r == "stored"}
+        for campaign_id in sorted(stored):
+            campaign = await store.get_campaign(self.db, campaign_id)
+            if campaign is not None and campaign.release == "live" and campaign.is_open:
+                await self._release(campaign.guild_id, campaign)
         return results

@@ -18,7 +18,7 @@ from bot.actor import Actor, use_case
 from bot.clock import from_ts, to_ts
 from bot.errors import Conflict, Forbidden, InvalidInput
 from bot.fanout import Delivery, JobState, dm_rate
-from bot.feedback import render, rules, store
+from bot.feedback import cohorts, render, rules, store
 from bot.feedback.core import (
     CLOSE_KIND,
     INVITE_JOB,
@@ -38,17 +38,24 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class CampaignDraft:
     """A validated ``/campaign start`` waiting for its questions: ``closes_at`` UTC-aware,
-    ``audience_role_id`` ``None`` for everyone."""
+    ``audience_role_id`` ``None`` for everyone, ``release`` one of :data:`RELEASES`."""
 
     guild_id: int
     title: str
     closes_at: datetime
     audience_role_id: int | None
+    release: str = "close"
+
+
+RELEASES = ("close", "live")
+"""When a campaign's answers become readable: all at once at the close (default), or in
+live cohorts of at least k while it is open (docs/anonymity.md, "Cohorts")."""
 
 
 @dataclass(frozen=True)
 class CampaignSummary:
-    """A line of ``/campaign list``: the campaign and its answer count."""
+    """A line of ``/campaign list``: the campaign and how many answers were given (released,
+    waiting for their cohort, or destroyed unread at the close: a count is all it says)."""
 
     campaign: Campaign
     answers: int
@@ -66,15 +73,16 @@ class CampaignUseCases(FeedbackCore):
 
     @use_case("moderator")
     async def draft_campaign(
-        self, actor: Actor, *, title: str, closes: str, audience_role_id: int | None = None
+        self, actor: Actor, *, title: str, closes: str, audience_role_id: int | None = None, release: str | None = None
     ) -> CampaignDraft:
         """Validate what ``/campaign start`` typed in ``actor``'s guild before its questions
         form opens.
 
-        ``closes`` is typed in the club's language and zone (``vendredi 18h``, ``in 7 days``).
-        Raises ``InvalidInput`` naming ``feedback_title`` or ``feedback_closes``.
+        ``closes`` is typed in the club's language and zone (``vendredi 18h``, ``in 7 days``);
+        ``release`` one of :data:`RELEASES` (default ``close``). Raises ``InvalidInput``
+        naming ``feedback_title``, ``feedback_closes`` or ``feedback_release``.
         """
-        return await self._draft(actor, title, closes, audience_role_id)
+        return await self._draft(actor, title, closes, audience_role_id, release)
 
     @use_case("moderator")
     async def launch_campaign(self, actor: Actor, draft: CampaignDraft, questions: Sequence[str | None]) -> StartResult:
@@ -96,9 +104,10 @@ class CampaignUseCases(FeedbackCore):
         closes: str,
         questions: Sequence[str | None],
         audience_role_id: int | None = None,
+        release: str | None = None,
     ) -> StartResult:
         """:meth:`draft_campaign` then :meth:`launch_campaign` in one call."""
-        draft = await self._draft(actor, title, closes, audience_role_id)
+        draft = await self._draft(actor, title, closes, audience_role_id, release)
         return await self._launch_draft(draft, actor.user_id, questions)
 
     @use_case("system")
@@ -144,8 +153,13 @@ class CampaignUseCases(FeedbackCore):
         )
         return await self._launch(campaign_id, recipients, announce=False)
 
-    async def _draft(self, actor: Actor, title: str, closes: str, audience_role_id: int | None) -> CampaignDraft:
+    async def _draft(
+        self, actor: Actor, title: str, closes: str, audience_role_id: int | None, release: str | None = None
+    ) -> CampaignDraft:
         guild_id = actor.guild()
+        mode = (release or "close").strip().lower()
+        if mode not in RELEASES:
+            raise InvalidInput("feedback.error.release", field="feedback_release", choices=", ".join(RELEASES))
         settings = await self.ctx.club.get(guild_id)
         clean_title = rules.validate_title(title)
         closes_at = parse_future_instant(
@@ -153,7 +167,7 @@ class CampaignUseCases(FeedbackCore):
             now=self.clock.now(), month_first=actor.month_first,
         )
         role = None if audience_role_id in (None, guild_id) else audience_role_id  # @everyone's id is the guild's
-        return CampaignDraft(guild_id, clean_title, closes_at, role)
+        return CampaignDraft(guild_id, clean_title, closes_at, role, mode)
 
     async def _launch_draft(self, draft: CampaignDraft, actor_id: int, questions: Sequence[str | None]) -> StartResult:
         parsed = rules.parse_questions(questions)
@@ -171,6 +185,7 @@ class CampaignUseCases(FeedbackCore):
             closes_at=draft.closes_at,
             questions=parsed,
             invitees=recipients if draft.audience_role_id is not None else (),
+            release=draft.release,
         )
         result = await self._launch(campaign_id, recipients, announce=True)
         await self.ctx.club.audit(
@@ -194,6 +209,7 @@ class CampaignUseCases(FeedbackCore):
         closes_at: datetime,
         questions: Sequence[Question],
         invitees: Sequence[int],
+        release: str = "close",
     ) -> int:
         threshold = (await self.ctx.club.get(guild_id)).anonymity_threshold  # what the invitations promise
         async with self.db.transaction() as conn:
@@ -210,10 +226,12 @@ class CampaignUseCases(FeedbackCore):
                 created_at=to_ts(self.clock.now()),
                 closes_at=to_ts(closes_at),
                 questions=questions,
+                release=release,
             )
         if invitees:
             scope = invite_scope(campaign_id)
-            await store.add_invites(self.db, [anonymity.dedupe_key(self.ctx.secret, scope, uid) for uid in invitees])
+            keys = [anonymity.dedupe_key(self.ctx.secret, scope, uid) for uid in invitees]
+            await store.add_invites(self.db, campaign_id, keys)
         self.scheduler.arm(CLOSE_KIND, str(campaign_id), closes_at)
         return campaign_id
 
@@ -314,11 +332,15 @@ class CampaignUseCases(FeedbackCore):
         await self.scheduler.complete(f"feedback:close:{campaign.id}")
 
     async def _finish_close(self, campaign: Campaign) -> Campaign:
+        """Close: no more answers, the last cohort released (or the remainder below k
+        destroyed), the campaign's dedupe and invitation keys destroyed, the WAL truncated
+        (:meth:`_release`); then the announcement and the closing note follow."""
         await store.mark_closed(self.db, campaign.id, to_ts(self.clock.now()))
         self._answer_cache.pop(campaign.id, None)
         self.scheduler.disarm(CLOSE_KIND, str(campaign.id))
+        await self._release(campaign.guild_id, campaign, final=True)
         closed = await self._campaign(campaign.id)
-        count = await store.count_answers(self.db, campaign.id)
+        count = await store.count_answers(self.db, campaign.id) + closed.unreleased  # every answer given
         settings = await self.ctx.club.get(campaign.guild_id)
         if closed.announce_channel_id and closed.announce_message_id:
             try:
@@ -344,7 +366,11 @@ class CampaignUseCases(FeedbackCore):
         with their answer counts."""
         guild_id = actor.guild()
         counts = await store.answer_counts(self.db, guild_id)
-        return [CampaignSummary(c, counts.get(c.id, 0)) for c in await store.list_campaigns(self.db, guild_id, limit)]
+        waiting = await cohorts.waiting_by_campaign(self.db, guild_id)
+        return [
+            CampaignSummary(c, counts.get(c.id, 0) + waiting.get(c.id, 0) + c.unreleased)
+            for c in await store.list_campaigns(self.db, guild_id, limit)
+        ]
 
     @use_case("moderator")
     async def campaign_choices(self, actor: Actor, query: str = "") -> list[tuple[str, int]]:

@@ -3,20 +3,32 @@
 from bot import i18n
 
 _THREAT_EN = (
-    "🔒 **Anonymity.** Cercle stores your answer without your Discord id, name or message id, with only "
-    "the week it was given, and shows it to moderators only together with the other answers, once at least "
-    "{k} answers exist (yours included). "
+    "🔒 **Anonymity.** Cercle stores your answer without your Discord id, name or message id. It stays "
+    "unreadable until it is released together with at least {k} answers (yours included), in random order and "
+    "dated only by the week of the release, so reports change only by whole groups like that, however often "
+    "they are read. One spontaneous feedback per member per week: a new one replaces the previous one. A "
+    "withdrawal or a replacement takes effect at the next release. At a campaign's close the keys that stop "
+    "double answers are destroyed: from then on nobody, even with the database and the bot's secret, can tell "
+    "who answered.\n"
     "Protected from: other members, moderators and the vendor's staff using any bot feature, and anyone "
-    "holding the database or a backup. Not protected from: whoever runs the bot process (with its token "
-    "and secret) while feedback is being collected."
+    "holding the database or a backup without the secret. Not protected from: whoever runs the bot with its "
+    "secret while answers are being collected; one person answering from several accounts; what you write "
+    "(leave your company's name out of your text)."
 )
 _THREAT_FR = (
     "🔒 **Anonymat.** Cercle enregistre votre réponse sans votre identifiant Discord, votre nom ni l'identifiant "
-    "de votre message, avec seulement la semaine où elle a été donnée, et ne la montre aux modérateurs que mêlée "
-    "aux autres réponses, une fois qu'il en existe au moins {k} (la vôtre comprise). Protégé contre : les autres "
-    "membres, les modérateurs et l'équipe de l'éditeur, quelle que soit la fonction du bot utilisée, et quiconque "
-    "détient la base de données ou une sauvegarde. Non protégé contre : la personne qui fait "
-    "tourner le bot (avec son jeton et son secret) pendant la collecte."
+    "de votre message. Elle reste illisible jusqu'à sa publication avec au moins {k}\u00a0réponses (la vôtre "
+    "comprise), dans un ordre aléatoire et datée seulement de la semaine de la publication\u00a0: les rapports "
+    "ne changent donc que par groupes entiers, aussi souvent qu'on les lise. Un retour spontané par membre et "
+    "par semaine\u00a0: un nouveau remplace le précédent. Un retrait ou un remplacement prend effet à la "
+    "publication suivante. À la clôture d'une campagne, les clés qui empêchent de répondre deux fois sont "
+    "détruites\u00a0: dès lors, personne, même avec la base de données et le secret du bot, ne peut savoir qui "
+    "a répondu.\n"
+    "Protégé contre\u00a0: les autres membres, les modérateurs et l'équipe de l'éditeur, quelle que soit la "
+    "fonction du bot utilisée, et quiconque détient la base de données ou une sauvegarde sans le secret. Non "
+    "protégé contre\u00a0: la personne qui fait tourner le bot avec son secret pendant la collecte\u00a0; une "
+    "même personne qui répondrait depuis plusieurs comptes\u00a0; ce que vous écrivez (ne citez pas le nom de "
+    "votre entreprise dans votre texte)."
 )
 
 MESSAGES = {
@@ -59,6 +71,14 @@ MESSAGES = {
         "feedback.announce.closed": "This campaign is closed. Answers received: {count}.",
         "feedback.closed_note": "The campaign “{title}” is closed: {count} answer(s). Thank you! Moderators can read the anonymous results with `/campaign report`.",
         "feedback.threat_model": _THREAT_EN,
+        "feedback.report.waiting": "⏳ {waiting} more answer(s) wait for the next release: answers become readable together, at least {threshold} at a time.",
+        "feedback.report.waiting_close": "⏳ {waiting} answer(s) so far: they become readable all together at the close, if there are at least {threshold}.",
+        "feedback.report.unreleased": "🔒 {count} answer(s) were fewer than {threshold} at the close: destroyed unread.",
+        "feedback.error.release": "**{field}** must be one of: {choices}.",
+        "feedback.error.withdraw_closed": "“{title}” is closed: its answers were released together, and one leaving now would be read alone. It can no longer be withdrawn.",
+        "feedback.withdrawn_queued": "🗑️ Your answer will be removed at the next release of answers, together with a group of others: removing it alone now would show which one it was.",
+        "feedback.one_voice": "One spontaneous feedback per member per week: if you give another one this week, it replaces this one.",
+        "field.feedback_release": "release",
         "feedback.receipt": "✅ Thank you, your anonymous answer is saved.\nYour receipt code: **`{code}`** — it is shown only once. Keep it to replace or withdraw your answer (`/feedback withdraw receipt:`); Cercle cannot find it for you, since it does not know who you are.",
         "feedback.replaced": "✅ Your answer was replaced. Your receipt code stays the same.",
         "feedback.withdrawn": "🗑️ Your answer was deleted.",
@@ -160,6 +180,14 @@ MESSAGES = {
         "feedback.announce.closed": "Cette campagne est close. Réponses reçues : {count}.",
         "feedback.closed_note": "La campagne « {title} » est close : {count} réponse(s). Merci ! Les modérateurs peuvent lire les résultats anonymes avec `/campagne rapport`.",
         "feedback.threat_model": _THREAT_FR,
+        "feedback.report.waiting": "⏳ {waiting}\u00a0réponse(s) de plus attendent la prochaine publication\u00a0: les réponses deviennent lisibles ensemble, au moins {threshold} à la fois.",
+        "feedback.report.waiting_close": "⏳ {waiting}\u00a0réponse(s) pour l'instant\u00a0: elles deviendront lisibles toutes ensemble à la clôture, s'il y en a au moins {threshold}.",
+        "feedback.report.unreleased": "🔒 {count}\u00a0réponse(s), moins de {threshold} à la clôture\u00a0: détruites sans avoir été lues.",
+        "feedback.error.release": "**{field}** doit être l'un de\u00a0: {choices}.",
+        "feedback.error.withdraw_closed": "«\u00a0{title}\u00a0» est close\u00a0: ses réponses ont été publiées ensemble, et une réponse qui partirait maintenant serait lue seule. Elle ne peut plus être retirée.",
+        "feedback.withdrawn_queued": "🗑️ Votre réponse sera retirée à la prochaine publication des réponses, avec un groupe d'autres\u00a0: la retirer seule maintenant montrerait laquelle c'était.",
+        "feedback.one_voice": "Un retour spontané par membre et par semaine\u00a0: si vous en donnez un autre cette semaine, il remplacera celui-ci.",
+        "field.feedback_release": "publication",
         "feedback.receipt": "✅ Merci, votre réponse anonyme est enregistrée.\nVotre code de reçu : **`{code}`** — il n'est affiché qu'une fois. Gardez-le pour remplacer ou retirer votre réponse (`/retours retirer recu:`) ; Cercle ne peut pas le retrouver pour vous, puisqu'il ne sait pas qui vous êtes.",
         "feedback.replaced": "✅ Votre réponse a été remplacée. Votre code de reçu reste le même.",
         "feedback.withdrawn": "🗑️ Votre réponse a été supprimée.",
@@ -231,6 +259,10 @@ COMMANDS_FR: dict[str, str] = {
     "give": "donner",
     "Give anonymous feedback through a private form": "Donner un retour anonyme dans un formulaire privé",
     "withdraw": "retirer",
+    "release": "publication",
+    "When answers become readable (default: all at once at the close)": "Quand les réponses deviennent lisibles (par défaut\u00a0: toutes ensemble à la clôture)",
+    "at the close, all at once": "à la clôture, toutes ensemble",
+    "while open, in groups of at least k": "pendant la campagne, par groupes d'au moins k",
     "Delete one of your anonymous answers with its receipt code": "Supprimer une de vos réponses anonymes avec son code de reçu",
     "about": "anonymat",
     "How your anonymity is protected, and what is not protected": "Comment votre anonymat est protégé, et ce qui ne l'est pas",

@@ -139,16 +139,34 @@ def _texts_file(filename: str, sections: Sequence[tuple[str, Sequence[str]]]) ->
     return File(filename, "".join(out).encode("utf-8"))
 
 
+def cohort_lines(locale: str, *, waiting: int, threshold: int, at_close: bool = False, unreleased: int = 0) -> list[str]:
+    """What a view says of the answers it cannot show (docs/anonymity.md, "Cohorts"): how
+    many wait for their release — at the close (``at_close``), or in the next group of at
+    least ``threshold`` — and how many were destroyed unread at a close (``unreleased``)."""
+    lines = []
+    if waiting:
+        key = "feedback.report.waiting_close" if at_close else "feedback.report.waiting"
+        lines.append(t(locale, key, waiting=waiting, threshold=max(threshold, MIN_THRESHOLD)))
+    if unreleased:
+        lines.append(t(locale, "feedback.report.unreleased", count=unreleased, threshold=max(threshold, MIN_THRESHOLD)))
+    return lines
+
+
 def campaign_report(report: CampaignReport, locale: str, chart: bytes | None = None) -> OutMessage:
     """``/campaign report``: counts always; averages, NPS, chart and shuffled texts only
-    when ``report.visible`` (the threshold is met)."""
+    when ``report.visible`` (the threshold is met), from released cohorts only."""
     status = t(locale, f"feedback.status.{report.status}")
     lines = [
         t(locale, "feedback.report.count", count=report.count, status=status),
         t(locale, "feedback.report.rate", invited=report.invited, rate=_percent(report.rate), failed=report.dm_failed),
+        *cohort_lines(
+            locale, waiting=report.waiting, threshold=report.threshold,
+            at_close=report.release == "close" and report.status == "open", unreleased=report.unreleased,
+        ),
     ]
-    if not report.visible:
+    if not report.visible and (report.count or not report.waiting):
         lines.append(t(locale, "feedback.report.hidden", threshold=max(report.threshold, MIN_THRESHOLD), count=report.count))
+    if not report.visible:
         embed = Embed(title=shorten(t(locale, "feedback.report.title", title=plain(report.title)), 256), description="\n".join(lines), color=COLOR)
         return OutMessage(embeds=(embed,))
     fields = []
@@ -192,8 +210,10 @@ def continuous_report(report: ContinuousReport, locale: str) -> OutMessage:
     """``/campaign report`` without a campaign: spontaneous feedback by category."""
     title = t(locale, "feedback.report.continuous_title")
     lines = [t(locale, "feedback.report.continuous_count", count=report.count)]
+    lines += cohort_lines(locale, waiting=report.waiting, threshold=report.threshold)
     if not report.visible:
-        lines.append(t(locale, "feedback.report.hidden", threshold=max(report.threshold, MIN_THRESHOLD), count=report.count))
+        if report.count or not report.waiting:
+            lines.append(t(locale, "feedback.report.hidden", threshold=max(report.threshold, MIN_THRESHOLD), count=report.count))
         return OutMessage(embeds=(Embed(title=title, description="\n".join(lines), color=COLOR),))
     fields = []
     sections: list[tuple[str, Sequence[str]]] = []
@@ -218,10 +238,10 @@ def pain_points(view: PainPoints, locale: str, chart: bytes | None) -> OutMessag
     """The pain-points view: totals per category over the window, chart, and texts — below
     the threshold (``view.visible`` false) only the window's total count, no chart."""
     if not view.visible:
-        lines = [
-            t(locale, "feedback.pain.summary_hidden", weeks=len(view.weeks), total=view.total),
-            t(locale, "feedback.report.hidden", threshold=max(view.threshold, MIN_THRESHOLD), count=view.total),
-        ]
+        lines = [t(locale, "feedback.pain.summary_hidden", weeks=len(view.weeks), total=view.total)]
+        lines += cohort_lines(locale, waiting=view.waiting, threshold=view.threshold)
+        if view.total or not view.waiting:
+            lines.append(t(locale, "feedback.report.hidden", threshold=max(view.threshold, MIN_THRESHOLD), count=view.total))
         return OutMessage(embeds=(Embed(title=t(locale, "feedback.pain.title"), description="\n".join(lines), color=COLOR),))
     lines = [t(locale, "feedback.pain.summary", weeks=len(view.weeks), total=view.total, pain=view.pain_total)]
     fields = []

@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import random
+from dataclasses import replace
 
 from bot import anonymity
 from bot.actor import Actor, use_case
-from bot.anonymity import meets_threshold
 from bot.charts import draw
 from bot.errors import Conflict, InvalidInput
-from bot.feedback import charts, render, rules, store
+from bot.feedback import charts, cohorts, render, rules, store
 from bot.feedback.core import FeedbackCore
 from bot.feedback.rules import CampaignReport, ContinuousReport, PainPoints
 from bot.i18n import t
@@ -122,23 +122,38 @@ class ReportUseCases(FeedbackCore):
             threshold=self._threshold_of(campaign, settings.anonymity_threshold),
             dm_failed=campaign.dm_failed,
             rng=rng,
+            waiting=await cohorts.count_waiting(self.db, guild_id, campaign.id),
+            unreleased=campaign.unreleased,
+            release=campaign.release,
+            legacy=await store.count_legacy(self.db, campaign.id),
         )
 
     async def _continuous_report(self, guild_id: int, rng: random.Random | None) -> ContinuousReport:
         settings = await self.ctx.club.get(guild_id)
-        return rules.continuous_report(await store.spontaneous(self.db, guild_id), settings.anonymity_threshold, rng)
+        report = rules.continuous_report(await store.spontaneous(self.db, guild_id), settings.anonymity_threshold, rng)
+        waiting, threshold = await self._waiting(guild_id, None, report.threshold)
+        return replace(report, waiting=waiting, threshold=threshold)
 
     async def _pain_points(self, guild_id: int, weeks: int, rng: random.Random | None) -> PainPoints:
         if not 1 <= weeks <= 52:
             raise InvalidInput("error.out_of_range", field="feedback_weeks", minimum=1, maximum=52)
         settings = await self.ctx.club.get(guild_id)
         items = await store.spontaneous(self.db, guild_id)
-        return rules.pain_points(items, self.clock.now(), weeks, settings.anonymity_threshold, rng)
+        view = rules.pain_points(items, self.clock.now(), weeks, settings.anonymity_threshold, rng)
+        waiting, threshold = await self._waiting(guild_id, None, view.threshold)
+        return replace(view, waiting=waiting, threshold=threshold)
+
+    async def _waiting(self, guild_id: int, campaign_id: int | None, threshold: int) -> tuple[int, int]:
+        """How many answers of a scope wait for their cohort, and the k their cohort needs
+        (``threshold`` raised to what they were promised): what a view says of them."""
+        snapshots = await cohorts.waiting_thresholds(self.db, guild_id, campaign_id)
+        return len(snapshots), anonymity.effective_threshold(threshold, snapshots)
 
     async def _spontaneous_table(self, guild_id: int, club_threshold: int) -> Table:
         items = await store.spontaneous(self.db, guild_id)
-        threshold = rules.effective_threshold(club_threshold, (i.threshold for i in items))
-        if not meets_threshold(len(items), threshold):
+        threshold = anonymity.effective_threshold(club_threshold, (i.threshold for i in items))
+        _, threshold = await self._waiting(guild_id, None, threshold)
+        if not anonymity.readable(len(items), sum(i.legacy for i in items), threshold):
             raise Conflict("feedback.error.below_threshold", count=len(items), threshold=threshold)
         rows: list[list[object]] = [[i.week, i.category, "" if i.rating is None else i.rating, i.body] for i in items]
         return ["week", "category", "rating", "text"], rows, "feedback.csv"
@@ -148,7 +163,7 @@ class ReportUseCases(FeedbackCore):
         questions = await store.questions(self.db, campaign_id)
         answers = await store.campaign_answer_weeks(self.db, campaign_id)
         threshold = self._threshold_of(campaign, club_threshold)
-        if not meets_threshold(len(answers), threshold):
+        if not anonymity.readable(len(answers), await store.count_legacy(self.db, campaign_id), threshold):
             raise Conflict("feedback.error.below_threshold", count=len(answers), threshold=threshold)
         header = ["week"] + [("0-10: " if q.is_rating else "") + q.prompt for q in questions]
         rows: list[list[object]] = []

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.anonymity import meets_threshold
+from bot.anonymity import effective_threshold, meets_threshold, readable
 from bot.errors import InvalidInput, check_length
 
 CATEGORIES: tuple[str, ...] = ("pain_point", "feature_request", "praise", "question", "other")
@@ -194,6 +194,7 @@ class QuestionStats:
 class CampaignReport:
     """What moderators may see of a campaign.
 
+    ``count`` is the released answers (whole cohorts, docs/anonymity.md, "Cohorts");
     ``visible`` is ``False`` below the club's anonymity threshold: then ``questions`` is
     empty and only ``count`` (and ``invited``/``rate``) are known (docs/anonymity.md, "The anonymity threshold").
     """
@@ -207,11 +208,17 @@ class CampaignReport:
     visible: bool
     questions: tuple[QuestionStats, ...] = ()
     dm_failed: int = 0
+    waiting: int = 0
+    """Answers given but not released yet: counted, never shown (docs/anonymity.md, "Cohorts")."""
+    unreleased: int = 0
+    """Answers destroyed unread at the close (fewer than k were waiting)."""
+    release: str = "close"
 
     @property
     def rate(self) -> float | None:
-        """Response rate (0..1) against the members invited, ``None`` when nobody was invited."""
-        return self.count / self.invited if self.invited else None
+        """Response rate (0..1) against the members invited — every answer given, released or
+        waiting — ``None`` when nobody was invited."""
+        return (self.count + self.waiting + self.unreleased) / self.invited if self.invited else None
 
 
 def campaign_report(
@@ -225,15 +232,24 @@ def campaign_report(
     threshold: int,
     dm_failed: int = 0,
     rng: random.Random | None = None,
+    waiting: int = 0,
+    unreleased: int = 0,
+    release: str = "close",
+    legacy: int = 0,
 ) -> CampaignReport:
     """Aggregate ``answers`` (one sequence of values per answer) into a :class:`CampaignReport`.
 
-    Below ``threshold`` (floored at 3) nothing but the count is computed. Free texts are
-    shuffled with ``rng`` (a fresh ``SystemRandom`` by default) so their order says nothing.
+    ``answers`` are the released ones (whole cohorts): shown when
+    :func:`bot.anonymity.readable` (``legacy`` of them predate cohorts, and then the
+    ``threshold``, floored at 3, applies too); otherwise nothing but the count is computed.
+    Free texts are shuffled with ``rng`` (a fresh ``SystemRandom`` by default) so their
+    order says nothing.
     """
     count = len(answers)
-    if not meets_threshold(count, threshold):
-        return CampaignReport(campaign_id, title, status, count, invited, threshold, False, (), dm_failed)
+    if not readable(count, legacy, threshold):
+        return CampaignReport(
+            campaign_id, title, status, count, invited, threshold, False, (), dm_failed, waiting, unreleased, release
+        )
     rng = rng or random.SystemRandom()
     stats: list[QuestionStats] = []
     for question in questions:
@@ -247,26 +263,23 @@ def campaign_report(
             texts = [v.body for v in values if v.body]
             rng.shuffle(texts)
             stats.append(QuestionStats(question, len(texts), texts=tuple(texts)))
-    return CampaignReport(campaign_id, title, status, count, invited, threshold, True, tuple(stats), dm_failed)
+    return CampaignReport(
+        campaign_id, title, status, count, invited, threshold, True, tuple(stats), dm_failed, waiting, unreleased, release
+    )
 
 
 @dataclass(frozen=True)
 class SpontaneousItem:
-    """One spontaneous feedback as read for aggregates: ``category``, ``rating``, ``body``, ISO
-    ``week``, and the anonymity ``threshold`` the member was told when giving it (``None``: unknown)."""
+    """One released spontaneous feedback as read for aggregates: ``category``, ``rating``,
+    ``body``, ISO ``week`` (its release's), the anonymity ``threshold`` the member was told
+    when giving it (``None``: unknown), and ``legacy`` when it was stored before cohorts."""
 
     category: str
     rating: int | None
     body: str
     week: str
     threshold: int | None = None
-
-
-def effective_threshold(current: int, snapshots: Iterable[int | None] = ()) -> int:
-    """The threshold to apply to a set of answers shown together: the club's ``current`` one,
-    raised to the highest threshold any of them was given under (docs/anonymity.md, "The anonymity threshold"). Lowering the
-    club's threshold thus never reveals answers given when members were told more."""
-    return max([current, *(s for s in snapshots if s is not None)])
+    legacy: bool = False
 
 
 @dataclass(frozen=True)
@@ -288,6 +301,8 @@ class ContinuousReport:
     threshold: int
     visible: bool
     categories: tuple[CategoryStats, ...] = ()
+    waiting: int = 0
+    """Feedback given but not released yet: counted, never shown."""
 
 
 def continuous_report(
@@ -295,14 +310,14 @@ def continuous_report(
 ) -> ContinuousReport:
     """Group spontaneous feedback by category (docs/anonymity.md, "The anonymity threshold").
 
-    Nothing but the total count below ``threshold`` (raised to the highest threshold an item
-    was given under: :func:`effective_threshold`); above it, each category shows its
-    count, mean rating and texts (shuffled). The threshold applies to the set of answers
-    shown together — the same rule as digests and exports, so no path shows more than another.
+    ``items`` are the released ones (whole cohorts): each category shows its count, mean
+    rating and texts (shuffled) when :func:`bot.anonymity.readable` — the same rule as
+    exports and pain points, so no path shows more than another; otherwise only the total
+    count (``threshold`` is raised to the highest one an item was given under).
     """
     count = len(items)
     threshold = effective_threshold(threshold, (i.threshold for i in items))
-    if not meets_threshold(count, threshold):
+    if not readable(count, sum(i.legacy for i in items), threshold):
         return ContinuousReport(count, threshold, False)
     rng = rng or random.SystemRandom()
     groups: list[CategoryStats] = []
@@ -329,11 +344,13 @@ class PainPoints:
     pain_total: int
     threshold: int
     texts: tuple[str, ...] = ()
+    waiting: int = 0
+    """Feedback given but not released yet: counted, never shown."""
 
     @property
     def visible(self) -> bool:
-        """Whether pain-point texts may be shown (the window reached the threshold)."""
-        return meets_threshold(self.total, self.threshold)
+        """Whether counts, chart and pain-point texts may be shown (:func:`pain_points` kept them)."""
+        return bool(self.counts)
 
 
 def iso_weeks_back(now: datetime, weeks: int) -> list[str]:
@@ -349,8 +366,8 @@ def pain_points(
     items: Sequence[SpontaneousItem], now: datetime, weeks: int, threshold: int, rng: random.Random | None = None
 ) -> PainPoints:
     """Count feedback by category and week over the last ``weeks`` weeks, with the texts of
-    ``pain_point`` shuffled — only when the window holds at least ``threshold`` answers
-    (raised by the items' snapshots: :func:`effective_threshold`); below it, nothing but the
+    ``pain_point`` shuffled, from released cohorts (a cohort shares one week, so a window
+    holds whole cohorts) — when :func:`bot.anonymity.readable`; otherwise nothing but the
     window's total."""
     keys = iso_weeks_back(now, weeks)
     index = {k: n for n, k in enumerate(keys)}
@@ -360,7 +377,7 @@ def pain_points(
     for item in inside:
         counts[item.category][index[item.week]] += 1
     pains = [i.body for i in inside if i.category == "pain_point"]
-    if not meets_threshold(len(inside), threshold):
+    if not readable(len(inside), sum(i.legacy for i in inside), threshold):
         return PainPoints(tuple(keys), {}, len(inside), 0, threshold)
     (rng or random.SystemRandom()).shuffle(pains)
     return PainPoints(

@@ -19,8 +19,8 @@ from bot import anonymity, claims
 from bot.actor import Actor, use_case
 from bot.clock import to_ts
 from bot.errors import Conflict
-from bot.feedback import render, rules, store
-from bot.feedback.core import DIGEST_KIND, FeedbackCore
+from bot.feedback import cohorts, render, rules, store
+from bot.feedback.core import DIGEST_KIND, FeedbackCore, voice_scope
 from bot.feedback.rules import DigestPlan, DigestSchedule, SpontaneousItem
 from bot.ports import DeliveryError
 from bot.recurrence import next_weekly
@@ -50,7 +50,10 @@ class SpontaneousUseCases(FeedbackCore):
         guild, or the club a DM belongs to: the caller decides); returns the receipt code to
         show once (formatted ``ABCDE-12345``).
 
-        ``actor`` is only authorised: no member id is read or stored at all. Raises
+        One voice per member per week (docs/anonymity.md, "Cohorts"): a second feedback of
+        the same ISO week replaces the first (waiting: at once, its receipt dies; released:
+        at the next release). The member's id only makes that week's HMAC key. The feedback
+        waits for its cohort and is released with at least k others. Raises
         ``InvalidInput`` for an unknown category, empty or over-long text (2000), or a
         rating outside 0–10.
         """
@@ -59,16 +62,16 @@ class SpontaneousUseCases(FeedbackCore):
         score = rules.parse_rating(rating, field="feedback_rating")
         code, code_hash = anonymity.new_receipt()
         settings = await self.ctx.club.get(guild_id)
-        await store.insert_spontaneous(
-            self.db,
-            guild_id=guild_id,
-            category=clean_category,
-            rating=score,
-            body=body or "",
-            week=anonymity.coarse_week(self.clock.now()),
-            receipt_hash=code_hash,
-            threshold=settings.anonymity_threshold,  # the k this member is told (receipt)
-        )
+        week = anonymity.coarse_week(self.clock.now())
+        voice = anonymity.dedupe_key(self.ctx.secret, voice_scope(guild_id, week), actor.user_id)
+        async with self.db.transaction() as conn:
+            replaces = await cohorts.take_voice(conn, voice)
+            await cohorts.add_pending(
+                conn, guild_id=guild_id, campaign_id=None, receipt_hash=code_hash, category=clean_category,
+                rating=score, body=body or "", voice=voice, replaces=replaces,
+                threshold=settings.anonymity_threshold,  # the k this member is told (receipt)
+            )
+        await self._release(guild_id, None)
         if guild_id not in self._digest_guilds_armed():
             await self._rearm_digest(guild_id)
         return anonymity.format_receipt(code)
@@ -128,8 +131,10 @@ class SpontaneousUseCases(FeedbackCore):
                 return DigestResult(0, plan.pending, plan.threshold)
             raise Conflict("feedback.error.no_channel")
         plan, digest_id, items = await self._take_batch(guild_id, to_ts(self.clock.now()), settings.anonymity_threshold)
-        if digest_id is None:
-            return DigestResult(0, plan.pending, plan.threshold)
+        if digest_id is None:  # what waits: released texts not digested yet, and answers not released yet
+            waiting = await cohorts.waiting_thresholds(self.db, guild_id, None)
+            threshold = anonymity.effective_threshold(plan.threshold, waiting)
+            return DigestResult(0, plan.pending + len(waiting), threshold)
         random.SystemRandom().shuffle(items)
         messages = render.digest(items, settings.locale)
         first_id = None

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.db import Connection, Database, Row
+from bot.feedback import cohorts
 from bot.feedback.rules import AnswerValue, DigestSchedule, Question, SpontaneousItem
 
 
@@ -38,6 +39,10 @@ class Campaign:
     announce_message_id: int | None
     threshold: int | None = None
     """The club's anonymity threshold when the campaign started (what members were told)."""
+    release: str = "close"
+    """``close``: its answers are released once, at the close; ``live``: in cohorts of k."""
+    unreleased: int = 0
+    """Answers destroyed unread at the close: fewer than k were waiting (docs/anonymity.md, "Cohorts")."""
 
     @property
     def is_open(self) -> bool:
@@ -47,7 +52,8 @@ class Campaign:
 
 _CAMPAIGN_COLUMNS = (
     "id, guild_id, title, kind, source, audience_role_id, restricted, created_by, created_at, closes_at, "
-    "closed_at, status, invited, dm_sent, dm_failed, announce_channel_id, announce_message_id, threshold"
+    "closed_at, status, invited, dm_sent, dm_failed, announce_channel_id, announce_message_id, threshold, release, "
+    "unreleased"
 )
 
 
@@ -76,13 +82,16 @@ async def create_campaign(
     closes_at: int,
     questions: Sequence[Question],
     threshold: int | None = None,
+    release: str = "close",
 ) -> int:
     """Insert a campaign and its questions inside the caller's transaction; returns its id.
-    ``threshold``: the club's anonymity threshold now (the snapshot its answers keep)."""
+    ``threshold``: the club's anonymity threshold now (the snapshot its answers keep);
+    ``release``: ``close`` or ``live`` (:attr:`Campaign.release`)."""
     cursor = await conn.execute(
         "INSERT INTO feedback_campaigns (guild_id, title, kind, source, audience_role_id, restricted, created_by, "
-        "created_at, closes_at, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (guild_id, title, kind, source, audience_role_id, int(restricted), created_by, created_at, closes_at, threshold),
+        "created_at, closes_at, threshold, release) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, title, kind, source, audience_role_id, int(restricted), created_by, created_at, closes_at, threshold,
+         release),
     )
     campaign_id = int(cursor.lastrowid or 0)
     await cursor.close()
@@ -151,9 +160,11 @@ async def mark_closed(db: Database, campaign_id: int, closed_at: int) -> bool:
     return changed == 1
 
 
-async def add_invites(db: Database, keys: Sequence[str]) -> None:
+async def add_invites(db: Database, campaign_id: int, keys: Sequence[str]) -> None:
     """Store invitation HMAC keys (scope ``feedback:invite:{id}``)."""
-    await db.executemany("INSERT OR IGNORE INTO feedback_invites (key) VALUES (?)", [(k,) for k in keys])
+    await db.executemany(
+        "INSERT OR IGNORE INTO feedback_invites (key, campaign_id) VALUES (?, ?)", [(k, campaign_id) for k in keys]
+    )
 
 
 async def has_invite(db: Database, key: str) -> bool:
@@ -198,40 +209,23 @@ async def insert_campaign_answer(
     dedupe_key: str,
     guild_id: int,
     campaign_id: int,
-    week: str,
     receipt_hash: str,
     values: Sequence[AnswerValue],
 ) -> bool:
-    """Inside the caller's transaction: claim ``dedupe_key`` then store the answer.
+    """Inside the caller's transaction: claim ``dedupe_key`` then store the answer as
+    waiting for its cohort (:mod:`bot.feedback.cohorts`).
 
     Returns ``False`` (and stores nothing) when the key exists: the member already answered.
     """
-    cursor = await conn.execute("INSERT OR IGNORE INTO feedback_dedupe (key) VALUES (?)", (dedupe_key,))
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO feedback_dedupe (key, campaign_id) VALUES (?, ?)", (dedupe_key, campaign_id)
+    )
     claimed = cursor.rowcount == 1
     await cursor.close()
     if not claimed:
         return False
-    answer_id = new_answer_id()
-    await conn.execute(
-        "INSERT INTO feedback_answers (id, guild_id, campaign_id, week, receipt_hash) VALUES (?, ?, ?, ?, ?)",
-        (answer_id, guild_id, campaign_id, week, receipt_hash),
-    )
-    await conn.executemany(
-        "INSERT INTO feedback_values (answer_id, position, rating, body) VALUES (?, ?, ?, ?)",
-        [(answer_id, v.position, v.rating, v.body) for v in values],
-    )
+    await cohorts.add_pending(conn, guild_id=guild_id, campaign_id=campaign_id, receipt_hash=receipt_hash, values=values)
     return True
-
-
-async def replace_campaign_answer(
-    conn: Connection, *, answer_id: str, values: Sequence[AnswerValue]
-) -> None:
-    """Inside the caller's transaction: replace every value of an answer."""
-    await conn.execute("DELETE FROM feedback_values WHERE answer_id = ?", (answer_id,))
-    await conn.executemany(
-        "INSERT INTO feedback_values (answer_id, position, rating, body) VALUES (?, ?, ?, ?)",
-        [(answer_id, v.position, v.rating, v.body) for v in values],
-    )
 
 
 @dataclass(frozen=True)
@@ -260,26 +254,6 @@ async def delete_answer(db: Database, answer_id: str) -> bool:
     """Delete an answer and its values (``secure_delete`` zeroes the freed space); ``True``
     when this call deleted it (``False``: already gone, e.g. a second withdraw at once)."""
     return await db.execute_rowcount("DELETE FROM feedback_answers WHERE id = ?", (answer_id,)) == 1
-
-
-async def insert_spontaneous(
-    db: Database,
-    *,
-    guild_id: int,
-    category: str,
-    rating: int | None,
-    body: str,
-    week: str,
-    receipt_hash: str,
-    threshold: int | None = None,
-) -> None:
-    """Store one spontaneous feedback (no campaign, no dedupe: members may give feedback any
-    time) with ``threshold``, the club's anonymity threshold the member was told."""
-    await db.execute(
-        "INSERT INTO feedback_answers (id, guild_id, campaign_id, category, rating, body, week, receipt_hash, "
-        "threshold) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-        (new_answer_id(), guild_id, category, rating, body, week, receipt_hash, threshold),
-    )
 
 
 async def campaign_answers(db: Database, campaign_id: int) -> list[tuple[AnswerValue, ...]]:
@@ -322,8 +296,15 @@ async def campaign_answer_weeks(db: Database, campaign_id: int) -> list[WeekAnsw
     return [WeekAnswer(week, tuple(values)) for week, values in grouped.values()]
 
 
+async def count_legacy(db: Database, campaign_id: int) -> int:
+    """How many of a campaign's released answers were stored before cohorts existed."""
+    return int(await db.fetchval(
+        "SELECT COUNT(*) FROM feedback_answers WHERE campaign_id = ? AND cohort_id IS NULL", (campaign_id,), 0
+    ))
+
+
 async def count_answers(db: Database, campaign_id: int) -> int:
-    """How many answers a campaign has."""
+    """How many released answers a campaign has."""
     return int(await db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE campaign_id = ?", (campaign_id,), 0))
 
 
@@ -337,23 +318,29 @@ async def answer_counts(db: Database, guild_id: int) -> dict[int, int]:
     return {r[0]: r[1] for r in rows}
 
 
+_NOT_WITHDRAWN = " AND id NOT IN (SELECT answer_id FROM feedback_withdrawals)"
+"""A digest never posts an answer its member withdrew, even before the withdrawal's release."""
+
+
 async def spontaneous(db: Database, guild_id: int, *, pending_only: bool = False) -> list[SpontaneousItem]:
-    """Spontaneous feedback of a guild (``pending_only``: not yet in a digest), random-id order."""
+    """Released spontaneous feedback of a guild (``pending_only``: not yet in a digest nor
+    withdrawn), random-id order."""
     sql = (
-        "SELECT category, rating, body, week, threshold FROM feedback_answers "
+        "SELECT category, rating, body, week, threshold, cohort_id IS NULL FROM feedback_answers "
         "WHERE guild_id = ? AND campaign_id IS NULL"
     )
     if pending_only:
-        sql += " AND digest_id IS NULL"
+        sql += " AND digest_id IS NULL" + _NOT_WITHDRAWN
     rows = await db.fetchall(sql + " ORDER BY id", (guild_id,))
-    return [SpontaneousItem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    return [SpontaneousItem(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
 
 
 async def count_pending(db: Database, guild_id: int) -> int:
     """How many spontaneous feedbacks wait for a digest."""
     return int(
         await db.fetchval(
-            "SELECT COUNT(*) FROM feedback_answers WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL",
+            "SELECT COUNT(*) FROM feedback_answers WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL"
+            + _NOT_WITHDRAWN,
             (guild_id,),
             0,
         )
@@ -372,13 +359,13 @@ async def pending_feedback(conn: Connection, guild_id: int) -> list[PendingFeedb
     """Inside the caller's transaction: every spontaneous feedback of ``guild_id`` not yet in
     a digest, in random-id order (no insertion order)."""
     cursor = await conn.execute(
-        "SELECT category, rating, body, week, id, threshold FROM feedback_answers "
-        "WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL ORDER BY id",
+        "SELECT category, rating, body, week, id, threshold, cohort_id IS NULL FROM feedback_answers "
+        "WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL" + _NOT_WITHDRAWN + " ORDER BY id",
         (guild_id,),
     )
     rows = list(await cursor.fetchall())
     await cursor.close()
-    return [PendingFeedback(r[4], SpontaneousItem(r[0], r[1], r[2], r[3], r[5])) for r in rows]
+    return [PendingFeedback(r[4], SpontaneousItem(r[0], r[1], r[2], r[3], r[5], bool(r[6]))) for r in rows]
 
 
 async def attach_digest(conn: Connection, guild_id: int, posted_at: int, answer_ids: Sequence[str]) -> int:

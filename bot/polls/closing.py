@@ -15,6 +15,7 @@ import logging
 from datetime import datetime
 
 from bot.actor import Actor, use_case
+from bot.db import truncate_wal
 from bot.errors import Conflict
 from bot.polls import store
 from bot.polls.base import KIND_CLOSE, KIND_OPEN, PollsBase
@@ -125,9 +126,6 @@ class Closing(PollsBase):
         return poll_id
 
     async def _checkpoint(self) -> None:
-        """Best effort: fold the WAL into the database file and truncate it, so the voter
-        keys a seal just replaced do not linger in the WAL (docs/anonymity.md, "Anonymous polls sealed at the close")."""
-        try:
-            await store.checkpoint(self.db)
-        except Exception as exc:  # a busy reader only delays it to SQLite's next checkpoint
-            log.info("WAL checkpoint after a poll seal did not complete (%s)", type(exc).__name__)
+        """Best effort: the voter keys a seal just replaced do not linger in the WAL
+        (docs/anonymity.md, "Anonymous polls sealed at the close")."""
+        await truncate_wal(self.db, "a poll seal")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from bot import anonymity
 from bot.anonymity import MIN_THRESHOLD
 from bot.clock import local_to_utc
 from bot.errors import CercleError, Conflict, InvalidInput, NotFound, check_length
@@ -301,8 +302,9 @@ def effective_threshold(poll: Poll, club_threshold: int) -> int:
     """The anonymity threshold *k* of an anonymous poll: the higher of the one kept on the
     poll (the club's when it was created, as its voters were told) and the club's current
     one, never below :data:`~bot.anonymity.MIN_THRESHOLD` (lowering the club's threshold
-    never reveals a poll hidden under the one its voters were promised)."""
-    return max(poll.anonymity_threshold, club_threshold, MIN_THRESHOLD)
+    never reveals a poll hidden under the one its voters were promised): the policy's
+    :func:`bot.anonymity.effective_threshold`."""
+    return anonymity.effective_threshold(club_threshold, (poll.anonymity_threshold,))
 
 
 def counts_visible(poll: Poll, tally: Tally, threshold: int) -> bool:
@@ -317,7 +319,7 @@ def counts_visible(poll: Poll, tally: Tally, threshold: int) -> bool:
       threshold at the close they stay hidden for good; only the number of voters shows.
     """
     if poll.anonymous:
-        return poll.status == "closed" and tally.voters >= max(threshold, MIN_THRESHOLD)
+        return poll.status == "closed" and anonymity.meets_threshold(tally.voters, threshold)
     if poll.status == "closed":
         return True
     return poll.show_results == "live" and poll.status == "open"

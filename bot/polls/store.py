@@ -194,12 +194,6 @@ async def discard_unposted(db: Database, poll_id: int, series_id: int | None) ->
             await conn.execute("DELETE FROM poll_series WHERE id = ?", (series_id,))
 
 
-async def checkpoint(db: Database) -> None:
-    """Fold the WAL into the database file and truncate it (``PRAGMA wal_checkpoint(TRUNCATE)``);
-    raises what SQLite raises (e.g. a busy reader)."""
-    await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
 async def set_message(db: Database, poll_id: int, message_id: int) -> None:
     """Record the Discord message that shows the poll."""
     await db.execute("UPDATE polls SET message_id = ? WHERE id = ?", (message_id, poll_id))

@@ -35,10 +35,14 @@ async def give(harness, user, text, *, guild=True, category=None, rating="", loc
     return await harness.fake.submit_modal(user, modal, {"text": text, "rating": rating})
 
 
-async def start_campaign(harness, *, closes="in 7 days", audience=None, title="Q4 survey", questions=QUESTIONS, user=None):
+async def start_campaign(
+    harness, *, closes="in 7 days", audience=None, title="Q4 survey", questions=QUESTIONS, user=None, release=None
+):
     """/campaign start + its questions form, as the admin; returns the final reply."""
     c = harness.club
     options = {"audience": audience} if audience is not None else {}
+    if release is not None:
+        options["release"] = release
     modal = await harness.fake.slash(user or c.admin, "campaign start", guild=c.guild, title=title, closes=closes, **options)
     assert modal.modal is not None, modal.text()
     return await harness.fake.submit_modal(user or c.admin, modal, questions)
@@ -92,8 +96,8 @@ async def test_give_in_dm(harness):
     reply = await give(harness, harness.club.alice, "Written from a DM", guild=False)
     assert "receipt code" in reply.text()
     assert harness.bot.services.feedback
-    count = await harness.bot.ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE guild_id = ?", (harness.club.guild.id,))
-    assert count == 1
+    count = await harness.bot.ctx.db.fetchval("SELECT COUNT(*) FROM feedback_pending WHERE guild_id = ?", (harness.club.guild.id,))
+    assert count == 1  # waiting for its cohort
 
 
 async def test_bad_rating_names_the_field(harness):
@@ -146,7 +150,7 @@ async def test_campaign_start_to_report(harness):
     """A campaign from start to report: DM fan-out with a closed DM counted, duplicate refused, replacement, threshold, close."""
     c = harness.club
     await harness.configure_defaults()
-    started = await start_campaign(harness, audience=c.member_role)
+    started = await start_campaign(harness, audience=c.member_role, release="live")
     assert "DMs sent: 4 of 5" in started.text() and "unreachable (DMs closed or blocked): 1" in started.text()
     closes = int((harness.clock.now() + timedelta(days=7)).timestamp())
     assert f"It closes <t:{closes}:F> (<t:{closes}:R>)." in started.text()
@@ -169,7 +173,7 @@ async def test_campaign_start_to_report(harness):
     await answer(harness, c.carol, announcement, {"q1": "3", "q2": "Support is slow"})  # DMs closed: from the channel
     await answer(harness, c.moderator, last_dm(harness, c.moderator), {"q1": "8"})
     hidden = await harness.fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)
-    assert "**4** answer(s)" in hidden.text() and "hidden" in hidden.text()
+    assert "**0** answer(s)" in hidden.text() and "⏳ 4 more answer(s) wait for the next release" in hidden.text()
     assert "Exports fixed" not in hidden.text() and not hidden.files
 
     await answer(harness, c.admin, last_dm(harness, c.admin), {"q1": "10", "q2": "Great roadmap"})
@@ -257,12 +261,12 @@ async def test_digest_batches_and_neutralises_injection(harness):
         "[click me](https://evil.example)",
         "```py\nprint('x')\n```",
     ]
-    for text in attacks:
-        await give(harness, c.alice, text, category="feature_request")
+    for user, text in zip(c.members, attacks, strict=False):
+        await give(harness, user, text, category="feature_request")
     waiting = await harness.fake.slash(c.admin, "campaign digest", guild=c.guild)
     assert "Not posted: 4" in waiting.text()
     assert not harness.fake.messages_in(c.feedback.id)
-    await give(harness, c.bob, "**bold** and # heading", category="praise", rating="9")
+    await give(harness, c.members[4], "**bold** and # heading", category="praise", rating="9")
     done = await harness.fake.slash(c.admin, "campaign digest", guild=c.guild)
     assert "Digest posted: 5" in done.text()
     posts = harness.fake.messages_in(c.feedback.id)
@@ -286,8 +290,8 @@ async def test_weekly_digest_posts_automatically(harness):
     assert "Wednesday at 18:00" in reply.text()
     due = int((harness.clock.now() + timedelta(days=2, hours=8)).timestamp())
     assert f"Next: <t:{due}:F> (<t:{due}:R>)." in reply.text()
-    for n in range(5):
-        await give(harness, c.alice, f"weekly idea {n}")
+    for n, user in enumerate(c.members):
+        await give(harness, user, f"weekly idea {n}")
     await harness.clock.advance(days=2, hours=8)  # Wednesday 17:00 UTC = 18:00 Paris
     await harness.fake.settle()
     posts = harness.fake.messages_in(c.feedback.id)
@@ -317,11 +321,14 @@ async def test_report_of_spontaneous_feedback_and_pain_points(harness):
     for n, user in enumerate(c.members):
         await give(harness, user, f"pain number {n}", category="pain_point", rating=str(n))
     await harness.clock.advance(days=7)
-    await give(harness, c.alice, "still painful", category="pain_point")
+    for n, user in enumerate(c.members[:4]):
+        await give(harness, user, f"still painful {n}", category="pain_point")
     report = await harness.fake.slash(c.admin, "campaign report", guild=c.guild)
-    assert "Pain point" in report.text() and "pain number 2" in report.text()
+    assert "Pain point" in report.text() and "pain number 2" in report.text() and "still painful" not in report.text()
+    assert "⏳ 4 more answer(s) wait for the next release" in report.text()
+    await give(harness, c.members[4], "still painful 4", category="pain_point")  # the next cohort
     pains = await harness.fake.slash(c.admin, "campaign painpoints", guild=c.guild, weeks=4)
-    assert "6 pain point(s)" in pains.text() and "still painful" in pains.text()
+    assert "10 pain point(s)" in pains.text() and "still painful 3" in pains.text()
     assert any(f["filename"] == "painpoints.png" for f in pains.files)
 
 

@@ -36,7 +36,7 @@ async def test_no_identity_anywhere(fake, e2e_settings, caplog):
     try:
         await harness.configure_defaults()
         answering = [club.alice, club.bob, club.carol, dave, erin]
-        await start_campaign(harness, audience=club.member_role)
+        await start_campaign(harness, audience=club.member_role, release="live")  # readable while open
         announcement = fake.messages_in(club.feedback.id)[-1]
         for n, user in enumerate(answering):
             source = announcement if user is club.carol else last_dm(harness, user)
@@ -71,6 +71,8 @@ async def test_no_identity_anywhere(fake, e2e_settings, caplog):
         assert columns == {
             "id", "guild_id", "campaign_id", "category", "rating", "body", "week", "receipt_hash", "digest_id",
             "threshold",  # the club's k a spontaneous answer was given under (0008): a club setting, not an identity
+            "cohort_id",  # the release it came out in (0012)
+            "voice",  # one-voice HMAC of a spontaneous answer of the last two weeks (0012): names nobody without the secret
         }
         assert await db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE campaign_id IS NOT NULL "
                                  "AND threshold IS NOT NULL") == 0  # campaign answers carry nothing of their own

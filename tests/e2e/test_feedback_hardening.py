@@ -52,24 +52,29 @@ async def test_painpoints_below_threshold_shows_only_the_total(harness):
     await give(harness, c.alice, "SECRET pain", category="pain_point", rating="2")
     reply = await fake.slash(c.admin, "campaign painpoints", guild=c.guild)
     assert not reply.files and "SECRET" not in reply.text()
-    assert "1 feedback(s)" in reply.text() and "pain point(s)" not in reply.text()
+    assert "0 feedback(s)" in reply.text() and "⏳ 1 more answer(s) wait" in reply.text()
+    assert "pain point(s)" not in reply.text()
     assert not any(name in reply.text() for name in ("Feature request", "Praise", "Other"))
     french = await fake.slash(c.admin, "campaign painpoints", guild=c.guild, locale="fr")
-    assert not french.files and "1 retour(s)" in french.text() and "Demande de fonctionnalité" not in french.text()
+    assert not french.files and "⏳ 1\u00a0réponse(s) de plus attendent" in french.text()
+    assert "Demande de fonctionnalité" not in french.text()
 
 
 async def test_promise_matches_the_rule(harness):
-    """Receipts and invitations say "once at least k answers exist", which is when the report shows texts."""
+    """Receipts and invitations say "released together with at least k answers (yours
+    included)", which is when the report shows texts."""
     c, fake = harness.club, harness.fake
+    promise = "released together with at least 5 answers (yours included)"
     await harness.configure_defaults()
     await start_campaign(harness, audience=c.member_role)
-    assert "once at least 5 answers exist" in last_dm(harness, c.alice).text()
+    assert promise in last_dm(harness, c.alice).text()
     receipt = await answer(harness, c.alice, last_dm(harness, c.alice), {"q1": "3", "q2": "SHOWN"})
-    assert "once at least 5 answers exist" in receipt.text() and "others" not in receipt.text()
+    assert promise in receipt.text() and "others" not in receipt.text()
     french = await give(harness, c.bob, "Un retour", locale="fr")
-    assert "une fois qu'il en existe au moins 5" in french.text() and "au moins 5 autres" not in french.text()
+    assert "publication avec au moins 5\u00a0réponses (la vôtre comprise)" in french.text()
+    assert "au moins 5 autres" not in french.text()
     about = await fake.slash(c.alice, "feedback about", guild=c.guild)
-    assert "once at least 5 answers exist" in about.text()
+    assert promise in about.text()
 
 
 async def test_give_refused_for_rating_reopens_filled_in(harness):
@@ -83,7 +88,7 @@ async def test_give_refused_for_rating_reopens_filled_in(harness):
     assert _inputs(reopened) == {"text": LONG, "rating": "11"}
     done = await fake.submit_modal(c.alice, reopened, {"rating": "8"})
     receipt_of(done)
-    count = await harness.bot.ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE category = 'pain_point'")
+    count = await harness.bot.ctx.db.fetchval("SELECT COUNT(*) FROM feedback_pending WHERE category = 'pain_point'")
     assert count == 1
 
 
@@ -109,7 +114,7 @@ async def test_campaign_answer_refused_reopens_filled_in(harness):
     assert _inputs(reopened) == {"q1": "11", "q2": LONG}
     done = await fake.submit_modal(c.alice, reopened, {"q1": "9"})
     receipt_of(done)
-    assert await harness.bot.ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE campaign_id = 1") == 1
+    assert await harness.bot.ctx.db.fetchval("SELECT COUNT(*) FROM feedback_pending WHERE campaign_id = 1") == 1
 
 
 async def test_refused_form_leaves_nothing_in_the_database(harness):
@@ -155,18 +160,19 @@ async def test_lowering_the_threshold_keeps_campaign_answers_hidden(harness):
     """Three answers given under k = 5, then the club lowers k to 3: report and export stay hidden until 5 answers."""
     c, fake = harness.club, harness.fake
     await harness.configure_defaults()
-    await start_campaign(harness, audience=c.member_role)
+    await start_campaign(harness, audience=c.member_role, release="live")
     for n, user in enumerate([c.alice, c.bob, c.moderator]):
         await answer(harness, user, last_dm(harness, user), {"q1": "3", "q2": f"HIDDEN{n}"})
     await harness.set_club(anonymity_threshold=3)
     report = await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)
-    assert "HIDDEN" not in report.text() and "at least 5 answers (now 3)" in report.text()
+    assert "HIDDEN" not in report.text() and "⏳ 3 more answer(s) wait" in report.text()
+    assert "at least 5 at a time" in report.text()
     french = await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1, locale="fr")
-    assert "HIDDEN" not in french.text() and "au moins 5 réponses (actuellement 3)" in french.text()
+    assert "HIDDEN" not in french.text() and "au moins 5 à la fois" in french.text()
     export = await fake.slash(c.admin, "campaign export", guild=c.guild, campaign=1)
     assert not export.files and "threshold is 5" in export.text()
     late = await answer(harness, c.admin, last_dm(harness, c.admin), {"q1": "4", "q2": "HIDDEN3"})
-    assert "once at least 5 answers exist" in late.text()  # the receipt keeps the campaign's promise
+    assert "at least 5 answers (yours included)" in late.text()  # the receipt keeps the campaign's promise
     await answer(harness, c.carol, fake.messages_in(c.feedback.id)[-1], {"q1": "5", "q2": "HIDDEN4"})
     shown = await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)
     assert all(f"HIDDEN{i}" in shown.text() for i in range(5))
@@ -180,7 +186,7 @@ async def test_lowering_the_threshold_keeps_spontaneous_feedback_hidden(harness)
         await give(harness, user, f"SPONT{n}", category="pain_point")
     await harness.set_club(anonymity_threshold=3)
     report = await fake.slash(c.admin, "campaign report", guild=c.guild)
-    assert "SPONT" not in report.text() and "at least 5 answers" in report.text()
+    assert "SPONT" not in report.text() and "at least 5 at a time" in report.text()
     pains = await fake.slash(c.admin, "campaign painpoints", guild=c.guild)
     assert "SPONT" not in pains.text() and not pains.files
     export = await fake.slash(c.admin, "campaign export", guild=c.guild)
@@ -193,14 +199,19 @@ async def test_lowering_the_threshold_keeps_spontaneous_feedback_hidden(harness)
     assert "Digest posted: 5" in (await fake.slash(c.admin, "campaign digest", guild=c.guild)).text()
 
 
-async def test_raising_the_threshold_applies_at_once(harness):
-    """The higher of the snapshot and the club's current threshold applies: raising k hides answers too."""
+async def test_raising_the_threshold_applies_to_what_waits_and_hides_nothing_released(harness):
+    """Changing k never hides what was released (docs/anonymity.md, "Cohorts"); a higher k applies to the
+    answers still waiting: the next cohort needs the higher k."""
     c, fake = harness.club, harness.fake
     await harness.configure_defaults()
     await harness.set_club(anonymity_threshold=3)
-    await start_campaign(harness, audience=c.member_role)
+    await start_campaign(harness, audience=c.member_role, release="live")
     for n, user in enumerate([c.alice, c.bob, c.moderator]):
         await answer(harness, user, last_dm(harness, user), {"q1": "3", "q2": f"TXT{n}"})
     assert "TXT0" in (await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)).text()
     await harness.set_club(anonymity_threshold=5)
-    assert "TXT0" not in (await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)).text()
+    report = (await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)).text()
+    assert "TXT0" in report and "TXT2" in report
+    await answer(harness, c.admin, last_dm(harness, c.admin), {"q1": "4", "q2": "TXT3"})
+    later = (await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1)).text()
+    assert "TXT3" not in later and "⏳ 1 more answer(s) wait" in later and "at least 5 at a time" in later

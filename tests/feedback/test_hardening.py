@@ -12,7 +12,7 @@ import pytest
 import migrations
 from bot.db import SqliteDatabase
 from bot.errors import NotFound
-from bot.feedback import store
+from bot.feedback import cohorts
 from bot.migrate import discover, migrate
 from tests.actors import member, moderator
 from tests.feedback.conftest import GUILD, MOD
@@ -23,7 +23,7 @@ async def test_digest_never_takes_fewer_than_k_whatever_the_interleaving(svc, ct
     for n in range(60):
         guild = GUILD + 1 + n
         await ctx.club.update(moderator(guild, MOD), feedback_channel_id=9000 + n)
-        codes = [await svc.give(member(guild, 50), guild, text=f"g{n} item {i}") for i in range(5)]
+        codes = [await svc.give(member(guild, 50 + i), guild, text=f"g{n} item {i}") for i in range(5)]
         await ctx.club.get(guild)
         # n < 30: the withdraw starts 30 - n loop turns before the digest; n ≥ 30: n - 30 after.
         first, second = (svc.withdraw, svc.digest) if n < 30 else (svc.digest, svc.withdraw)
@@ -41,12 +41,12 @@ async def test_digest_never_takes_fewer_than_k_whatever_the_interleaving(svc, ct
 async def test_digest_below_threshold_takes_nothing(svc, ctx, port):
     """A digest with fewer than k pending posts nothing, creates no digest and marks nothing."""
     for i in range(4):
-        await svc.give(member(GUILD, 50), GUILD, text=f"t{i}")
+        await svc.give(member(GUILD, 50 + i), GUILD, text=f"t{i}")
     result = await svc.digest(moderator(GUILD, MOD))
     assert (result.posted, result.pending, result.threshold) == (0, 4, 5) and not port.of("send_message")
     assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_digests") == 0
     assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE digest_id IS NOT NULL") == 0
-    assert await store.count_pending(ctx.db, GUILD) == 4
+    assert await cohorts.count_waiting(ctx.db, GUILD, None) == 4  # not even released yet
 
 
 async def test_double_withdraw_at_once_deletes_once(svc, ctx):

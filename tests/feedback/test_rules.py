@@ -86,13 +86,22 @@ def _answers(n):
 
 
 def test_campaign_report_below_threshold_shows_only_count():
-    """With k−1 answers the report carries the count and nothing else."""
+    """Answers stored before cohorts (legacy): with k−1 of them the report carries the count
+    and nothing else. Released cohorts are shown whole, whatever k is now (docs/anonymity.md, "Cohorts":
+    changing k never hides what was released): 4 left of a cohort of 5 after a withdrawal."""
     qs = (Question(1, "rating", "r"), Question(2, "text", "t"))
     report = rules.campaign_report(
-        campaign_id=1, title="T", status="open", questions=qs, answers=_answers(4), invited=10, threshold=5
+        campaign_id=1, title="T", status="open", questions=qs, answers=_answers(4), invited=10, threshold=5, legacy=4
     )
     assert not report.visible and report.count == 4 and report.questions == ()
     assert report.rate == 0.4
+    released = rules.campaign_report(
+        campaign_id=1, title="T", status="open", questions=qs, answers=_answers(4), invited=10, threshold=5
+    )
+    assert released.visible and released.questions[1].answered == 4
+    nothing = rules.campaign_report(campaign_id=1, title="T", status="open", questions=qs, answers=[], invited=10,
+                                    threshold=5, waiting=3)
+    assert not nothing.visible and nothing.rate == 0.3
 
 
 def test_campaign_report_at_threshold_shuffles_texts():
@@ -111,7 +120,7 @@ def test_campaign_report_at_threshold_shuffles_texts():
 
 def test_threshold_never_below_three():
     """A threshold configured below 3 still hides two answers."""
-    report = rules.continuous_report([SpontaneousItem("other", None, "a", "2026-W49")] * 2, threshold=1)
+    report = rules.continuous_report([SpontaneousItem("other", None, "a", "2026-W49", legacy=True)] * 2, threshold=1)
     assert not report.visible
 
 
@@ -138,10 +147,12 @@ def test_pain_points_by_week():
 
 
 def test_pain_points_below_threshold_only_total():
-    """Below the threshold only the window's total is known: no per-category or per-week count, no text."""
+    """Legacy answers (before cohorts) below the threshold: only the window's total is known —
+    no per-category or per-week count, no text."""
     now = datetime(2026, 11, 30, 9, tzinfo=UTC)  # 2026-W49
-    items = [SpontaneousItem("pain_point", None, "x", "2026-W49"), SpontaneousItem("other", None, "y", "2026-W48"),
-             SpontaneousItem("other", None, "old", "2025-W01")]
+    items = [SpontaneousItem("pain_point", None, "x", "2026-W49", legacy=True),
+             SpontaneousItem("other", None, "y", "2026-W48", legacy=True),
+             SpontaneousItem("other", None, "old", "2025-W01", legacy=True)]
     view = rules.pain_points(items, now, 4, threshold=5)
     assert view.weeks == ("2026-W46", "2026-W47", "2026-W48", "2026-W49")
     assert view.counts == {} and view.pain_total == 0
@@ -182,13 +193,14 @@ def test_effective_threshold_is_the_highest_promise():
 
 
 def test_spontaneous_items_given_under_a_higher_threshold_stay_hidden():
-    """Four items given under k = 5 stay hidden in the report and pain points after k was lowered to 3."""
+    """Four legacy items given under k = 5 stay hidden in the report and pain points after k
+    was lowered to 3 (answers given since wait for a cohort of the k they were promised)."""
     now = datetime(2026, 11, 30, 9, tzinfo=UTC)
-    items = [SpontaneousItem("pain_point", None, f"t{i}", "2026-W49", 5) for i in range(4)]
+    items = [SpontaneousItem("pain_point", None, f"t{i}", "2026-W49", 5, legacy=True) for i in range(4)]
     assert not rules.continuous_report(items, threshold=3).visible
     assert rules.continuous_report(items, threshold=3).threshold == 5
     assert not rules.pain_points(items, now, 4, threshold=3).visible
-    later = SpontaneousItem("other", None, "x", "2026-W49", 3)
+    later = SpontaneousItem("other", None, "x", "2026-W49", 3, legacy=True)
     assert not rules.continuous_report(items[:3] + [later], 3).visible
     assert rules.continuous_report(items + [later], 3).visible
 

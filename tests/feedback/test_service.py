@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ import pytest
 
 from bot.actor import Actor
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
-from bot.feedback import store
+from bot.feedback import cohorts, store
 from bot.feedback.service import CLOSE_KIND, DIGEST_KIND, FeedbackService
 from tests.actors import member, moderator
 from tests.feedback.conftest import CHANNEL, GUILD, MOD, ROLE
@@ -33,18 +34,34 @@ def in_server(user_id: int) -> Actor:
 QUESTIONS = ["0-10: How likely are you to recommend the software to a peer?", "What hurts most?"]
 
 
-async def _campaign(svc, port, members=(11, 12, 13, 14, 15, 16), role=ROLE, closes="in 7 days"):
+async def _campaign(svc, port, members=(11, 12, 13, 14, 15, 16), role=ROLE, closes="in 7 days", release=None):
     port.members[(GUILD, role)] = list(members)
-    return await svc.start_campaign(MODERATOR, title="Q4 survey", closes=closes, questions=QUESTIONS, audience_role_id=role)
+    return await svc.start_campaign(
+        MODERATOR, title="Q4 survey", closes=closes, questions=QUESTIONS, audience_role_id=role, release=release
+    )
+
+
+async def waiting_values(db, campaign_id: int) -> list[list[list]]:
+    """The values of a campaign's answers still waiting for their cohort (never shown)."""
+    rows = await db.fetchall("SELECT answer_values FROM feedback_pending WHERE campaign_id = ?", (campaign_id,))
+    return [json.loads(r[0]) for r in rows]
 
 
 async def test_give_stores_no_identity_and_returns_receipt(svc, ctx):
-    """Spontaneous feedback returns a receipt; the row has a random id, a week, and the receipt hash only."""
+    """Spontaneous feedback returns a receipt; it waits for its cohort with a random id, no
+    time at all, the receipt's hash and the week's one-voice HMAC only; released with k−1
+    others it gets the release's week."""
     code = await svc.give(in_server(50), GUILD, text="Exports are slow", category="pain_point", rating="3")
     assert len(code) == 11 and code[5] == "-"
-    row = await ctx.db.fetchone("SELECT * FROM feedback_answers")
-    assert dict(row)["week"] == "2026-W49" and len(dict(row)["id"]) == 32
-    assert code.replace("-", "") not in str(tuple(row))
+    row = dict(await ctx.db.fetchone("SELECT * FROM feedback_pending"))
+    assert len(row["id"]) == 32 and len(row["voice"]) == 64 and "week" not in row
+    assert code.replace("-", "") not in str(tuple(row.values())) and "50" not in str(tuple(row.values()))
+    assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_answers") == 0
+    for user in (51, 52, 53, 54):
+        await svc.give(in_server(user), GUILD, text=f"more {user}")
+    released = [dict(r) for r in await ctx.db.fetchall("SELECT * FROM feedback_answers")]
+    assert len(released) == 5 and {r["week"] for r in released} == {"2026-W49"}
+    assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_pending") == 0
 
 
 async def test_give_validates_fields(svc):
@@ -130,8 +147,8 @@ async def test_one_answer_per_member_and_replace_with_receipt(svc, ctx, port):
         await svc.submit_answer(dm(11), cid, ["3", "again"])
     assert err.value.key == "feedback.error.already_answered"
     await svc.replace_answer(dm(11), cid, code, ["10", "fast now"])
-    values = await store.campaign_answers(ctx.db, cid)
-    assert len(values) == 1 and values[0][0].rating == 10 and values[0][1].body == "fast now"
+    assert await waiting_values(ctx.db, cid) == [[[1, 10, None], [2, None, "fast now"]]]
+    assert await store.campaign_answers(ctx.db, cid) == []  # nothing readable before the close
     with pytest.raises(NotFound):
         await svc.replace_answer(dm(11), cid, "AAAAA-22222", ["1", "x"])
 
@@ -163,7 +180,7 @@ async def test_everyone_campaign_open_to_all(svc, port):
     result = await svc.start_campaign(MODERATOR, title="All", closes="in 3 days", questions=["Anything?"])
     receipt = await svc.submit_answer(dm(4242), result.campaign_id, ["sure"])
     assert len(receipt) == len("ABCDE-12345") and receipt[5] == "-"
-    assert await store.count_answers(svc.db, result.campaign_id) == 1
+    assert await cohorts.count_waiting(svc.db, GUILD, result.campaign_id) == 1
 
 
 async def test_close_by_clock_and_refuse_late_answers(svc, ctx, port, clock):
@@ -218,8 +235,9 @@ async def test_manual_close_and_list(svc, port):
 
 
 async def test_report_threshold(svc, port):
-    """k−1 answers: only the count; k answers: averages, NPS, chart and shuffled texts."""
-    cid = (await _campaign(svc, port)).campaign_id
+    """Live cohorts: k−1 answers: only the count of those waiting; the k-th releases them
+    all: averages, NPS, chart and shuffled texts."""
+    cid = (await _campaign(svc, port, release="live")).campaign_id
     for n, user in enumerate((11, 12, 13, 14)):
         await svc.submit_answer(dm(user), cid, [str(6 + n), f"secret text {user}"])
     hidden = await svc.report_message(moderator(GUILD, MOD, locale="en"), cid)
@@ -237,9 +255,9 @@ async def test_report_threshold(svc, port):
 async def test_continuous_report_threshold(svc):
     """Spontaneous feedback report shows only the count below k, categories above."""
     for i in range(4):
-        await svc.give(in_server(50), GUILD, text=f"pain {i}", category="pain_point")
+        await svc.give(in_server(50 + i), GUILD, text=f"pain {i}", category="pain_point")
     assert "pain 0" not in str(await svc.report_message(moderator(GUILD, MOD, locale="en"), None))
-    await svc.give(in_server(50), GUILD, text="love it", category="praise", rating=9)
+    await svc.give(in_server(60), GUILD, text="love it", category="praise", rating=9)
     shown = str(await svc.report_message(moderator(GUILD, MOD, locale="en"), None))
     assert "pain 0" in shown and "love it" in shown and "Pain point" in shown
 
@@ -247,10 +265,10 @@ async def test_continuous_report_threshold(svc):
 async def test_digest_batches_at_threshold(svc, ctx, port):
     """The digest posts nothing below k, then one batch with channel.send; digested items leave the queue."""
     for i in range(4):
-        await svc.give(in_server(50), GUILD, text=f"idea {i} @everyone <@123>", category="feature_request")
+        await svc.give(in_server(50 + i), GUILD, text=f"idea {i} @everyone <@123>", category="feature_request")
     waiting = await svc.digest(MODERATOR)
     assert waiting.posted == 0 and waiting.pending == 4 and not port.of("send_message")
-    await svc.give(in_server(50), GUILD, text="**bold** [link](http://x.y)", category="other")
+    await svc.give(in_server(60), GUILD, text="**bold** [link](http://x.y)", category="other")
     done = await svc.digest(MODERATOR)
     assert done.posted == 5 and done.message_id
     posts = port.of("send_message")
@@ -275,7 +293,7 @@ async def test_digest_needs_channel(ctx, port):
 async def test_digest_post_failure_keeps_feedback_pending(svc, port):
     """When the channel refuses the post, the feedback stays pending for the next digest."""
     for i in range(5):
-        await svc.give(in_server(50), GUILD, text=f"t{i}")
+        await svc.give(in_server(50 + i), GUILD, text=f"t{i}")
     port.unpostable.add(CHANNEL)
     with pytest.raises(Conflict):
         await svc.digest(MODERATOR)
@@ -286,7 +304,7 @@ async def test_digest_post_failure_keeps_feedback_pending(svc, port):
 async def test_weekly_digest_runs_once_per_week(svc, port, clock):
     """The weekly digest fires at Monday 09:00 club time, posts the batch once, and re-arms."""
     for i in range(5):
-        await svc.give(in_server(50), GUILD, text=f"weekly {i}")
+        await svc.give(in_server(50 + i), GUILD, text=f"weekly {i}")
     assert svc.scheduler.pending(DIGEST_KIND)
     await clock.advance(days=7)
     digests = [c for c in port.of("send_message") if c.message.embeds and "digest" in (c.message.embeds[0].title or "")]
@@ -304,7 +322,7 @@ async def test_digest_schedule_change(svc, clock):
 
 async def test_export_has_no_identity_and_is_formula_safe(svc, port):
     """The CSV has week and answers only, shuffled, with formula cells neutralised; refused below k."""
-    cid = (await _campaign(svc, port)).campaign_id
+    cid = (await _campaign(svc, port, release="live")).campaign_id
     with pytest.raises(Conflict):
         await svc.export_csv(MODERATOR, cid)
     for user in (11, 12, 13, 14, 15):
@@ -320,7 +338,7 @@ async def test_export_has_no_identity_and_is_formula_safe(svc, port):
 async def test_export_spontaneous(svc):
     """The spontaneous export lists category, rating and text."""
     for i in range(5):
-        await svc.give(in_server(50), GUILD, text=f"+cmd {i}", category="question", rating=i)
+        await svc.give(in_server(50 + i), GUILD, text=f"+cmd {i}", category="question", rating=i)
     exported = await svc.export_csv(MODERATOR, None)
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
     assert rows[0] == ["week", "category", "rating", "text"] and all(r[3].startswith("'+") for r in rows[1:])
@@ -329,7 +347,7 @@ async def test_export_spontaneous(svc):
 async def test_pain_points_view(svc):
     """Pain points over time: counts by week, chart, texts once the window holds k answers."""
     for i in range(5):
-        await svc.give(in_server(50), GUILD, text=f"hurts {i}", category="pain_point")
+        await svc.give(in_server(50 + i), GUILD, text=f"hurts {i}", category="pain_point")
     view = await svc.pain_points(MODERATOR, weeks=4)
     assert view.counts["pain_point"][-1] == 5 and view.visible
     message = await svc.pain_points_message(moderator(GUILD, MOD, locale="en"), weeks=4)
@@ -376,7 +394,7 @@ async def test_concurrent_answers_group_committed_once_each(svc, ctx, port):
     )
     refused = [r for r in results if isinstance(r, Conflict)]
     assert len(refused) == 2 and all(r.key == "feedback.error.already_answered" for r in refused)
-    assert await store.count_answers(ctx.db, cid) == 40
+    assert await cohorts.count_waiting(ctx.db, GUILD, cid) == 40
     assert await ctx.db.fetchval("SELECT COUNT(*) FROM feedback_dedupe") == 40
 
 
