@@ -41,7 +41,8 @@ class PollsBase(FeatureService):
     flight. ``_live`` is the one debounce of the poll messages' live results
     (:class:`bot.live.LiveRefresh`, kind :data:`KIND_REFRESH`, :data:`REFRESH_DELAY`):
     it registers its kind on ``ctx.scheduler`` when the service is built, so one
-    scheduler takes one poll service.
+    scheduler takes one poll service. ``_shown`` holds what this process last put on
+    each open poll's message, so a live refresh never edits it to what it already shows.
     """
 
     def __init__(self, ctx: AppContext) -> None:
@@ -50,6 +51,7 @@ class PollsBase(FeatureService):
         self._flusher: asyncio.Task[None] | None = None
         self._polls_meta: dict[int, store.PollMeta] = {}
         self._meta_pending: dict[int, asyncio.Task[store.PollMeta]] = {}
+        self._shown: dict[int, OutMessage] = {}
         self._live = LiveRefresh(
             self._render_live, delay=REFRESH_DELAY, scheduler=self.scheduler, kind=KIND_REFRESH,
             loader=self._load_refresh,
@@ -64,14 +66,15 @@ class PollsBase(FeatureService):
 
     async def _render_live(self, ref: str) -> None:
         """Edit the message of open poll ``ref`` if it shows fewer votes than stored
-        (``votes_version`` > ``rendered_version``, a ``live`` poll), and record the
-        version it shows now."""
+        (``votes_version`` > ``rendered_version``, a ``live`` poll) and would look
+        different (a voter leaving and another joining between two renders leave an
+        anonymous poll's figure as it was: no edit), and record the version it shows now."""
         poll = await store.get_poll(self.db, int(ref))
         if poll is None or poll.status != "open" or poll.message_id is None:
             return
         version = poll.votes_version
         if poll.show_results == "live" and version > poll.rendered_version:
-            await self._edit(poll)
+            await self._edit(poll, unless_shown=True)
         await store.set_rendered(self.db, poll.id, version)
 
     # --- polls ------------------------------------------------------------------------
@@ -104,14 +107,25 @@ class PollsBase(FeatureService):
             tally = await store.tally(self.db, poll.id, len(poll.choices))
         return render.poll_message(poll, tally, club.locale, effective_threshold(poll, club.anonymity_threshold))
 
-    async def _edit(self, poll: Poll, tally: Tally | None = None) -> None:
-        """Show ``poll`` as it is now on its message (if posted); a failed edit is logged."""
+    async def _edit(self, poll: Poll, tally: Tally | None = None, *, unless_shown: bool = False) -> None:
+        """Show ``poll`` as it is now on its message (if posted); a failed edit is logged.
+
+        ``unless_shown``: skip the edit when this process already put exactly that
+        message there (``_shown``, kept for open polls only).
+        """
         if poll.message_id is None:
             return
+        message = await self._poll_message(poll, tally)
+        if unless_shown and self._shown.get(poll.id) == message:
+            return
+        self._shown.pop(poll.id, None)
         try:
-            await self.port.edit_message(poll.channel_id, poll.message_id, await self._poll_message(poll, tally))
+            await self.port.edit_message(poll.channel_id, poll.message_id, message)
         except DeliveryError as exc:
             log.warning("poll %s: message edit failed (%s)", poll.id, exc.reason)
+            return
+        if poll.status == "open":
+            self._shown[poll.id] = message
 
     async def _results_message(
         self, poll: Poll, tally: Tally, locale: str, seen: Visibility | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -248,6 +249,21 @@ def apply_click(current: tuple[int, ...] | list[int], position: int, max_choices
     if len(now) >= max_choices:
         raise Conflict("polls.error.max_reached", maximum=max_choices)
     return ClickResult(tuple(sorted((*now, position))), "added")
+
+
+def message_moves(anonymous: bool, changes: Iterable[tuple[tuple[int, ...], tuple[int, ...]]]) -> bool:
+    """Whether a batch of vote ``changes`` on one poll (each voter's choices before and
+    after, positions) changes what its live message shows, so that it is edited at all.
+
+    A public poll shows its counts: any voter whose choices changed moves them. An
+    anonymous poll shows only its number of voters while open (docs/anonymity.md, "The
+    anonymity threshold"): only a batch that changes that number moves it. A voter who
+    moves their vote, or one who leaves while another joins, edits nothing, so the
+    message's edit time never tells when somebody changed their mind.
+    """
+    if not anonymous:
+        return any(set(old) != set(new) for old, new in changes)
+    return sum(bool(new) - bool(old) for old, new in changes) != 0
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.clock import from_ts, to_ts
@@ -26,6 +26,7 @@ from bot.polls.rules import (
     decide_click,
     dump_choices,
     load_choices,
+    message_moves,
 )
 
 _POLL_COLUMNS = (
@@ -312,7 +313,12 @@ class Click:
 
 @dataclass(frozen=True)
 class ClickOutcome:
-    """The result of one applied click: the voter's choices now, and the poll's deadline."""
+    """The result of one applied click: the voter's choices now, and the poll's deadline.
+
+    ``changed``: this click changed the voter's choices. ``refresh``: the batch changed
+    what the poll's live message shows (:func:`bot.polls.rules.message_moves`), so the
+    message is to be edited; the same for every click of the poll in the batch.
+    """
 
     poll_id: int
     result: ClickResult
@@ -320,6 +326,7 @@ class ClickOutcome:
     choices: tuple[str, ...]
     changed: bool
     max_choices: int
+    refresh: bool = False
 
 
 async def apply_clicks(db: Database, clicks: list[Click], now: datetime) -> list[ClickOutcome | CercleError]:
@@ -334,7 +341,9 @@ async def apply_clicks(db: Database, clicks: list[Click], now: datetime) -> list
     :func:`bot.polls.rules.decide_click`; refusals come back as errors (not raised):
     ``polls.error.gone`` (poll or choice missing), ``polls.error.not_open`` /
     ``polls.error.closed`` / ``polls.error.cancelled``, ``polls.error.max_reached``.
-    ``votes_version`` of each changed poll is bumped once.
+    ``votes_version`` is bumped once for each poll whose message the batch changes
+    (:func:`bot.polls.rules.message_moves`: on an anonymous poll, only a change in its
+    number of voters), and those polls' outcomes carry ``refresh``.
     """
     return await db.run(_apply_clicks, clicks, to_ts(now))
 
@@ -372,8 +381,19 @@ def _apply_clicks_in_transaction(
         public[key] = click.public
         results.append(ClickOutcome(click.poll_id, decided, from_ts(gate.closes_at), gate.choices,
                                     set(current) != set(decided.new), gate.max_choices))
-    _write_net_changes(conn, original, state, public, now_ts)
-    return results
+    moved = _moved_messages(clicks, original, state)
+    _write_net_changes(conn, original, state, public, now_ts, moved)
+    return [replace(r, refresh=True) if isinstance(r, ClickOutcome) and r.poll_id in moved else r for r in results]
+
+
+def _moved_messages(clicks: list[Click], original: _Votes, state: _Votes) -> set[int]:
+    """The polls of the batch whose live message its net changes move (an anonymous
+    poll: its number of voters, :func:`bot.polls.rules.message_moves`)."""
+    anonymous = {c.poll_id: not c.public for c in clicks}
+    changes: dict[int, list[tuple[tuple[int, ...], tuple[int, ...]]]] = {}
+    for key, new in state.items():
+        changes.setdefault(key[0], []).append((original.get(key, ()), new))
+    return {poll_id for poll_id, pairs in changes.items() if message_moves(anonymous[poll_id], pairs)}
 
 
 _Votes = dict[tuple[int, str], tuple[int, ...]]
@@ -412,21 +432,20 @@ def _read_batch(conn: sqlite3.Connection, clicks: list[Click]) -> tuple[dict[int
 
 
 def _write_net_changes(
-    conn: sqlite3.Connection, original: _Votes, state: _Votes, public: dict[tuple[int, str], bool], now_ts: int
+    conn: sqlite3.Connection, original: _Votes, state: _Votes, public: dict[tuple[int, str], bool], now_ts: int,
+    moved: set[int],
 ) -> None:
     """Delete the choices dropped and insert the choices added between ``original`` and
-    ``state`` (a public vote with its instant), and bump ``votes_version`` of each changed poll once."""
+    ``state`` (a public vote with its instant), and bump ``votes_version`` once of each
+    poll in ``moved`` (those whose message the batch changes)."""
     deletes: list[list[object]] = []
     inserts: list[list[object]] = []
-    changed_polls: set[int] = set()
     for key, new in state.items():
         old = set(original.get(key, ()))
         for position in old - set(new):
             deletes.append([*key, position])
         for position in set(new) - old:
             inserts.append([*key, position, now_ts if public.get(key) else None])
-        if old != set(new):
-            changed_polls.add(key[0])
     if deletes:
         conn.execute(
             "DELETE FROM poll_votes WHERE (poll_id, voter, position) IN "
@@ -440,10 +459,10 @@ def _write_net_changes(
             "ON CONFLICT DO NOTHING",
             (json.dumps(inserts),),
         )
-    if changed_polls:
+    if moved:
         conn.execute(
             "UPDATE polls SET votes_version = votes_version + 1 WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(changed_polls)),),
+            (json.dumps(sorted(moved)),),
         )
 
 

@@ -55,9 +55,11 @@ class Voting(PollsBase):
         ``max_choices``. Raises ``NotFound('polls.error.gone')`` (no such poll or choice,
         or a poll of another guild than ``actor``'s), ``Conflict`` with
         ``polls.error.not_open`` / ``closed`` / ``closed_voted`` (closed, with the
-        member's own choices) / ``cancelled`` / ``max_reached``. A changed vote asks the
-        live results for a refresh (at most one message edit per
-        :data:`~bot.polls.rules.REFRESH_DELAY`).
+        member's own choices) / ``cancelled`` / ``max_reached``. A vote that changes what
+        the poll message shows asks the live results for a refresh (at most one message
+        edit per :data:`~bot.polls.rules.REFRESH_DELAY`); on an anonymous poll only a
+        change in its number of voters does, never a moved vote
+        (:func:`bot.polls.rules.message_moves`).
         """
         meta = await self._member_poll(actor, poll_id)
         voter = self._voter_key(poll_id, meta, actor.user_id)
@@ -126,7 +128,8 @@ class Voting(PollsBase):
     async def _flush(self) -> None:
         """Write the queued clicks, batch after batch, until the queue is empty; resolve
         each click's future with its outcome (a database failure fails its whole batch)
-        and ask the live results of each changed poll for a refresh. Interrupted at
+        and ask for a refresh of each poll whose message the batch changed (the outcomes'
+        ``refresh``). Interrupted at
         shutdown, the clicks waiting are cancelled."""
         while self._queue:
             batch, self._queue = self._queue, []
@@ -144,7 +147,7 @@ class Voting(PollsBase):
                 continue
             changed: set[int] = set()
             for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, store.ClickOutcome) and outcome.changed:
+                if isinstance(outcome, store.ClickOutcome) and outcome.refresh:
                     changed.add(outcome.poll_id)
                 if not future.done():
                     future.set_result(outcome)

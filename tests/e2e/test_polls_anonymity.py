@@ -174,6 +174,35 @@ async def test_vote_peek_unvote_shows_no_counts(harness):
     assert "█" not in fresh(harness, message).text()
 
 
+def patches_of(harness, message) -> int:
+    """How many PATCH requests the bot sent on ``message`` (its edits, as Discord saw them)."""
+    path = f"/channels/{message.channel_id}/messages/{message.id}"
+    return sum(1 for method, p in harness.fake.requests if method == "PATCH" and p.endswith(path))
+
+
+async def test_moving_a_vote_edits_nothing_a_new_voter_does(harness):
+    """A live anonymous poll: a voter moving their vote sends no edit of the message at all; a new voter's edit comes after the refresh."""
+    c, fake = harness.club, harness.fake
+    await harness.configure_defaults()
+    await create_poll(harness, anonymous=True, show_results="live")
+    [message] = posted(harness)
+    await fake.click(c.alice, message, label="1. Export")
+    await harness.clock.advance(seconds=5)
+    await fake.settle()
+    assert patches_of(harness, message) == 1 and "Voters: 1" in fresh(harness, message).text()
+    moved = await fake.click(c.alice, fresh(harness, message), label="3. Reports")
+    assert "Your vote: **3.** Reports." in moved.text()
+    await harness.clock.advance(seconds=60)
+    await fake.settle()
+    assert patches_of(harness, message) == 1
+    await fake.click(c.bob, fresh(harness, message), label="2. Search")
+    await fake.settle()
+    assert patches_of(harness, message) == 1  # not in the click's path
+    await harness.clock.advance(seconds=5)
+    await fake.settle()
+    assert patches_of(harness, message) == 2 and "Voters: 2" in fresh(harness, message).text()
+
+
 @pytest.mark.parametrize("options,field", [
     ({"opens": "9999-12-31 23:59"}, "opens"),
     ({"opens": "0001-01-01 00:00"}, "opens"),

@@ -223,3 +223,19 @@ def test_effective_threshold_never_lowers():
     assert rules.effective_threshold(_poll(anonymity_threshold=5), 3) == 5
     assert rules.effective_threshold(_poll(anonymity_threshold=0), 7) == 7
     assert rules.effective_threshold(_poll(anonymity_threshold=0), 0) == 3
+
+
+@pytest.mark.parametrize("anonymous,changes,moves", [
+    (True, [((1,), (2,))], False),  # a moved vote: the number of voters stays
+    (True, [((), (1,))], True),  # a new voter
+    (True, [((1, 2), (2,))], False),  # a multiple-choice voter drops one of two choices
+    (True, [((1,), ())], True),  # a voter drops their last choice
+    (True, [((1,), ()), ((), (3,))], False),  # one leaves, one joins: the figure is the same
+    (True, [((1,), (1,))], False),
+    (False, [((1,), (2,))], True),  # a public poll shows its counts: a move moves them
+    (False, [((1,), (1,))], False),
+    (False, [], False),
+])
+def test_message_moves_only_with_what_it_shows(anonymous, changes, moves):
+    """An anonymous poll's message moves only with its number of voters; a public one with any vote change."""
+    assert rules.message_moves(anonymous, changes) is moves

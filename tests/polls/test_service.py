@@ -201,6 +201,51 @@ async def test_anonymous_live_poll_shows_counts_only_at_close(polls, port, clock
     assert "█" in embed_text(port, poll.message_id)
 
 
+async def test_anonymous_poll_message_not_edited_when_a_vote_moves(polls, port, clock):
+    """An anonymous live poll: a moved vote changes no version and edits nothing; a new voter edits after 5 s."""
+    poll = await make_poll(polls, anonymous=True, show_results="live")
+    await polls.click(member(GUILD, ALICE), poll.id, 1)
+    await clock.advance(seconds=5)
+    assert len(port.of("edit_message")) == 1
+    version = (await reread(polls, poll.id)).votes_version
+    moved = await polls.click(member(GUILD, ALICE), poll.id, 2)
+    assert moved.action == "moved" and moved.chosen == (2,)
+    await clock.advance(seconds=30)
+    assert len(port.of("edit_message")) == 1
+    assert (await reread(polls, poll.id)).votes_version == version
+    await polls.click(member(GUILD, BOB), poll.id, 3)
+    await clock.advance(seconds=4)
+    assert len(port.of("edit_message")) == 1
+    await clock.advance(seconds=1)
+    assert len(port.of("edit_message")) == 2 and "Voters: 2" in embed_text(port, poll.message_id)
+
+
+async def test_anonymous_poll_leave_and_join_edit_nothing(polls, port, clock):
+    """An anonymous live poll: one voter leaving and another joining within one refresh leave the message as it was."""
+    poll = await make_poll(polls, anonymous=True, show_results="live", max_choices=2)
+    await polls.click(member(GUILD, ALICE), poll.id, 1)
+    await clock.advance(seconds=5)
+    assert len(port.of("edit_message")) == 1
+    await polls.click(member(GUILD, ALICE), poll.id, 1)  # un-vote: 0 voters
+    await clock.advance(seconds=2)
+    await polls.click(member(GUILD, BOB), poll.id, 2)  # a new voter: 1 again
+    await clock.advance(seconds=30)
+    assert len(port.of("edit_message")) == 1 and "Voters: 1" in embed_text(port, poll.message_id)
+    await polls.click(member(GUILD, CAROL), poll.id, 2)
+    await clock.advance(seconds=5)
+    assert len(port.of("edit_message")) == 2 and "Voters: 2" in embed_text(port, poll.message_id)
+
+
+async def test_public_poll_message_edited_when_a_vote_moves(polls, port, clock):
+    """A public live poll shows its counts: a moved vote edits the message after 5 s."""
+    poll = await make_poll(polls, anonymous=False, show_results="live")
+    await polls.click(member(GUILD, ALICE), poll.id, 1)
+    await clock.advance(seconds=5)
+    await polls.click(member(GUILD, ALICE), poll.id, 2)
+    await clock.advance(seconds=5)
+    assert len(port.of("edit_message")) == 2
+
+
 async def test_after_close_hides_counts_until_close(polls, port, clock):
     """With after_close nobody sees counts (message, results, export) before the close; then the message shows them."""
     poll = await make_poll(polls, anonymous=False, show_results="after_close", closes="1h")
@@ -387,6 +432,23 @@ async def test_click_from_another_guild_is_gone(polls):
     poll = await make_poll(polls)
     with pytest.raises(NotFound):
         await polls.click(member(GUILD + 1, ALICE), poll.id, 1)
+
+
+async def test_moved_anonymous_vote_not_refreshed_after_restart(ctx, polls, port, clock):
+    """A vote moved on an anonymous poll just before a stop causes no edit at the next start."""
+    poll = await make_poll(polls, anonymous=True, show_results="live")
+    await polls.click(member(GUILD, ALICE), poll.id, 1)
+    await clock.advance(seconds=5)
+    await polls.click(member(GUILD, ALICE), poll.id, 3)
+    await ctx.scheduler.stop()
+    scheduler = Scheduler(ctx.db, clock)
+    ctx.scheduler = scheduler
+    again = PollService(ctx)
+    again.register_jobs()
+    await scheduler.start()
+    await clock.advance(seconds=10)
+    assert len(port.of("edit_message")) == 1
+    await scheduler.stop()
 
 
 async def test_stale_live_message_refreshed_after_restart(ctx, polls, port, clock):
