@@ -77,7 +77,7 @@ class ClubCog(commands.Cog):
         moderator_role=_("Role whose members may use moderator commands"),
         timezone=_("IANA time zone of the club, e.g. Europe/Paris"),
         language=_("Language of the club: fr or en"),
-        anonymity_threshold=_("Minimum answers before anonymous results show (3 or more)"),
+        anonymity_threshold=_("Minimum answers before anonymous results show (3 to 50)"),
     )
     @app_commands.choices(language=[app_commands.Choice(name=_("French"), value="fr"), app_commands.Choice(name=_("English"), value="en")])
     async def config_set(

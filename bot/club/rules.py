@@ -52,12 +52,12 @@ def validate_locale(value: str) -> str:
 
 
 def validate_threshold(value: int) -> int:
-    """An anonymity threshold between 3 (the floor: docs/anonymity.md, "The anonymity threshold")
-    and 50 (:data:`bot.anonymity.MAX_THRESHOLD`); raises ``InvalidInput`` naming the field."""
+    """An anonymity threshold from 3 (the floor: docs/anonymity.md, "The anonymity
+    threshold") to :data:`bot.anonymity.MAX_THRESHOLD` (50). Raises ``InvalidInput`` naming the field
+    and both limits: ``club.error.threshold`` below, ``club.error.threshold_high`` above."""
     if value < MIN_THRESHOLD or value > MAX_THRESHOLD:
-        raise InvalidInput(
-            "club.error.threshold", field="anonymity_threshold", minimum=MIN_THRESHOLD, maximum=MAX_THRESHOLD
-        )
+        key = "club.error.threshold" if value < MIN_THRESHOLD else "club.error.threshold_high"
+        raise InvalidInput(key, field="anonymity_threshold", minimum=MIN_THRESHOLD, maximum=MAX_THRESHOLD)
     return value
 
 

@@ -227,3 +227,14 @@ async def test_option_named_like_a_fake_keyword_goes_through_options(harness):
     c = harness.club
     reply = await harness.fake.slash(c.admin, "club config set", guild=c.guild, options={"announcements_channel": c.announcements})
     assert "Saved" in reply.text()
+
+
+async def test_threshold_above_fifty_is_refused(harness):
+    """An anonymity threshold of 51 is refused, naming the field and both limits, in English and French; 50 is kept."""
+    c = harness.club
+    reply = await harness.fake.slash(c.admin, "club config set", guild=c.guild, anonymity_threshold=51)
+    assert "anonymity threshold" in reply.text() and "from 3 to 50" in reply.text()
+    french = await harness.fake.slash(c.admin, "club config set", guild=c.guild, locale="fr", anonymity_threshold=1000)
+    assert "seuil d'anonymat" in french.text() and "de 3 à 50\u00a0:" in french.text()
+    kept = await harness.fake.slash(c.admin, "club config set", guild=c.guild, anonymity_threshold=50)
+    assert "50 answers" in kept.text()
