@@ -32,12 +32,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import dateparser
 
 from bot.clock import local_to_utc
 from bot.errors import InvalidInput
+
+
+def _dateparse(text: str, **options: Any) -> datetime | None:
+    """``dateparser.parse(text, **options)``; the library is imported at the first typed
+    time, not at start (0.1 s and a few MB a process needs only then)."""
+    import dateparser
+
+    return dateparser.parse(text, **options)
+
 
 MAX_DURATION = timedelta(days=366)
 # Times a club can mean (design decision): anything else is a typo, and keeps date
@@ -152,7 +160,7 @@ def _date_of(rest: str, *, locale: str, month_first: bool, local_now: datetime) 
         "RELATIVE_BASE": local_now.replace(hour=0, minute=0, second=0, microsecond=0),
         "REQUIRE_PARTS": ["day", "month"],
     }
-    found = dateparser.parse(rest, languages=_languages(locale), settings=settings)
+    found = _dateparse(rest, languages=_languages(locale), settings=settings)
     return None if found is None else found.date()
 
 
@@ -257,7 +265,7 @@ def parse_duration(text: str, *, field: str, locale: str = "en", base: datetime 
 def _relative_duration(cleaned: str, *, field: str, locale: str, base: datetime) -> timedelta:
     for prefix in ("in", "dans"):
         try:
-            found = dateparser.parse(
+            found = _dateparse(
                 f"{prefix} {cleaned}", languages=_languages(locale), settings=_relative_settings("UTC", base)
             )
         except (OverflowError, ValueError):  # "in 99999999 days"
@@ -286,7 +294,7 @@ def parse_instant(
         raise InvalidInput("error.too_long", field=field, limit=TEXT_MAX, length=len(cleaned))
     try:
         if _RELATIVE.match(cleaned):
-            found = dateparser.parse(cleaned, languages=_languages(locale), settings=_relative_settings(zone, now))
+            found = _dateparse(cleaned, languages=_languages(locale), settings=_relative_settings(zone, now))
             instant = None if found is None else found.astimezone(UTC)
         else:
             instant = _resolve(cleaned, field=field, zone=zone, locale=locale, month_first=month_first, now=now)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from icalendar import Calendar, Event
-
 from bot.meetings.store import Occurrence
 
 PRODID = "-//Cercle//meetings//EN"
@@ -24,7 +22,10 @@ def uid(occ: Occurrence) -> str:
 
 
 def build_calendar(occurrences: Iterable[Occurrence], *, now: datetime, name: str = "Cercle") -> bytes:
-    """RFC 5545 bytes with one VEVENT per occurrence (``DTSTART``/``DTEND`` in UTC)."""
+    """RFC 5545 bytes with one VEVENT per occurrence (``DTSTART``/``DTEND`` in UTC).
+    ``icalendar`` is imported at the first calendar, not at start."""
+    from icalendar import Calendar, Event
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

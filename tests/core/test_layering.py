@@ -110,3 +110,24 @@ def test_starting_cercle_does_not_load_matplotlib():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_starting_cercle_leaves_dateparser_and_icalendar_to_their_first_use():
+    """Lean start: building every service and cog imports neither ``dateparser`` nor
+    ``icalendar``; the first typed time and the first calendar do."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cercle.app, bot.services, cogs.polls, cogs.feedback, cogs.prompts, cogs.meetings\n"
+        "assert 'dateparser' not in sys.modules and 'icalendar' not in sys.modules\n"
+        "from datetime import UTC, datetime\n"
+        "from bot.timeparse import parse_instant\n"
+        "parse_instant('in 2 hours', field='f', zone='Europe/Paris', locale='en', now=datetime(2026, 11, 30, 9, tzinfo=UTC))\n"
+        "assert 'dateparser' in sys.modules\n"
+        "from bot.meetings.ical import build_calendar\n"
+        "build_calendar([], now=datetime(2026, 11, 30, 9, tzinfo=UTC))\n"
+        "assert 'icalendar' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
