@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -218,4 +217,6 @@ async def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    from bench._wire import parent_main
+
+    parent_main(main)  # a failure exits 1 at once, not hanging on the database's thread

@@ -1,80 +1,87 @@
-"""Benchmark: 2,000 /help interactions through the fake Discord, Cercle vs a bare bot.
+"""/help benchmark: ``--count`` /help interactions through the fake Discord, answered by
+Cercle and by a bare discord.py bot whose /help sends a message of the same size.
 
-Prints throughput and p50/p99 time to acknowledge for Cercle and for a bare discord.py
-bot answering a constant string, measured in the same run, and their ratios.
-Target: Cercle ≥ 0.7 × the bare bot's throughput, p99 well under 3 s.
+The fake and each bot run in their own processes (bench/_wire.py); a first Cercle run
+measures the mean size of its replies (a member's, a French member's and a moderator's
+/help in turn), which the bare bot then sends. The order rotates every
+round. Per bot and round: throughput, p50/p99 time to acknowledge, CPU milliseconds per
+interaction from the bot process's own accounting; then the median (min–max) of each and
+of the ratios. Exits 1 only when a process fails.
 
-    python -m bench.interactions [--count 2000] [--concurrency 20]
+Run: ``python -m bench.interactions [--count 2000] [--concurrency 20] [--rounds 5] [--tree PATH]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import bare_bot, ratio_line, run_burst, start_client  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from cercle.app import create_bot  # noqa: E402
-from tests.e2e.harness import build_club  # noqa: E402
-from tests.fakediscord import FakeDiscord  # noqa: E402
+from bench._common import cpu_ms_per, fresh_file, orders, ratios, spread, start_bot, start_fake  # noqa: E402
+from bench._wire import children, parent_main  # noqa: E402
+
+BOTS = ("bare-help", "cercle")
+WARMUP = 50
 
 
-async def measure(fake: FakeDiscord, club, label: str, count: int, concurrency: int):
-    users = [club.alice, club.bob, club.admin]
-
-    async def one(i: int) -> float:
-        reply = await fake.slash(users[i % len(users)], "help", guild=club.guild, wait=False)
-        state = reply.state
-        await asyncio.wait_for(state.acked.wait(), timeout=30)
-        return state.ack_at - state.created
-
-    await run_burst(label + "-warmup", min(50, count), concurrency, one)
-    return await run_burst(label, count, concurrency, one)
-
-
-async def main(count: int, concurrency: int) -> None:
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("discord").setLevel(logging.ERROR)
-    fake = await FakeDiscord().start()
-    club = build_club(fake)
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            _env_file=None, discord_token=fake.token, database_path=Path(folder) / "bench.sqlite3",
-            anonymity_secret="bench-anonymity-secret-of-32-bytes-min", discord_api_base=fake.api_base, discord_gateway_url=fake.gateway_url,
-        )
-        bot = create_bot(settings, guild_ready_timeout=0.05)
-        task = await start_client(bot, fake.token)
-        await bot.tree.sync()
-        cercle = await measure(fake, club, "cercle", count, concurrency)
-        await bot.close()
-        await task
-
-    client, tree = bare_bot(fake)
-    task = await start_client(client, fake.token)
-    await tree.sync()
-    bare = await measure(fake, club, "bare", count, concurrency)
-    await client.close()
-    await task
-    await fake.stop()
-
-    print(f"/help interactions: {count}, {concurrency} in flight, fake Discord on loopback")
-    print(cercle.line())
-    print(bare.line())
-    print(ratio_line("throughput", cercle.throughput, bare.throughput))
-    print(ratio_line("p99 time to acknowledge", cercle.percentile(99), bare.percentile(99), higher_is_better=False))
-    target = "met" if cercle.throughput >= 0.7 * bare.throughput and cercle.percentile(99) < 1.0 else "NOT met"
-    print(f"target (≥ 0.7 × bare throughput, p99 well under 3 s): {target}")
+async def one_run(role: str, args: argparse.Namespace, folder: Path, reply_chars: int) -> dict[str, Any]:
+    """One bot against a fresh fake: sync its commands, warm up, then the measured burst."""
+    async with children() as spawned:
+        fake, info = await start_fake(spawned)
+        extra = ["--help-chars", str(reply_chars)] if role == "bare-help" else []
+        bot, _ready, _ = await start_bot(spawned, role, info, tree=args.tree, database=fresh_file(folder, role),
+                                         extra=extra)
+        await bot.call("sync")
+        await fake.call("slashes", count=min(WARMUP, args.count), concurrency=args.concurrency)
+        before = await bot.call("stats")
+        burst = await fake.call("slashes", count=args.count, concurrency=args.concurrency)
+        after = await bot.call("stats")
+        await bot.stop()
+        await fake.stop()
+        return {**burst, "per_second": burst["count"] / burst["seconds"],
+                "cpu_ms": cpu_ms_per(before, after, burst["count"])}
 
 
-if __name__ == "__main__":
+def line(role: str, run: dict[str, Any]) -> str:
+    return (f"  {role:>9}: {run['count']} in {run['seconds']:.2f} s = {run['per_second']:.0f}/s · p50 "
+            f"{run['p50_ms']:.1f} ms · p99 {run['p99_ms']:.1f} ms · CPU {run['cpu_ms']:.3f} ms/interaction · "
+            f"reply {run['reply_chars']} chars")
+
+
+async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--tree", default=None, help="Cercle's code tree (default: this checkout)")
     args = parser.parse_args()
-    asyncio.run(main(args.count, args.concurrency))
+    runs: dict[str, list[dict[str, Any]]] = {role: [] for role in BOTS}
+    with tempfile.TemporaryDirectory() as tmp:
+        calibration = await one_run("cercle", argparse.Namespace(**{**vars(args), "count": 30}), Path(tmp), 0)
+        size = calibration["reply_chars"]
+        print(f"/help interactions: {args.count}, {args.concurrency} in flight, {args.rounds} rounds, "
+              f"each process separate; Cercle's reply is {size} characters, the bare bot's the same", flush=True)
+        for number, order in enumerate(orders(BOTS, args.rounds), start=1):
+            print(f"round {number}:", flush=True)
+            for role in order:
+                run = await one_run(role, args, Path(tmp), size)
+                runs[role].append(run)
+                print(line(role, run), flush=True)
+    print("median (min–max) over rounds:")
+    for role, rows in runs.items():
+        print(f"  {role:>9}: {spread([r['per_second'] for r in rows], '/s', 0)} · p50 "
+              f"{spread([r['p50_ms'] for r in rows], ' ms')} · p99 {spread([r['p99_ms'] for r in rows], ' ms')} · "
+              f"CPU {spread([r['cpu_ms'] for r in rows], ' ms/interaction', 3)}")
+    cercle, bare = runs["cercle"], runs["bare-help"]
+    print(f"ratio throughput Cercle/bare: {spread(ratios([r['per_second'] for r in cercle], [r['per_second'] for r in bare]), '×', 2)}"
+          f" · CPU per interaction Cercle/bare: {spread(ratios([r['cpu_ms'] for r in cercle], [r['cpu_ms'] for r in bare]), '×', 2)}"
+          " (lower is better)")
+    return 0
+
+
+if __name__ == "__main__":
+    parent_main(main)

@@ -1,180 +1,105 @@
-"""Start-up benchmark: time until Cercle is ready with every schedule armed, on a
-database holding 50 guilds, 500 upcoming meetings with reminders and 500 open polls (when
-``bot.polls`` exists), beside a bare discord.py client's time to ready on the same fake
-Discord in the same run. Target: Cercle under 2 s more than the bare client.
+"""Start-up benchmark: each bot timed in its own process from exec to ready, on one fake
+Discord (its own process) serving ``--guilds`` clubs.
 
-Run: ``python -m bench.startup [--rounds 3] [--guilds 50] [--meetings 500] [--polls 500]``.
-Prints one line per round and the medians; exits 1 when the target is missed.
+Cercle starts on a copy of a database holding, per club, ``--meetings`` upcoming meetings
+with two reminders and ``--polls`` open polls (bench/fill.py: 50 jobs per club by
+default); a bare ``discord.Client`` with the same intents and ``guild_ready_timeout`` is
+the baseline. The order rotates every round. Per bot and round: seconds from exec to
+ready, CPU seconds to ready (the process's own accounting), RSS at ready and after a
+second idle, jobs held in memory, and whether matplotlib / numpy / dateparser are loaded.
+Then the median (min–max) over rounds of each, of Cercle's extra time over bare and of
+the ratio. Exits 1 only when a process fails.
+
+Run: ``python -m bench.startup [--rounds 5] [--guilds 50] [--meetings 10] [--polls 10]
+[--tree PATH] [--fill-tree PATH]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import statistics
 import sys
 import tempfile
-import time
-from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-import discord
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.actor import Actor
-from bot.clock import SystemClock
-from bot.club.service import ClubService
-from bot.context import AppContext
-from bot.db import SqliteDatabase
-from bot.meetings.rules import Location, to_local
-from bot.meetings.service import Draft, MeetingsService
-from bot.migrate import migrate
-from bot.polls.rules import PollSpec
-from bot.polls.service import PollService
-from bot.recurrence import rule_for
-from bot.scheduler import Scheduler
-from bot.settings import Settings
-from cercle.app import cercle_intents, create_bot, point_at
-from tests.fakediscord import FakeDiscord, P
-from tests.support import RecordingPort
+from bench._common import MB, filled, fresh_copy, orders, ratios, spread, start_bot, start_fake  # noqa: E402
+from bench._wire import Child, children, parent_main  # noqa: E402
 
-SECRET = b"bench-anonymity-secret-of-32-bytes-min"
-TARGET_EXTRA_SECONDS = 2.0
-GUILD_READY_TIMEOUT = 0.2  # the same for both clients: discord.py waits this long after the last GUILD_CREATE
-ZONE = "Europe/Paris"
+BOTS = ("bare", "cercle")
 
 
-def build_fake(fake: FakeDiscord, guilds: int) -> list[tuple[int, int]]:
-    """Guilds with a meetings channel and a few members; returns ``(guild_id, channel_id)``."""
-    found = []
-    for index in range(guilds):
-        guild = fake.add_guild(f"Club {index}")
-        admin_role = fake.add_role(guild, "Admin", P.MANAGE_GUILD)
-        for name in ("admin", "alice", "bob"):
-            fake.add_member(guild, fake.add_user(f"{name}{index}"), [admin_role] if name == "admin" else [])
-        channel = fake.add_channel(guild, "meetings")
-        found.append((guild.id, channel.id))
-    return found
+async def start_once(spawned: list[Child], role: str, info: dict[str, Any], source: Path, folder: Path,
+                     tree: str | None) -> dict[str, Any]:
+    """Exec one bot, wait until ready, take its figures (and a second later), stop it."""
+    database = fresh_copy(source, folder) if role == "cercle" else None
+    bot, ready, seconds = await start_bot(spawned, role, info, tree=tree, database=database)
+    await asyncio.sleep(1.0)
+    idle = await bot.call("stats")
+    held = await bot.call("held")
+    await bot.stop()
+    return {"seconds": seconds, "cpu_s": ready["cpu_s"], "rss": ready["rss"] / MB, "rss_idle": idle["rss"] / MB,
+            "objects": idle["objects"], "heavy": ready["heavy"], "held": held}
 
 
-async def fill_database(settings: Settings, places: list[tuple[int, int]], meetings: int, polls: int) -> int:
-    """Store club settings, ``meetings`` upcoming meetings (reminders 24h,1h; some recurring)
-    and ``polls`` open polls through the services; returns how many jobs a start must arm."""
-    db = await SqliteDatabase(settings.database_path).connect()
-    await migrate(db)
-    clock = SystemClock()
-    port = RecordingPort()
-    scheduler = Scheduler(db, clock)
-    club = ClubService(db, clock, port, default_timezone=ZONE, default_locale="en")
-    ctx = AppContext(settings=settings, db=db, clock=clock, scheduler=scheduler, port=port, club=club, secret=SECRET)
-    service = MeetingsService(ctx)
-    service.register_jobs()
-    for guild_id, channel_id in places:
-        await club.update(Actor(1, guild_id, manage_guild=True), meetings_channel_id=channel_id)
-    now = clock.now()
-    repeats = ["none", "none", "weekly", "monthly", "quarterly"]
-    for index in range(meetings):
-        guild_id, channel_id = places[index % len(places)]
-        starts_at = (now + timedelta(days=2 + index % 60, hours=index % 7)).replace(second=0)
-        local_start, repeat = to_local(starts_at, ZONE), repeats[index % len(repeats)]
-        draft = Draft(
-            guild_id=guild_id, channel_id=channel_id, starts_at=starts_at, local_start=local_start,
-            timezone=ZONE, duration_s=5400, location=Location("https://meet.example/club"),
-            repeat=repeat, reminders=(86400, 3600), rrule=rule_for(repeat, local_start),
-        )
-        moderator = Actor(1, guild_id, manage_guild=True)
-        await service.create(moderator, draft, title=f"Meeting {index}", agenda="1. Roadmap\n2. Pain points")
-    expected = meetings * 4  # two reminders, the start and the end of each
-    if polls:
-        specs = [
-            PollSpec(
-                guild_id=places[i % len(places)][0], channel_id=places[i % len(places)][1], creator_id=1,
-                question=f"Question {i}?", description="", choices=("Yes", "No", "Maybe"), anonymous=bool(i % 2),
-                max_choices=1, show_results="live", opens_at=now, closes_at=now + timedelta(days=3 + i % 20),
-                repeat="none", timezone=ZONE,
-            )
-            for i in range(polls)
-        ]
-        poll_service = PollService(ctx)
-        poll_service.register_jobs()
-        await poll_service.create_open_polls(Actor.scheduler(), specs)
-        expected += polls
-    await db.close()
-    return expected
+def line(role: str, run: dict[str, Any]) -> str:
+    heavy = ", ".join(run["heavy"]) or "none"
+    return (f"  {role:>6}: ready in {run['seconds']:.3f} s · CPU {run['cpu_s']:.2f} s · RSS {run['rss']:.0f} MB at ready, "
+            f"{run['rss_idle']:.0f} MB idle · {run['held']} jobs in memory · heavy modules loaded: {heavy}")
 
 
-async def time_bare(fake: FakeDiscord) -> float:
-    """Seconds from start to ``on_ready`` of a bare ``discord.Client`` (same intents)."""
-    client = discord.Client(intents=cercle_intents(), guild_ready_timeout=GUILD_READY_TIMEOUT)
-    began = time.perf_counter()
-    task = asyncio.create_task(client.start(fake.token))
-    await asyncio.wait_for(client.wait_until_ready(), timeout=60)
-    elapsed = time.perf_counter() - began
-    await client.close()
-    await asyncio.wait_for(task, timeout=10)
-    return elapsed
+def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Print and return the medians (min–max) of the figures and of Cercle against bare."""
+    cercle, bare = runs["cercle"], runs["bare"]
+    extra = [c["seconds"] - b["seconds"] for c, b in zip(cercle, bare, strict=True)]
+    figures = {
+        "bare ready": spread([r["seconds"] for r in bare], " s", 3),
+        "Cercle ready": spread([r["seconds"] for r in cercle], " s", 3),
+        "extra": spread(extra, " s", 3),
+        "ratio": spread(ratios([r["seconds"] for r in cercle], [r["seconds"] for r in bare]), "×", 2),
+        "Cercle CPU to ready": spread([r["cpu_s"] for r in cercle], " s", 2),
+        "bare RSS": spread([r["rss_idle"] for r in bare], " MB", 0),
+        "Cercle RSS at ready": spread([r["rss"] for r in cercle], " MB", 0),
+        "Cercle RSS idle": spread([r["rss_idle"] for r in cercle], " MB", 0),
+    }
+    print("median (min–max) over rounds: " + " · ".join(f"{k} {v}" for k, v in figures.items()), flush=True)
+    return figures
 
 
-async def time_cercle(settings: Settings, fake: FakeDiscord, expected_jobs: int) -> tuple[float, int]:
-    """Seconds from start to ready of Cercle (database opened, migrated, cogs loaded,
-    schedules armed from the database), and how many jobs were armed."""
-    bot = create_bot(settings, clock=SystemClock(), secret=SECRET, guild_ready_timeout=GUILD_READY_TIMEOUT)
-    began = time.perf_counter()
-    task = asyncio.create_task(bot.start(fake.token))
-    ready = asyncio.create_task(bot.wait_until_ready())
-    done, _ = await asyncio.wait({task, ready}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
-    if task in done:
-        task.result()
-    elapsed = time.perf_counter() - began
-    armed = len(bot.ctx.scheduler.pending())
-    await bot.close()
-    await asyncio.wait_for(task, timeout=10)
-    if armed < expected_jobs:
-        raise AssertionError(f"only {armed} jobs armed, expected at least {expected_jobs}")
-    return elapsed, armed
-
-
-async def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--guilds", type=int, default=50)
-    parser.add_argument("--meetings", type=int, default=500)
-    parser.add_argument("--polls", type=int, default=500)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("discord").setLevel(logging.ERROR)
-    fake = await FakeDiscord().start()
-    try:
-        places = build_fake(fake, args.guilds)
+async def measure(guilds: int, meetings: int, polls: int, rounds: int, tree: str | None,
+                  fill_tree: str | None) -> dict[str, list[dict[str, Any]]]:
+    """Every round of both bots at one size; prints each round."""
+    source, jobs = await filled(guilds, meetings=meetings, polls=polls, tree=fill_tree or tree)
+    print(f"{guilds} clubs, {jobs} scheduled jobs stored, {rounds} rounds, each process separate", flush=True)
+    runs: dict[str, list[dict[str, Any]]] = {role: [] for role in BOTS}
+    async with children() as spawned:
+        fake, info = await start_fake(spawned, guilds=guilds)
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                _env_file=None, discord_token=fake.token, database_path=Path(tmp) / "bench.sqlite3",
-                anonymity_secret=SECRET.decode(), discord_api_base=fake.api_base, discord_gateway_url=fake.gateway_url,
-                default_timezone=ZONE, default_locale="en",
-            )
-            began = time.perf_counter()
-            expected = await fill_database(settings, places, args.meetings, args.polls)
-            print(f"database: {args.guilds} guilds, {args.meetings} meetings, {args.polls} polls, "
-                  f"{expected} jobs to arm (filled in {time.perf_counter() - began:.1f} s)")
-            point_at(settings)  # the bare client talks to the same fake
-            bare_times, cercle_times = [], []
-            for round_no in range(1, args.rounds + 1):
-                bare = await time_bare(fake)
-                cercle, armed = await time_cercle(settings, fake, expected)
-                bare_times.append(bare)
-                cercle_times.append(cercle)
-                print(f"round {round_no}: bare discord.py {bare:.3f} s · Cercle {cercle:.3f} s ({armed} jobs armed) · "
-                      f"extra {cercle - bare:+.3f} s")
-    finally:
+            for number, order in enumerate(orders(BOTS, rounds), start=1):
+                print(f"round {number}:", flush=True)
+                for role in order:
+                    run = await start_once(spawned, role, info, source, Path(tmp), tree)
+                    runs[role].append(run)
+                    print(line(role, run), flush=True)
         await fake.stop()
-    bare_median, cercle_median = statistics.median(bare_times), statistics.median(cercle_times)
-    extra = cercle_median - bare_median
-    print(f"median: bare {bare_median:.3f} s · Cercle {cercle_median:.3f} s · extra {extra:+.3f} s "
-          f"(ratio {cercle_median / bare_median:.2f}×; target extra < {TARGET_EXTRA_SECONDS:.1f} s: "
-          f"{'met' if extra < TARGET_EXTRA_SECONDS else 'MISSED'})")
-    return 0 if extra < TARGET_EXTRA_SECONDS else 1
+    return runs
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--guilds", type=int, default=50)
+    parser.add_argument("--meetings", type=int, default=10, help="upcoming meetings per club")
+    parser.add_argument("--polls", type=int, default=10, help="open polls per club")
+    parser.add_argument("--tree", default=None, help="Cercle's code tree (default: this checkout)")
+    parser.add_argument("--fill-tree", default=None, help="the tree that fills the database (default: --tree)")
+    args = parser.parse_args()
+    runs = await measure(args.guilds, args.meetings, args.polls, args.rounds, args.tree, args.fill_tree)
+    summary(runs)
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    parent_main(main)
