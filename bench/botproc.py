@@ -9,8 +9,8 @@
 - ``bare-help``: a bare bot whose /help sends ``--help-chars`` characters (Cercle's size).
 
 It answers ``ready`` once connected (its accounting, GC figures and which heavy modules
-are loaded), then ``stats``, ``sync`` (commands), ``setup_poll`` and ``tally`` (Cercle),
-``stop``. Both bots use Cercle's intents and the same ``guild_ready_timeout``.
+are loaded), then ``stats``, ``sync`` (commands), ``setup_poll``, ``tally``, ``campaign``
+and ``answers`` (Cercle), ``stop``. Both bots use Cercle's intents and the same ``guild_ready_timeout``.
 """
 
 from __future__ import annotations
@@ -150,7 +150,15 @@ async def cercle(args: argparse.Namespace, gc_pauses: GcPauses) -> dict[str, Any
         discord_api_base=args.api_base, discord_gateway_url=args.gateway_url, default_timezone="Europe/Paris",
         default_locale="en",
     )
-    bot = create_bot(settings, clock=SystemClock(), secret=SECRET, guild_ready_timeout=GUILD_READY_TIMEOUT)
+    paced: list[float] = []
+
+    async def virtual_sleep(seconds: float) -> None:
+        paced.append(seconds)
+
+    options: dict[str, Any] = {"fanout_rate": args.fanout_rate} if args.fanout_rate else {}
+    if args.virtual_sleeps:
+        options["fanout_sleep"] = virtual_sleep
+    bot = create_bot(settings, clock=SystemClock(), secret=SECRET, guild_ready_timeout=GUILD_READY_TIMEOUT, **options)
     task = asyncio.create_task(bot.start(args.token))
     await wait_ready(bot, task)
     if args.gc_freeze:
@@ -164,6 +172,22 @@ async def cercle(args: argparse.Namespace, gc_pauses: GcPauses) -> dict[str, Any
         draft = await service.prepare(admin, max_choices=per_member, anonymous=True, show_results="live")
         poll = await service.create(admin, draft, question="Which feature hurts most?", choices="Export\nSearch\nReports")
         return {"poll_id": poll.id, "message_id": poll.message_id}
+
+    async def campaign(admin_id: int, guild_id: int, role_id: int, channel_id: int, questions: list[str]) -> dict:
+        service = bot.services.feedback
+        moderator = Actor(user_id=admin_id, guild_id=guild_id, manage_guild=True)
+        await bot.ctx.club.update(moderator, feedback_channel_id=channel_id)
+        began = time.perf_counter()
+        draft = await service.draft_campaign(moderator, title="Bench campaign", closes="in 7 days", audience_role_id=role_id)
+        result = await service.launch_campaign(moderator, draft, questions)
+        return {"invited": result.invited, "sent": result.sent, "failed": result.failed, "failures": str(result.failures),
+                "seconds": time.perf_counter() - began, "paced_s": sum(paced)}
+
+    async def answers() -> dict[str, int]:
+        db = bot.ctx.db
+        return {"answers": await db.fetchval(  # waiting for their cohort, or released
+            "SELECT (SELECT COUNT(*) FROM feedback_pending) + (SELECT COUNT(*) FROM feedback_answers)"),
+                "keys": await db.fetchval("SELECT COUNT(*) FROM feedback_dedupe")}
 
     async def tally(poll_id: int) -> int:
         return (await store.tally(bot.ctx.db, poll_id, 3)).total
@@ -179,7 +203,7 @@ async def cercle(args: argparse.Namespace, gc_pauses: GcPauses) -> dict[str, Any
         await bot.close()
         await asyncio.wait_for(task, 30)
 
-    return {"setup_poll": setup_poll, "tally": tally, "sync": sync, "held": held, "stop": stop,
+    return {"setup_poll": setup_poll, "campaign": campaign, "answers": answers, "tally": tally, "sync": sync, "held": held, "stop": stop,
             "stats": lambda: stats(gc_pauses)}
 
 
@@ -191,6 +215,8 @@ async def main() -> None:
     parser.add_argument("--database", default=None)
     parser.add_argument("--help-chars", type=int, default=1000)
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once ready (to evaluate it)")
+    parser.add_argument("--fanout-rate", type=float, default=None, help="DM fan-out pace, requests/s")
+    parser.add_argument("--virtual-sleeps", action="store_true", help="do not really sleep between DMs")
     args = parser.parse_args()
     use_tree(args.tree)
     info = json.loads(args.info)

@@ -5,7 +5,10 @@ never charged to a bot: on Discord the bot's machine only runs the bot.
 of this checkout) with G extra clubs (a role, three members and a channel each) and one
 bench club (an admin, M members, a channel and the e2e club's members for /help), then
 answers: ``info``, ``bare_poll`` (a message with three buttons, for the bare bots),
-``clicks`` (a burst of poll clicks), ``slashes`` (a burst of /help), ``edits``, ``stop``.
+``clicks`` (a burst of poll clicks), ``slashes`` (a burst of /help), ``edits``, and for
+the feedback benchmark (members in a "Members" role, every 20th with DMs closed)
+``watch`` (the peak of REST requests per second), ``open_forms`` and ``submit_forms``;
+``stop``.
 """
 
 from __future__ import annotations
@@ -63,13 +66,18 @@ class World:
             fake.add_channel(guild, "meetings")
         self.club = build_club(fake, name="Bench club")
         self.channel = fake.add_channel(self.club.guild, "annonces")
-        self.people = [fake.add_member(self.club.guild, fake.add_user(f"m{i}"), []) for i in range(self.members)]
+        self.role = fake.add_role(self.club.guild, "Members")
+        self.people = [fake.add_member(self.club.guild, fake.add_user(f"m{i}", dms_open=i % 20 != 7), [self.role])
+                       for i in range(self.members)]
+        self.forms: list[tuple[Any, Any]] = []
+        self._watch: asyncio.Task[int] | None = None
+        self._watching = asyncio.Event()
 
     async def info(self) -> dict[str, Any]:
         fake, club = self.fake, self.club
         return {"token": fake.token, "api_base": fake.api_base, "gateway_url": fake.gateway_url,
                 "guild_id": club.guild.id, "admin_id": club.admin.id, "channel_id": self.channel.id,
-                "guilds": len(fake.guilds)}
+                "role_id": self.role.id, "guilds": len(fake.guilds)}
 
     async def bare_poll(self) -> int:
         components = [{"type": 1, "components": [
@@ -123,6 +131,53 @@ class World:
         return {"seconds": seconds, "count": count, "reply_chars": round(sum(sizes) / max(1, len(sizes))),
                 **quantiles(latencies)}
 
+    async def watch(self, on: bool) -> int:
+        """Start watching the REST request rate (``on``), or stop and return the highest
+        count of requests in any sliding second."""
+        if on:
+            self._watching.clear()
+            self._watch = asyncio.create_task(self._peak())
+            return 0
+        assert self._watch is not None
+        self._watching.set()
+        return await self._watch
+
+    async def _peak(self) -> int:
+        stamps: list[tuple[float, int]] = []
+        while not self._watching.is_set():
+            stamps.append((time.perf_counter(), len(self.fake.requests)))
+            await asyncio.sleep(0.05)
+        best, j = 0, 0
+        for t_i, n_i in stamps:
+            while stamps[j][0] < t_i - 1.0:
+                j += 1
+            best = max(best, n_i - stamps[j][1])
+        return best
+
+    async def open_forms(self) -> list[dict[str, Any]]:
+        """Every reachable member clicks "Answer" on their last DM; returns the modals."""
+        self.forms = []
+        for member in (p for p in self.people if p.dms_open):
+            invite = self.fake.dms_to(member)[-1]
+            self.forms.append((member, await self.fake.click(member, invite, label="Answer", wait=True)))
+        return [form.modal for _, form in self.forms]
+
+    async def submit_forms(self, values: dict[str, str], modals: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Submit every form at once (the opened ones, or ``modals`` in each reachable
+        member's DM channel for a bare bot); waits for every acknowledgement."""
+        fake = self.fake
+        if modals is None:
+            forms = [(member, form, {}) for member, form in self.forms]
+        else:
+            reachable = [p for p in self.people if p.dms_open]
+            forms = [(m, modal, {"channel": fake.dm_channel(m)}) for m, modal in zip(reachable, modals, strict=True)]
+        fake.ack_latencies.clear()
+        began = time.perf_counter()
+        replies = [await fake.submit_modal(member, form, values, wait=False, **kw) for member, form, kw in forms]
+        await asyncio.wait_for(asyncio.gather(*(r.state.acked.wait() for r in replies)), timeout=300)
+        seconds = time.perf_counter() - began
+        return {"seconds": seconds, "count": len(replies), **quantiles(list(fake.ack_latencies))}
+
     async def edits(self, message_id: int) -> int:
         await self.fake.settle()
         return self.fake.edit_counts.get(message_id, 0)
@@ -144,7 +199,8 @@ async def main() -> None:
         return accounting()
 
     await serve({"info": world.info, "bare_poll": world.bare_poll, "clicks": world.clicks, "slashes": world.slashes,
-                 "edits": world.edits, "stats": stats, "stop": world.stop})
+                 "edits": world.edits, "watch": world.watch, "open_forms": world.open_forms,
+                 "submit_forms": world.submit_forms, "stats": stats, "stop": world.stop})
 
 
 if __name__ == "__main__":
