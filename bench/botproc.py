@@ -137,6 +137,29 @@ async def wait_ready(client, task: asyncio.Task) -> None:
         raise TimeoutError("the bot was not ready within 900 s")
 
 
+def feedback_commands(bot, paced: list[float]) -> dict[str, Any]:
+    """Cercle's commands for bench/feedback.py: launch a campaign, count the answers."""
+    from bot.actor import Actor
+
+    async def campaign(admin_id: int, guild_id: int, role_id: int, channel_id: int, questions: list[str]) -> dict:
+        service = bot.services.feedback
+        moderator = Actor(user_id=admin_id, guild_id=guild_id, manage_guild=True)
+        await bot.ctx.club.update(moderator, feedback_channel_id=channel_id)
+        began = time.perf_counter()
+        draft = await service.draft_campaign(moderator, title="Bench campaign", closes="in 7 days", audience_role_id=role_id)
+        result = await service.launch_campaign(moderator, draft, questions)
+        return {"invited": result.invited, "sent": result.sent, "failed": result.failed, "failures": str(result.failures),
+                "seconds": time.perf_counter() - began, "paced_s": sum(paced)}
+
+    async def answers() -> dict[str, int]:
+        db = bot.ctx.db
+        return {"answers": await db.fetchval(  # waiting for their cohort, or released
+            "SELECT (SELECT COUNT(*) FROM feedback_pending) + (SELECT COUNT(*) FROM feedback_answers)"),
+                "keys": await db.fetchval("SELECT COUNT(*) FROM feedback_dedupe")}
+
+    return {"campaign": campaign, "answers": answers}
+
+
 async def cercle(args: argparse.Namespace, gc_pauses: GcPauses) -> dict[str, Any]:
     """Start Cercle from the tree under test; returns the wire's commands."""
     from bot.actor import Actor
@@ -173,22 +196,6 @@ async def cercle(args: argparse.Namespace, gc_pauses: GcPauses) -> dict[str, Any
         poll = await service.create(admin, draft, question="Which feature hurts most?", choices="Export\nSearch\nReports")
         return {"poll_id": poll.id, "message_id": poll.message_id}
 
-    async def campaign(admin_id: int, guild_id: int, role_id: int, channel_id: int, questions: list[str]) -> dict:
-        service = bot.services.feedback
-        moderator = Actor(user_id=admin_id, guild_id=guild_id, manage_guild=True)
-        await bot.ctx.club.update(moderator, feedback_channel_id=channel_id)
-        began = time.perf_counter()
-        draft = await service.draft_campaign(moderator, title="Bench campaign", closes="in 7 days", audience_role_id=role_id)
-        result = await service.launch_campaign(moderator, draft, questions)
-        return {"invited": result.invited, "sent": result.sent, "failed": result.failed, "failures": str(result.failures),
-                "seconds": time.perf_counter() - began, "paced_s": sum(paced)}
-
-    async def answers() -> dict[str, int]:
-        db = bot.ctx.db
-        return {"answers": await db.fetchval(  # waiting for their cohort, or released
-            "SELECT (SELECT COUNT(*) FROM feedback_pending) + (SELECT COUNT(*) FROM feedback_answers)"),
-                "keys": await db.fetchval("SELECT COUNT(*) FROM feedback_dedupe")}
-
     async def tally(poll_id: int) -> int:
         return (await store.tally(bot.ctx.db, poll_id, 3)).total
 
@@ -203,7 +210,7 @@ async def cercle(args: argparse.Namespace, gc_pauses: GcPauses) -> dict[str, Any
         await bot.close()
         await asyncio.wait_for(task, 30)
 
-    return {"setup_poll": setup_poll, "campaign": campaign, "answers": answers, "tally": tally, "sync": sync, "held": held, "stop": stop,
+    return {"setup_poll": setup_poll, **feedback_commands(bot, paced), "tally": tally, "sync": sync, "held": held, "stop": stop,
             "stats": lambda: stats(gc_pauses)}
 
 
