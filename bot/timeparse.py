@@ -1,7 +1,7 @@
 """Times and durations typed by people, in French and English, in the club's zone
 (docs/architecture.md, "Time").
 
-A typed time is read in two parts: the clock time (``18h``, ``18 h 30``, ``9h``,
+A typed time is read in two parts: the clock time (``18h``, ``18 h 30``, ``9h``, ``18 heures``,
 ``18:00``, ``6pm``, ``midi``, ``minuit``, ``noon``) and the day (nothing, a weekday,
 ``ce soir`` / ``demain`` / ``après-demain`` / ``tonight`` / ``tomorrow``, or a date that
 ``dateparser`` reads day-first — month-first for members whose Discord locale is
@@ -13,11 +13,17 @@ en-US — ISO dates always). The rules, for every field that takes a time:
   such weekday; ``prochain`` / ``next`` means the next such weekday after today, never
   today;
 - ``ce soir`` / ``tonight`` alone is 20:00 today, and an hour below 12 with it is read in
-  the evening (``ce soir 8h`` is 20:00); ``demain`` / ``tomorrow`` alone keeps the current
-  clock time;
+  the evening (``ce soir 8h`` is 20:00), but midnight or a small-hours ``am`` with it is
+  the night after (``ce soir minuit``, ``tonight 1am``: tomorrow) and a morning ``am`` is
+  refused; ``cet après-midi`` alone is 15:00, and 1–7 with it is read in the afternoon;
+  ``demain`` / ``tomorrow`` alone keeps the current clock time;
+- a date without a year is this year's unless its day is past (then next year's), so
+  today's date is today; an ISO date must exist (``2027-13-01`` is refused), and an ISO
+  time with an offset (``Z``, ``+05:30``) is that instant, whatever the club's zone;
 - a date without a time is refused with a suggestion, never silently midnight;
-- ``in 2 days`` / ``dans 2 heures`` count from now (``dateparser``), and so does a bare
-  duration (``48h``, ``90 min``, ``2 jours``) where the field allows one — but for a
+- ``in 2 days`` / ``dans 2 heures`` / ``dans 1 h 30`` count from now (``dateparser``),
+  ``dans 3 jours 18h`` is that day at that clock time, and a bare duration counts from
+  now too (``48h``, ``90 min``, ``2 jours``) where the field allows one — but for a
   French-speaking member a form that reads as a clock time (``18h``, ``9h``) is always a
   clock time (:func:`is_duration`);
 - a wall-clock time that does not exist (spring forward) is moved forward by the gap,
@@ -60,24 +66,31 @@ TONIGHT = time(20, 0)
 _RELATIVE = re.compile(r"^\s*(in|dans)\s", re.IGNORECASE)
 _DURATION_UNITS = r"(m|min|mn|mins|minutes?|h|hrs?|hours?|heures?|d|j|days?|jours?|w|weeks?|sem|semaines?)"
 _BARE_DURATION = re.compile(rf"^\s*\d+\s*{_DURATION_UNITS}\s*$", re.IGNORECASE)
-_HOURS_MINUTES = re.compile(r"^\s*(\d{1,3})\s*h\s*(\d{1,2})\s*(?:m|min|mn)?\s*$", re.IGNORECASE)
+_HOURS_MINUTES = re.compile(
+    r"^\s*(\d{1,3})\s*(?:heures?|hours?|hrs?|h)\s*(\d{1,2})\s*(?:m|min|mn|minutes?)?\s*$", re.IGNORECASE
+)
+_FRENCH_CLOCK = re.compile(r"(\d{1,2})\s*(?:heures?|h)\s*(\d{2})?")
+_ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_ISO_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2})?\s*(?:z|[+-]\d{2}(?::?\d{2})?)")
 
 # Clock times, tried in this order on the lower-cased text; each leaves the rest as the day.
 _CLOCK_PATTERNS = (
     # 6pm, 6 pm, 6:30pm, 6.30 p.m.
     re.compile(r"(?<![\w:.])(\d{1,2})(?:[:.h](\d{2}))?\s*([ap])\.?\s*m\.?(?!\w)"),
-    # 18h, 18 h, 18h30, 18 h 30, 9h
-    re.compile(r"(?<![\w:.])(\d{1,2})\s*h\s*(\d{2})?(?![\w:])"),
+    # 18h, 18 h, 18h30, 18 h 30, 9h, 18 heures, 18 heures 30
+    re.compile(r"(?<![\w:.])(\d{1,2})\s*(?:heures?|h)\s*(\d{2})?(?![\w:])"),
     # 18:00, 9:30 (not part of a date such as 2026-12-03T18:00:00's seconds)
     re.compile(r"(?<![\w:.])(\d{1,2}):(\d{2})(?::\d{2})?(?![\d:])"),
 )
 _ISO_T = re.compile(r"(\d{4}-\d{2}-\d{2})t(\d)")
 _NAMED_TIMES = {"midi": time(12, 0), "noon": time(12, 0), "minuit": time(0, 0), "midnight": time(0, 0)}
-_NAMED = re.compile(r"(?<!\w)(midi|noon|minuit|midnight)(?!\w)")
+# après-midi is a day word, not noon
+_NAMED = re.compile(r"(?<![\w-])(midi|noon|minuit|midnight)(?!\w)")
 
 _WEEKDAYS = {
     "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+    "lun": 0, "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6,
     "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6,
 }
 _NEXT_WORDS = {"prochain", "prochaine", "next", "this coming"}
@@ -87,6 +100,8 @@ _DAY_WORDS = {
     "the day after tomorrow": 2, "hier": -1, "yesterday": -1, "avant-hier": -2,
 }
 _EVENING_WORDS = {"ce soir", "tonight"}
+AFTERNOON = time(15, 0)
+"""What ``cet après-midi`` means without a clock time (design decision)."""
 # Words that join a day and a clock time and mean nothing on their own.
 _FILLERS = re.compile(r"(?<!\w)(à|a|at|le|on|the|vers|around|de|du|,)(?!\w)")
 
@@ -97,6 +112,10 @@ class _Clock:
 
     at: time | None
     rest: str
+    meridiem: str | None = None
+    """``"a"`` / ``"p"`` when typed with am/pm, ``"n"`` for a named time (midi, minuit)."""
+    french: bool = False
+    """Typed with the French ``h`` / ``heures``."""
 
 
 def _languages(locale: str) -> list[str]:
@@ -126,7 +145,8 @@ def _find_clock(text: str) -> _Clock:
     """
     named = _NAMED.search(text)
     if named:
-        return _Clock(_NAMED_TIMES[named.group(1)], (text[: named.start()] + " " + text[named.end():]).strip())
+        rest = (text[: named.start()] + " " + text[named.end():]).strip()
+        return _Clock(_NAMED_TIMES[named.group(1)], rest, "n")
     for index, pattern in enumerate(_CLOCK_PATTERNS):
         found = pattern.search(text)
         if not found:
@@ -138,7 +158,8 @@ def _find_clock(text: str) -> _Clock:
             hour = hour % 12 + (12 if found.group(3) == "p" else 0)
         if hour > 23 or minute > 59:
             raise ValueError("clock time out of range")
-        return _Clock(time(hour, minute), (text[: found.start()] + " " + text[found.end():]).strip())
+        rest = (text[: found.start()] + " " + text[found.end():]).strip()
+        return _Clock(time(hour, minute), rest, found.group(3) if index == 0 else None, index == 1)
     return _Clock(None, text)
 
 
@@ -146,18 +167,47 @@ def _weekday(rest: str) -> tuple[int, bool] | None:
     """``(weekday, next)`` when ``rest`` is a weekday name, with ``prochain``/``next`` or not."""
     words = rest.split()
     is_next = any(w in _NEXT_WORDS for w in words) or rest.startswith("this coming")
-    names = [w for w in words if w not in _NEXT_WORDS and w not in {"this", "coming"}]
+    names = [w.rstrip(".") for w in words if w not in _NEXT_WORDS and w not in {"this", "coming"}]
     if len(names) == 1 and names[0] in _WEEKDAYS:
         return _WEEKDAYS[names[0]], is_next
     return None
 
 
+def _in_day_part(rest: str, clock: _Clock) -> tuple[int, time | None] | None:
+    """``(extra days, clock time)`` for a day word: ``ce soir`` reads an hour below 12 in the
+    evening (``ce soir 8h`` is 20:00) but midnight and a small-hours ``am`` as the night
+    after (``ce soir minuit``, ``tonight 1am``: tomorrow); a morning ``am`` is refused
+    (``None``). ``cet après-midi`` reads 1–7 in the afternoon (``3h`` is 15:00)."""
+    when = clock.at
+    if rest in _EVENING_WORDS:
+        if when is None:
+            return 0, TONIGHT
+        if when.hour == 0 or (clock.meridiem == "a" and when.hour < 6):
+            return 1, when
+        if clock.meridiem == "a":
+            return None
+        return 0, time(when.hour + 12, when.minute) if when.hour < 12 and clock.meridiem is None else when
+    if rest == "cet après-midi":
+        if when is None:
+            return 0, AFTERNOON
+        return 0, time(when.hour + 12, when.minute) if 0 < when.hour < 8 and clock.meridiem is None else when
+    return 0, when
+
+
 def _date_of(rest: str, *, locale: str, month_first: bool, local_now: datetime) -> date | None:
-    """The calendar date ``rest`` names (``dateparser``, day-first unless ``month_first``)."""
+    """The calendar date ``rest`` names (``dateparser``, day-first unless ``month_first``;
+    ISO dates strictly). A date without a year is this year's unless its day is past, so
+    today's date is today."""
+    if _ISO_DATE.fullmatch(rest):
+        try:
+            return date.fromisoformat(rest)
+        except ValueError:  # 2027-13-01 is no date, not 13 January
+            return None
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     settings: dict[str, object] = {
         "DATE_ORDER": "MDY" if month_first else "DMY",
         "PREFER_DATES_FROM": "future",
-        "RELATIVE_BASE": local_now.replace(hour=0, minute=0, second=0, microsecond=0),
+        "RELATIVE_BASE": midnight - timedelta(minutes=1),  # today's date is still ahead
         "REQUIRE_PARTS": ["day", "month"],
     }
     found = _dateparse(rest, languages=_languages(locale), settings=settings)
@@ -186,10 +236,10 @@ def _resolve(text: str, *, field: str, zone: str, locale: str, month_first: bool
         first = at(today, clock.at)
         return first if first > now else at(today + timedelta(days=1), clock.at)
     if rest in _DAY_WORDS:
-        when = clock.at
-        if rest in _EVENING_WORDS:
-            when = TONIGHT if when is None else (time(when.hour + 12, when.minute) if when.hour < 12 else when)
-        return at(today + timedelta(days=_DAY_WORDS[rest]), when or local_now.time())
+        moment = _in_day_part(rest, clock)
+        if moment is None:
+            return None
+        return at(today + timedelta(days=_DAY_WORDS[rest] + moment[0]), moment[1] or local_now.time())
     weekday = _weekday(rest)
     if weekday is not None:
         if clock.at is None:
@@ -238,7 +288,7 @@ def is_duration(text: str, locale: str = "en") -> bool:
     cleaned = _normalise(text or "")
     if not (_BARE_DURATION.match(cleaned) or _HOURS_MINUTES.match(cleaned)):
         return False
-    clock = re.fullmatch(r"(\d{1,2})\s*h\s*(\d{2})?", cleaned)
+    clock = _FRENCH_CLOCK.fullmatch(cleaned)
     return not (locale == "fr" and clock and int(clock.group(1)) <= 23)
 
 
@@ -252,6 +302,9 @@ def parse_duration(text: str, *, field: str, locale: str = "en", base: datetime 
     cleaned = _normalise(text or "")
     if not cleaned:
         raise InvalidInput("error.required", field=field)
+    cleaned = _duration_text(cleaned)
+    if not re.search(r"[^\W\d_]", cleaned):  # a bare number (30) is no duration, never a date
+        raise InvalidInput("error.bad_duration", field=field, value=cleaned[:50])
     hours_minutes = _HOURS_MINUTES.match(cleaned)
     if hours_minutes:
         delta = timedelta(hours=int(hours_minutes.group(1)), minutes=int(hours_minutes.group(2)))
@@ -260,6 +313,11 @@ def parse_duration(text: str, *, field: str, locale: str = "en", base: datetime 
     if delta <= timedelta(0) or delta > MAX_DURATION:
         raise InvalidInput("error.duration_range", field=field, max_days=MAX_DURATION.days)
     return delta
+
+
+def _duration_text(cleaned: str) -> str:
+    """A duration as ``dateparser`` reads it: ``1,5 h`` → ``1.5 h``, ``90mn`` → ``90min``."""
+    return re.sub(r"(?<=\d)mn(?!\w)", "min", re.sub(r"(\d),(\d)", r"\1.\2", cleaned))
 
 
 def _relative_duration(cleaned: str, *, field: str, locale: str, base: datetime) -> timedelta:
@@ -273,6 +331,27 @@ def _relative_duration(cleaned: str, *, field: str, locale: str, base: datetime)
         if found is not None:
             return found - base
     raise InvalidInput("error.bad_duration", field=field, value=cleaned[:50])
+
+
+def _relative_instant(cleaned: str, *, field: str, zone: str, locale: str, now: datetime) -> datetime | None:
+    """``dans 1 h 30`` / ``in 1h30`` (hours and minutes from now), ``dans 3 jours 18h`` (that
+    day at that clock time), otherwise what ``dateparser`` reads (``dans 2 heures``)."""
+    prefix, body = cleaned.split(" ", 1)
+    body = _duration_text(body)
+    if _HOURS_MINUTES.match(body):
+        return now + parse_duration(body, field=field, locale=locale)
+    try:
+        clock = _find_clock(body)
+    except ValueError:
+        clock = _Clock(None, body)
+    days = " ".join(_FILLERS.sub(" ", clock.rest).split())
+    if clock.at is not None and days and _BARE_DURATION.match(days) and (locale == "fr" or not clock.french):
+        delta = parse_duration(days, field=field, locale=locale)
+        if delta % timedelta(days=1) == timedelta(0):
+            local_day = now.astimezone(ZoneInfo(zone)).date() + delta
+            return local_to_utc(datetime.combine(local_day, clock.at), zone)
+    found = _dateparse(f"{prefix} {body}", languages=_languages(locale), settings=_relative_settings(zone, now))
+    return None if found is None else found.astimezone(UTC)
 
 
 def parse_instant(
@@ -292,10 +371,12 @@ def parse_instant(
         raise InvalidInput("error.required", field=field)
     if len(cleaned) > TEXT_MAX:
         raise InvalidInput("error.too_long", field=field, limit=TEXT_MAX, length=len(cleaned))
+    instant: datetime | None
     try:
-        if _RELATIVE.match(cleaned):
-            found = _dateparse(cleaned, languages=_languages(locale), settings=_relative_settings(zone, now))
-            instant = None if found is None else found.astimezone(UTC)
+        if _ISO_OFFSET.fullmatch(cleaned):  # an explicit offset is the instant meant
+            instant = datetime.fromisoformat(cleaned.upper()).astimezone(UTC)
+        elif _RELATIVE.match(cleaned):
+            instant = _relative_instant(cleaned, field=field, zone=zone, locale=locale, now=now)
         else:
             instant = _resolve(cleaned, field=field, zone=zone, locale=locale, month_first=month_first, now=now)
     except (OverflowError, ValueError):  # e.g. "0001-01-01 00:00" shifted out of datetime's range

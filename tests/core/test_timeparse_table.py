@@ -28,6 +28,7 @@ LATE = paris(2026, 12, 2, 23)  # an hour before midnight
 OFFSET = paris(2026, 12, 2, 17, 30)  # 18:00 is within Paris's UTC offset
 AFTER_MIDNIGHT = paris(2026, 12, 3, 0, 30)  # still 2 December in UTC
 SPRING = datetime(2027, 3, 28, 0, 0, tzinfo=UTC)  # 01:00 in Paris, an hour before the gap
+NYE2330 = paris(2026, 12, 31, 23, 30)  # half an hour before the new year
 AUTUMN = datetime(2027, 10, 30, 22, 0, tzinfo=UTC)  # 00:00 summer time, the night 02:00–03:00 happens twice
 
 CASES = [
@@ -66,6 +67,9 @@ CASES = [
     (MON10, "friday at 9am", "en", paris(2026, 12, 4, 9)),
     (NYE, "dimanche 18h", "fr", paris(2027, 1, 3, 18)),
     (NYE, "friday 9am", "en", paris(2027, 1, 1, 9)),
+    (MON10, "jeu 18h", "fr", paris(2026, 12, 3, 18)),
+    (MON10, "mer. 18h", "fr", paris(2026, 12, 2, 18)),
+    (MON10, "thu. 6pm", "en", paris(2026, 12, 3, 18)),
     # day words
     (MON10, "ce soir 20h", "fr", paris(2026, 11, 30, 20)),
     (MON10, "ce soir", "fr", paris(2026, 11, 30, 20)),
@@ -96,6 +100,28 @@ CASES = [
     (MON10, "mardi 16 mars 18h", "fr", paris(2027, 3, 16, 18)),
     (MON10, "1er décembre 18h", "fr", paris(2026, 12, 1, 18)),
     (NYE, "31/12/2026 23h", "fr", paris(2026, 12, 31, 23)),
+    # a date without a year is this year's unless its day is past: today's date is today
+    (THU8, "le 3 décembre 18h", "fr", paris(2026, 12, 3, 18)),
+    (THU8, "3 déc 18h", "fr", paris(2026, 12, 3, 18)),
+    (THU8, "03/12 18h", "fr", paris(2026, 12, 3, 18)),
+    (THU8, "december 3 6pm", "en", paris(2026, 12, 3, 18)),
+    (THU8, "jeudi 3 décembre 18h", "fr", paris(2026, 12, 3, 18)),
+    (NYE2330, "31/12 23h59", "fr", paris(2026, 12, 31, 23, 59)),
+    (THU8, "2 décembre 18h", "fr", paris(2027, 12, 2, 18)),
+    # an explicit UTC offset is the instant meant
+    (MON10, "2027-04-03T18:00:00Z", "en", datetime(2027, 4, 3, 18, 0, tzinfo=UTC)),
+    (MON10, "2027-04-03T18:00+05:30", "en", datetime(2027, 4, 3, 12, 30, tzinfo=UTC)),
+    # French "heures" is a clock time
+    (MON10, "18 heures", "fr", paris(2026, 11, 30, 18)),
+    (MON10, "à 18 heures", "fr", paris(2026, 11, 30, 18)),
+    (MON10, "18 heures 30", "fr", paris(2026, 11, 30, 18, 30)),
+    # afternoon, and the night after "ce soir"
+    (MON10, "cet après-midi 15h", "fr", paris(2026, 11, 30, 15)),
+    (MON10, "cet après-midi", "fr", paris(2026, 11, 30, 15)),
+    (MON10, "ce soir minuit", "fr", paris(2026, 12, 1, 0)),
+    (MON10, "tonight midnight", "en", paris(2026, 12, 1, 0)),
+    (MON10, "midnight tonight", "en", paris(2026, 12, 1, 0)),
+    (MON10, "tonight 1am", "en", paris(2026, 12, 1, 1)),
     # awkward moments
     (NYE, "18h30", "fr", paris(2027, 1, 1, 18, 30)),
     (NOV30, "midi", "fr", paris(2026, 12, 1, 12)),
@@ -108,6 +134,14 @@ CASES = [
     (MON10, "in 2 days", "en", paris(2026, 12, 2, 10)),
     (MON10, "dans 2 heures", "fr", paris(2026, 11, 30, 12)),
     (MON10, "dans 3 jours", "fr", paris(2026, 12, 3, 10)),
+    (MON10, "dans 1 h 30", "fr", paris(2026, 11, 30, 11, 30)),
+    (MON10, "in 1 h 30", "en", paris(2026, 11, 30, 11, 30)),
+    (MON10, "dans 1h30", "fr", paris(2026, 11, 30, 11, 30)),
+    (MON10, "in 1h30", "en", paris(2026, 11, 30, 11, 30)),
+    (MON10, "dans 3 jours 18h", "fr", paris(2026, 12, 3, 18)),
+    (MON10, "dans 2 jours à 18h", "fr", paris(2026, 12, 2, 18)),
+    (MON10, "dans 10mn", "fr", paris(2026, 11, 30, 10, 10)),
+    (MON10, "in 2 days 6pm", "en", paris(2026, 12, 2, 18)),
     # daylight saving: a time in the spring gap moves forward by the gap, an autumn
     # time that happens twice is the first (summer) one
     (SPRING, "2h30", "fr", datetime(2027, 3, 28, 1, 30, tzinfo=UTC)),
@@ -160,7 +194,20 @@ def test_a_day_without_a_time_is_refused_with_a_suggestion(text):
     assert text in fr and "18h" in fr and text in en and "18:00" in en
 
 
-@pytest.mark.parametrize("text", ["25h", "13pm", "18h75", "blorp", "jeudi 25h"])
+def test_month_first_date_without_a_year_today_is_today():
+    """An en-US member's 12/03 typed on 3 December is today, not next year."""
+    assert parse_instant("12/03 6pm", field="starts", zone=PARIS, locale="en", now=THU8, month_first=True) == paris(2026, 12, 3, 18)
+
+
+@pytest.mark.parametrize("text", ["18 heures", "à 18 heures", "18 heures 30"])
+def test_french_heures_in_a_time_field_is_the_clock_time(text):
+    """In starts/opens/closes, 18 heures is 18:00 (never 18 hours from now, never a date without a time)."""
+    assert not is_duration(text, "fr")
+    expected = paris(2026, 11, 30, 18, 30 if text.endswith("30") else 0)
+    assert parse_future_instant(text, field="closes", zone=PARIS, locale="fr", now=MON10) == expected
+
+
+@pytest.mark.parametrize("text", ["25h", "13pm", "18h75", "blorp", "jeudi 25h", "2027-13-01 18h", "ce soir 6am"])
 def test_impossible_times_are_refused(text):
     """Out-of-range clock times and gibberish are a field-named refusal quoting the text."""
     with pytest.raises(InvalidInput) as info:
@@ -171,11 +218,19 @@ def test_impossible_times_are_refused(text):
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("1 h 30", 90), ("1h30", 90), ("90 min", 90), ("90m", 90), ("2 jours", 2880), ("48h", 2880), ("2h", 120), ("3 semaines", 30240)],
+    [("1 h 30", 90), ("1h30", 90), ("90 min", 90), ("1,5 h", 90), ("1 heure 30", 90), ("90mn", 90), ("2 heures", 120), ("90m", 90), ("2 jours", 2880), ("48h", 2880), ("2h", 120), ("3 semaines", 30240)],
 )
 def test_durations(text, minutes):
     """Durations in either language, hours and minutes together included."""
     assert parse_duration(text, field="duration", locale="fr") == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("text", ["30", "15", "10", "5", "1", "1,5"])
+def test_a_bare_number_is_no_duration(text):
+    """Reminders 30 is refused by field name, never read as a date 27 days away."""
+    with pytest.raises(InvalidInput) as info:
+        parse_duration(text, field="meetings.reminders", locale="fr")
+    assert info.value.key == "error.bad_duration" and info.value.params["field"] == "meetings.reminders"
 
 
 @pytest.mark.parametrize(
