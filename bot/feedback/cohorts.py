@@ -22,7 +22,9 @@ from bot.db import Connection, Database
 from bot.feedback.rules import AnswerValue
 
 
-def _new_id() -> str:
+def new_answer_id() -> str:
+    """A random 128-bit hex id for a waiting or a released answer: no insertion order
+    (docs/anonymity.md, "What is stored")."""
     return secrets.token_hex(16)
 
 
@@ -78,7 +80,7 @@ async def add_pending(
     """Inside the caller's transaction: store one answer waiting for its cohort (a campaign
     answer's ``values``, or spontaneous feedback's ``category``/``rating``/``body``); returns
     its pending id."""
-    pending_id = _new_id()
+    pending_id = new_answer_id()
     await conn.execute(
         "INSERT INTO feedback_pending (id, guild_id, campaign_id, category, rating, body, answer_values, "
         "receipt_hash, threshold, voice, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -203,7 +205,7 @@ async def release(
     )
     await conn.execute(f"DELETE FROM feedback_withdrawals WHERE guild_id = ? AND {where}", (guild_id, *params))
     for row in rows:
-        answer_id = _new_id()
+        answer_id = new_answer_id()
         await conn.execute(
             "INSERT INTO feedback_answers (id, guild_id, campaign_id, category, rating, body, week, receipt_hash, "
             "threshold, cohort_id, voice) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

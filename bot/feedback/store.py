@@ -7,7 +7,6 @@ this module ever receives a member's id.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,11 +60,6 @@ def _campaign(row: Row) -> Campaign:
     values = list(row)
     values[6] = bool(values[6])
     return Campaign(*values)
-
-
-def new_answer_id() -> str:
-    """A random 128-bit hex id: answers carry no insertion order (docs/anonymity.md, "What is stored")."""
-    return secrets.token_hex(16)
 
 
 async def create_campaign(

@@ -10,18 +10,22 @@ from tests.e2e.harness import START, Harness, build_club, quiet_discord_logs
 
 EXTRA = 12
 
-__all__ = ["e2e_settings", "fake", "harness"]
+__all__ = ["e2e_settings", "fake", "harness", "people"]
+
+
+def people(harness):
+    """The club's ``EXTRA`` more members, in the order they were added."""
+    return sorted((u for u in harness.fake.users.values() if u.username.startswith("member")), key=lambda u: u.username)
 
 
 @pytest.fixture
 async def harness(fake, e2e_settings):
-    """The fake with one club guild of ``EXTRA`` more members and a started Cercle bot;
-    ``harness.people`` are those members."""
+    """The fake with one club guild of ``EXTRA`` more members (:func:`people`) and a started Cercle bot."""
     quiet_discord_logs()
     club = build_club(fake)
-    people = [fake.add_member(club.guild, fake.add_user(f"member{n:02d}"), [club.member_role]) for n in range(EXTRA)]
+    for n in range(EXTRA):
+        fake.add_member(club.guild, fake.add_user(f"member{n:02d}"), [club.member_role])
     h = Harness(fake, e2e_settings, FakeClock(START), club)
-    h.people = people  # type: ignore[attr-defined]
     await h.start()
     yield h
     await h.stop()

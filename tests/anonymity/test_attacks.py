@@ -16,6 +16,7 @@ import re
 
 from bot.anonymity import coarse_week, dedupe_key
 from bot.feedback.core import dedupe_scope, invite_scope, voice_scope
+from tests.anonymity.conftest import people
 from tests.e2e.harness import SECRET
 from tests.e2e.test_feedback import answer, give, last_dm, receipt_of, start_campaign
 
@@ -25,8 +26,9 @@ MARK = re.compile(r"ANS\d\d")
 
 def club_of(harness, size: int):
     """``size`` of the club's extra members (member role, DMs open: tests/anonymity/conftest.py)."""
-    assert size <= len(harness.people)
-    return harness.people[:size]
+    found = people(harness)
+    assert size <= len(found)
+    return found[:size]
 
 
 async def reading(harness, **options) -> tuple[set[str], str]:
