@@ -7,8 +7,9 @@ The fake Discord and each bot run in their own processes (bench/_wire.py). Phase
 ``--rate`` requests/s (Cercle's default, 20/s, i.e. 10 DMs/s): fan-out time, DMs sent and
 counted failures, and the highest number of REST requests the fake saw in any one second
 (Discord's global limit is 50/s). Phase 2: every reachable member opens the form, then
-all are submitted at once: answers/s, p50/p99 time to acknowledge and CPU milliseconds
-per answer of the bot process, for Cercle and for a bare ``discord.Client`` answering
+all are submitted at once: answers/s (until every member has their final answer, the
+receipt), p50/p99 time to Discord's acknowledgement (Cercle defers a form at once), p99
+time to the receipt, and CPU milliseconds per answer of the bot process, for Cercle and for a bare ``discord.Client`` answering
 every modal with an ephemeral "ok". The order of the two rotates every round; then the
 median (min–max) of each figure and of the ratios. Checks that every answer was stored
 exactly once (exit status 1 otherwise, or if a process fails).
@@ -79,7 +80,8 @@ async def run_bare(args: argparse.Namespace, folder: Path, modals: list[dict[str
 
 def line(role: str, run: dict[str, Any]) -> str:
     return (f"  phase 2 · {role:>6}: {run['count']} answers in {run['seconds']:.2f} s = {run['per_second']:.0f}/s · "
-            f"p50 {run['p50_ms']:.0f} ms · p99 {run['p99_ms']:.0f} ms · CPU {run['cpu_ms']:.3f} ms/answer")
+            f"ack p50 {run['p50_ms']:.0f} ms · p99 {run['p99_ms']:.0f} ms · receipt p99 {run['done_p99_ms']:.0f} ms · "
+            f"CPU {run['cpu_ms']:.3f} ms/answer")
 
 
 async def main() -> int:
@@ -112,6 +114,7 @@ async def main() -> int:
     for role, rows in runs.items():
         print(f"  {role:>6}: {spread([r['per_second'] for r in rows], '/s', 0)} · p50 "
               f"{spread([r['p50_ms'] for r in rows], ' ms', 0)} · p99 {spread([r['p99_ms'] for r in rows], ' ms', 0)} · "
+              f"receipt p99 {spread([r['done_p99_ms'] for r in rows], ' ms', 0)} · "
               f"CPU {spread([r['cpu_ms'] for r in rows], ' ms/answer', 3)}")
     cercle, bare = runs["cercle"], runs["bare"]
     print(f"  answers/s ratio Cercle/bare {spread(ratios([r['per_second'] for r in cercle], [r['per_second'] for r in bare]), '×', 2)}"

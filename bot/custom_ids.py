@@ -32,6 +32,8 @@ SIGNED = Field(r"-?\d+", integer=True)
 """An integer that may be negative (a page offset)."""
 WORD = Field(r"[a-z_]+")
 """A lower-case identifier (a theme, a category)."""
+HEX = Field(r"[0-9a-f]+")
+"""A random hex id (an anonymous answer's)."""
 
 
 def choice(*values: str) -> Field:

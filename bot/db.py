@@ -26,6 +26,8 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import aiosqlite
 
+from bot.errors import Unavailable
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -216,14 +218,18 @@ class SqliteDatabase:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``async with db.transaction() as conn:`` — BEGIN IMMEDIATE … COMMIT, ROLLBACK on error."""
-        async with self._lock:
+        """``async with db.transaction() as conn:`` — BEGIN IMMEDIATE … COMMIT, ROLLBACK on error.
+
+        Raises :class:`bot.errors.Unavailable` when another process holds the database past
+        the busy timeout (:data:`BUSY_TIMEOUT_MS`): nothing of the transaction is stored."""
+        async with self._lock, _busy_is_unavailable():
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
-                await conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
                 raise
             else:
                 await conn.execute("COMMIT")
@@ -251,16 +257,18 @@ class SqliteDatabase:
             return await loop.run_in_executor(self._hot_thread, fn, self._hot, *args)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """Run one write statement in its own transaction; returns ``lastrowid``."""
-        async with self._lock:
+        """Run one write statement in its own transaction; returns ``lastrowid``. Raises
+        :class:`bot.errors.Unavailable` when the database stays busy."""
+        async with self._lock, _busy_is_unavailable():
             cursor = await self.conn.execute(sql, params)
             rowid = cursor.lastrowid
             await cursor.close()
             return rowid or 0
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """Run one write statement; returns how many rows it changed."""
-        async with self._lock:
+        """Run one write statement; returns how many rows it changed. Raises
+        :class:`bot.errors.Unavailable` when the database stays busy."""
+        async with self._lock, _busy_is_unavailable():
             cursor = await self.conn.execute(sql, params)
             count = cursor.rowcount
             await cursor.close()
@@ -305,6 +313,20 @@ class SqliteDatabase:
             cursor = await self.conn.execute("VACUUM INTO ?", (str(target),))
             await cursor.close()
         return target
+
+
+@contextlib.asynccontextmanager
+async def _busy_is_unavailable() -> AsyncIterator[None]:
+    """SQLite's "database is locked" / "busy" after ``busy_timeout`` becomes
+    :class:`bot.errors.Unavailable` (a member-safe error: the member may try again)."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            log.warning("database busy past %d ms: %s", BUSY_TIMEOUT_MS, exc)
+            raise Unavailable("error.busy") from exc
+        raise
 
 
 async def truncate_wal(db: Database, why: str) -> bool:

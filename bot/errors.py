@@ -45,6 +45,11 @@ class Conflict(CercleError):
     """The action clashes with the current state (already closed, already answered…)."""
 
 
+class Unavailable(CercleError):
+    """The database could not take the change in time (another process holds its lock past
+    the busy timeout): nothing was stored, the member may try again (``error.busy``)."""
+
+
 def too_long(field: str, limit: int, length: int) -> InvalidInput:
     """``InvalidInput`` for a text over ``limit`` characters."""
     return InvalidInput("error.too_long", field=field, limit=limit, length=length)

@@ -5,6 +5,7 @@ from bot import i18n
 MESSAGES = {
     "en": {
         "error.unexpected": "Something went wrong on Cercle's side. Reference: `{ref}` (give it to a moderator).",
+        "error.busy": "Cercle's database is busy right now, so nothing was saved. Please try again in a moment.",
         "error.not_moderator": "Only the club's moderators (Manage Server or the moderator role) can do this. Nothing was changed.",
         "error.guild_only": "This command works only inside the club's server.",
         "error.bad_clock_time": "**{field}**: I could not read “{value}” as a time of day. Try `18:00`, `18h30` or `6pm`.",
@@ -34,6 +35,7 @@ MESSAGES = {
     },
     "fr": {
         "error.unexpected": "Un problème est survenu du côté de Cercle. Référence : `{ref}` (transmettez-la à un modérateur).",
+        "error.busy": "La base de données de Cercle est occupée en ce moment : rien n'a été enregistré. Réessayez dans un instant.",
         "error.not_moderator": "Seuls les modérateurs du club (Gérer le serveur ou le rôle modérateur) peuvent faire cela. Rien n'a été modifié.",
         "error.guild_only": "Cette commande ne fonctionne que dans le serveur du club.",
         "error.bad_clock_time": "**{field}**\u00a0: je n'ai pas compris «\u00a0{value}\u00a0» comme une heure. Essayez `18:00`, `18h30` ou `18h`.",

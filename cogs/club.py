@@ -26,6 +26,7 @@ def settings_embed(settings: ClubSettings, locale: str) -> discord.Embed:
     embed.add_field(name=t(locale, "field.meetings_channel_id"), value=channel(settings.meetings_channel_id))
     embed.add_field(name=t(locale, "field.prompts_channel_id"), value=channel(settings.prompts_channel_id))
     embed.add_field(name=t(locale, "field.feedback_channel_id"), value=channel(settings.feedback_channel_id))
+    embed.add_field(name=t(locale, "field.moderators_channel_id"), value=channel(settings.moderators_channel_id))
     embed.add_field(
         name=t(locale, "club.moderator_role"),
         value=f"<@&{settings.moderator_role_id}>" if settings.moderator_role_id else unset,
@@ -64,6 +65,7 @@ class ClubCog(commands.Cog):
         meetings_channel=_("meetings_channel"),
         prompts_channel=_("prompts_channel"),
         feedback_channel=_("feedback_channel"),
+        moderators_channel=_("moderators_channel"),
         moderator_role=_("moderator_role"),
         timezone=_("timezone"),
         language=_("language"),
@@ -74,6 +76,7 @@ class ClubCog(commands.Cog):
         meetings_channel=_("Channel for meeting announcements"),
         prompts_channel=_("Channel for the weekly discussion prompt"),
         feedback_channel=_("Channel for anonymous feedback digests"),
+        moderators_channel=_("Private channel where Cercle tells moderators a digest awaits review"),
         moderator_role=_("Role whose members may use moderator commands"),
         timezone=_("IANA time zone of the club, e.g. Europe/Paris"),
         language=_("Language of the club: fr or en"),
@@ -87,6 +90,7 @@ class ClubCog(commands.Cog):
         meetings_channel: discord.TextChannel | None = None,
         prompts_channel: discord.TextChannel | None = None,
         feedback_channel: discord.TextChannel | None = None,
+        moderators_channel: discord.TextChannel | None = None,
         moderator_role: discord.Role | None = None,
         timezone: str | None = None,
         language: app_commands.Choice[str] | None = None,
@@ -97,6 +101,7 @@ class ClubCog(commands.Cog):
             "meetings_channel_id": meetings_channel.id if meetings_channel else None,
             "prompts_channel_id": prompts_channel.id if prompts_channel else None,
             "feedback_channel_id": feedback_channel.id if feedback_channel else None,
+            "moderators_channel_id": moderators_channel.id if moderators_channel else None,
             "moderator_role_id": moderator_role.id if moderator_role else None,
             "timezone": timezone,
             "locale": language.value if language else None,

@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.errors import CercleError, Forbidden, InvalidInput, NotFound
+from bot.errors import CercleError, Forbidden, InvalidInput, NotFound, Unavailable
 from bot.feedback import components, render, rules
 from bot.feedback.answers import Form
 from bot.feedback.campaigns import CampaignDraft
@@ -42,6 +42,7 @@ from bot.i18n import t
 from bot.ports import OutMessage
 from bot.text import shorten
 from cogs._common import WEEKDAY_CHOICES, Guarded, actor_of, ctx_of, locale_for, respond, services_of
+from cogs._digest_review import REVIEW_ITEMS, answer_digest, show_review
 from cogs._ui import response_kwargs, send_kwargs
 
 OFFER_TTL = timedelta(minutes=15)
@@ -57,14 +58,20 @@ def service_of(interaction: discord.Interaction) -> FeedbackService:
     return services_of(interaction.client).feedback
 
 
+def shared_guilds(bot: commands.Bot, user_id: int) -> list[int]:
+    """The clubs a DM may belong to: the guilds shared with ``user_id`` (or the bot's only guild)."""
+    shared = [g.id for g in bot.guilds if g.get_member(user_id) is not None]
+    if not shared and len(bot.guilds) == 1:
+        shared = [bot.guilds[0].id]
+    return shared
+
+
 def club_guild_for(bot: commands.Bot, user_id: int) -> int:
     """The club a DM belongs to: the only guild shared with ``user_id`` (or the bot's only guild).
 
     Raises ``CercleError`` ``feedback.dm_pick_guild`` / ``feedback.dm_no_guild`` otherwise.
     """
-    shared = [g.id for g in bot.guilds if g.get_member(user_id) is not None]
-    if not shared and len(bot.guilds) == 1:
-        shared = [bot.guilds[0].id]
+    shared = shared_guilds(bot, user_id)
     if len(shared) > 1:
         raise CercleError("feedback.dm_pick_guild")
     if not shared:
@@ -154,11 +161,12 @@ class GiveModal(_GuardedModal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         text, rating = self.text.value, self.rating.value
+        await interaction.response.defer(ephemeral=True, thinking=True)  # within Discord's 3 s, even on a busy database
         try:
             code = await service_of(interaction).give(
                 await actor_of(interaction), self.guild_id, text=text, category=self.category, rating=rating
             )
-        except InvalidInput as exc:
+        except (InvalidInput, Unavailable) as exc:
             await _refuse(interaction, exc, lambda: GiveModal(self.guild_id, self.category, self.locale, text, rating))
             return
         await _send_receipt(interaction, code, self.guild_id, weekly=True)
@@ -211,6 +219,7 @@ class AnswerModal(_GuardedModal):
         values = [i.value for i in self.inputs]
         typed = {i.custom_id: i.value for i in self.inputs}
         actor = await actor_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # within Discord's 3 s, even on a busy database
         try:
             if self.replace and self.receipt is not None:
                 typed["receipt"] = self.receipt.value
@@ -218,10 +227,10 @@ class AnswerModal(_GuardedModal):
                 await respond(interaction, render.receipt("", await locale_for(interaction), replaced=True), ephemeral=True)
                 return
             code = await service.submit_answer(actor, self.campaign_id, values)
-        except (InvalidInput, NotFound) as exc:
+        except (InvalidInput, NotFound, Unavailable) as exc:
             if isinstance(exc, NotFound) and exc.key != "feedback.error.bad_receipt":
                 raise
-            # A typo (rating "11", a mistyped receipt code): the form comes back filled in.
+            # A typo (rating "11", a mistyped receipt code), a busy database: the form comes back filled in.
             await _refuse(
                 interaction, exc, lambda: AnswerModal(self.form, self.locale, replace=self.replace, typed=typed)
             )
@@ -377,10 +386,10 @@ class FeedbackCog(commands.Cog):
         self._offers: dict[int, tuple[int, str, object]] = {}
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(AnswerButton, ReplaceButton, GiveButton)
+        self.bot.add_dynamic_items(AnswerButton, ReplaceButton, GiveButton, *REVIEW_ITEMS)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(AnswerButton, ReplaceButton, GiveButton)
+        self.bot.remove_dynamic_items(AnswerButton, ReplaceButton, GiveButton, *REVIEW_ITEMS)
 
     # --- members ---------------------------------------------------------------------
 
@@ -406,7 +415,11 @@ class FeedbackCog(commands.Cog):
     @feedback.command(name=_("about"), description=_("How your anonymity is protected, and what is not protected"))
     async def about(self, interaction: discord.Interaction) -> None:
         locale = await locale_for(interaction)
-        threshold = await self.service.promised_threshold(await actor_of(interaction), interaction.guild_id)
+        actor = await actor_of(interaction)
+        # In a DM: the member's club's k (the highest, if they share several clubs with Cercle).
+        clubs = [interaction.guild_id] if interaction.guild_id else shared_guilds(self.bot, interaction.user.id)
+        threshold = max([await self.service.promised_threshold(actor, g) for g in clubs]
+                        or [await self.service.promised_threshold(actor, None)])
         embed = discord.Embed(
             title=t(locale, "feedback.help.title"),
             description=t(locale, "feedback.help.body") + "\n\n" + render.threat_model(locale, threshold),
@@ -520,18 +533,17 @@ class FeedbackCog(commands.Cog):
     async def digest(self, interaction: discord.Interaction) -> None:
         actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.service.digest(actor)
-        locale = await locale_for(interaction)
-        if result.posted:
-            text = t(locale, "feedback.digest.posted", count=result.posted)
-        else:
-            text = t(locale, "feedback.digest.waiting", pending=result.pending, threshold=result.threshold)
-        await respond(interaction, text)
+        await answer_digest(interaction, actor, await self.service.digest(actor))
+
+    @campaign.command(name=_("review"), description=_("Read the digest waiting for review, approve or hold back each text, publish"))
+    async def review(self, interaction: discord.Interaction) -> None:
+        await show_review(interaction, await self.service.review(await actor_of(interaction)))
 
     @campaign.command(name=_("digest-schedule"), description=_("Configure the weekly automatic digest"))
-    @app_commands.rename(enabled=_("enabled"), weekday=_("weekday"), hour=_("hour"))
+    @app_commands.rename(enabled=_("enabled"), weekday=_("weekday"), hour=_("hour"), review=_("review"))
     @app_commands.describe(
-        enabled=_("Whether the weekly digest runs"), weekday=_("Day of the week"), hour=_("Hour of the day, club time (0-23)")
+        enabled=_("Whether the weekly digest runs"), weekday=_("Day of the week"), hour=_("Hour of the day, club time (0-23)"),
+        review=_("Whether moderators review each digest before it is posted (default: yes)"),
     )
     @app_commands.choices(weekday=WEEKDAY_CHOICES)
     async def digest_schedule(
@@ -540,9 +552,11 @@ class FeedbackCog(commands.Cog):
         enabled: bool | None = None,
         weekday: app_commands.Choice[int] | None = None,
         hour: app_commands.Range[int, 0, 23] | None = None,
+        review: bool | None = None,
     ) -> None:
         schedule, nxt = await self.service.set_digest_schedule(
-            await actor_of(interaction), enabled=enabled, weekday=weekday.value if weekday else None, hour=hour
+            await actor_of(interaction), enabled=enabled, weekday=weekday.value if weekday else None, hour=hour,
+            review=review,
         )
         locale = await locale_for(interaction)
         if schedule.enabled and nxt is not None:
@@ -550,6 +564,7 @@ class FeedbackCog(commands.Cog):
                      hour=schedule.hour, next=f"<t:{int(nxt.timestamp())}:F> (<t:{int(nxt.timestamp())}:R>)")
         else:
             text = t(locale, "feedback.digest.schedule_off")
+        text += " " + t(locale, "feedback.digest.schedule_review" if schedule.review else "feedback.digest.schedule_automatic")
         await respond(interaction, text)
 
     @campaign.command(name=_("export"), description=_("CSV of anonymous answers (no identity columns)"))

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
+from bot.context import AppContext
 from bot.ports import DeliveryError, EventSpec, OutMessage
+from bot.scheduler import Scheduler
 
 
 @dataclass
@@ -120,3 +124,27 @@ class RecordingPort:
 
     async def can_post(self, channel_id: int) -> bool:
         return channel_id not in self.unpostable
+
+
+class WithJobs(Protocol):
+    """A feature service: it registers its scheduler kinds."""
+
+    def register_jobs(self) -> tuple[str, ...]:
+        """Register the kinds; returns them."""
+        ...
+
+
+S = TypeVar("S", bound=WithJobs)
+
+
+async def restart_service(ctx: AppContext, build: Callable[[AppContext], S]) -> S:
+    """A process restart for service tests: stop ``ctx``'s scheduler, give ``ctx`` a new one
+    on the same database, build the service anew with ``build(ctx)``, register its jobs,
+    start and let the start-up catch-up finish. Returns the new service."""
+    await ctx.scheduler.stop()
+    ctx.scheduler = Scheduler(ctx.db, ctx.clock)
+    service = build(ctx)
+    service.register_jobs()
+    await ctx.scheduler.start()
+    await ctx.scheduler.caught_up()
+    return service

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot.anonymity import DEFAULT_THRESHOLD, MAX_THRESHOLD, MIN_THRESHOLD
 from bot.errors import InvalidInput
 
-CHANNEL_FIELDS = ("announcements_channel_id", "meetings_channel_id", "prompts_channel_id", "feedback_channel_id")
+CHANNEL_FIELDS = (
+    "announcements_channel_id", "meetings_channel_id", "prompts_channel_id", "feedback_channel_id",
+    "moderators_channel_id",
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,8 @@ class ClubSettings:
     meetings_channel_id: int | None = None
     prompts_channel_id: int | None = None
     feedback_channel_id: int | None = None
+    moderators_channel_id: int | None = None
+    """Where Cercle tells moderators what waits for them (a digest to review)."""
     moderator_role_id: int | None = None
     timezone: str = "Europe/Paris"
     locale: str = "en"

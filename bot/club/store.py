@@ -10,6 +10,7 @@ _COLUMNS = (
     "meetings_channel_id",
     "prompts_channel_id",
     "feedback_channel_id",
+    "moderators_channel_id",
     "moderator_role_id",
     "timezone",
     "locale",

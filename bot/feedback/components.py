@@ -4,12 +4,13 @@ The renderer (:mod:`bot.feedback.render`) and the cog's modals build ids from th
 cog's ``DynamicItem`` buttons use their :attr:`~bot.custom_ids.CustomId.pattern` as template
 and :meth:`~bot.custom_ids.CustomId.read` on a click. The strings are those of messages
 already posted (DM invitations, announcements, DM offers): they must never change.
-Only ids are carried here — never a member id nor anything a member wrote.
+Only ids are carried here — never a member id nor anything a member wrote (an answer's
+id is random and names nobody).
 """
 
 from __future__ import annotations
 
-from bot.custom_ids import ID, WORD, CustomId, choice
+from bot.custom_ids import HEX, ID, WORD, CustomId, choice
 
 ANSWER = CustomId("cercle:feedback:answer:{campaign}", campaign=ID)
 """Persistent button opening a campaign's form (DM invitation and channel announcement)."""
@@ -29,3 +30,16 @@ ANSWER_MODAL = CustomId("cercle:feedback:m:{kind}:{campaign}", kind=choice("answ
 
 START_MODAL = CustomId("cercle:feedback:m:start")
 """The questions form of ``/campaign start``."""
+
+REVIEW = CustomId(
+    "cercle:feedback:review:{digest}:{action}:{page}", digest=ID, action=choice("open", "page", "publish"), page=ID
+)
+"""A digest's review (moderators): ``open`` it (the button of the moderators' channel
+notice, answered privately), show ``page``, or ``publish`` what was approved."""
+
+REVIEW_TEXT = CustomId(
+    "cercle:feedback:review:{digest}:{action}:{answer}:{page}",
+    digest=ID, action=choice("approve", "hold"), answer=HEX, page=ID,
+)
+"""Approve or hold back one text (``answer``: its random id) of a digest in review, then
+show ``page`` again."""

@@ -7,7 +7,9 @@ _THREAT_EN = (
     "unreadable until it is released together with at least {k} answers (yours included), in random order and "
     "dated only by the week of the release, so reports change only by whole groups like that, however often "
     "they are read. One spontaneous feedback per member per week: a new one replaces the previous one. A "
-    "withdrawal or a replacement takes effect at the next release. At a campaign's close the keys that stop "
+    "withdrawal or a replacement takes effect at the next release. Before a digest of feedback is posted in a "
+    "channel, the moderators read it and may hold a text back (it still counts in reports). At a campaign's "
+    "close the keys that stop "
     "double answers are destroyed: from then on nobody, even with the database and the bot's secret, can tell "
     "who answered.\n"
     "Protected from: other members, moderators and the vendor's staff using any bot feature, and anyone "
@@ -21,7 +23,8 @@ _THREAT_FR = (
     "comprise), dans un ordre aléatoire et datée seulement de la semaine de la publication\u00a0: les rapports "
     "ne changent donc que par groupes entiers, aussi souvent qu'on les lise. Un retour spontané par membre et "
     "par semaine\u00a0: un nouveau remplace le précédent. Un retrait ou un remplacement prend effet à la "
-    "publication suivante. À la clôture d'une campagne, les clés qui empêchent de répondre deux fois sont "
+    "publication suivante. Avant qu'une synthèse des retours soit publiée dans un salon, les modérateurs la "
+    "lisent et peuvent écarter un texte (il reste compté dans les rapports). À la clôture d'une campagne, les clés qui empêchent de répondre deux fois sont "
     "détruites\u00a0: dès lors, personne, même avec la base de données et le secret du bot, ne peut savoir qui "
     "a répondu.\n"
     "Protégé contre\u00a0: les autres membres, les modérateurs et l'équipe de l'éditeur, quelle que soit la "
@@ -105,7 +108,25 @@ MESSAGES = {
         "feedback.pain.summary_hidden": "Last {weeks} weeks: {total} feedback(s).",
         "feedback.digest.title": "Anonymous feedback digest — {count} answers",
         "feedback.digest.footer": "Given anonymously with /feedback give and shown in random order.",
-        "feedback.digest.posted": "Digest posted: {count} anonymous feedback(s).",
+        "feedback.digest.posted": "Digest posted: {count} anonymous texts, in {channel}.",
+        "feedback.digest.held": "Held back by moderators: {held} (they still count in reports).",
+        "feedback.digest.all_held": "Nothing posted: every text of the digest was held back ({held}). They still count in reports.",
+        "feedback.digest.review_ready": "A digest of {count} anonymous texts is ready. Read each one and approve or hold it back, then publish: nothing is posted before.",
+        "feedback.digest.review_waiting": "Digests waiting for review: {waiting}. Open them with `/campaign review`.",
+        "feedback.digest.schedule_review": "Each digest waits for a moderator's review (`/campaign review`) before it is posted.",
+        "feedback.digest.schedule_automatic": "Digests are posted without review.",
+        "feedback.error.digest_not_found": "This digest is no longer waiting for review: another moderator published it. Run `/campaign review` again.",
+        "feedback.review.header": "**Digest #{id}**: {count} texts, {approved} to post, {held} held back. A held-back text is not posted but still counts in reports. Digests waiting for review: {waiting}.",
+        "feedback.review.empty": "No digest is waiting for review.",
+        "feedback.review.held_mark": "held back",
+        "feedback.review.approve": "Post #{number}",
+        "feedback.review.hold": "Hold back #{number}",
+        "feedback.review.previous": "◀ Previous",
+        "feedback.review.next": "Next ▶ ({page}/{pages})",
+        "feedback.review.publish": "Publish ({approved} texts)",
+        "feedback.review.notice": "📝 Digest #{id}: {count} anonymous texts wait for your review before they are posted in {channel}.",
+        "feedback.review.no_channel": "the feedback channel",
+        "feedback.review.open": "Review",
         "feedback.digest.waiting": "Not posted: {pending} new feedback(s), the anonymity threshold is {threshold}. They will go out together once there are enough.",
         "feedback.digest.schedule_on": "Weekly digest: every {weekday} at {hour:02d}:00 (club time). Next: {next}.",
         "feedback.digest.schedule_off": "Weekly digest: off.",
@@ -214,7 +235,25 @@ MESSAGES = {
         "feedback.pain.summary_hidden": "{weeks} dernières semaines : {total} retour(s).",
         "feedback.digest.title": "Synthèse des retours anonymes — {count} réponses",
         "feedback.digest.footer": "Donnés anonymement avec /retours donner et affichés dans un ordre aléatoire.",
-        "feedback.digest.posted": "Synthèse publiée : {count} retour(s) anonyme(s).",
+        "feedback.digest.posted": "Synthèse publiée : {count} textes anonymes, dans {channel}.",
+        "feedback.digest.held": "Écartés par les modérateurs : {held} (ils restent comptés dans les rapports).",
+        "feedback.digest.all_held": "Rien n'a été publié : tous les textes de la synthèse ont été écartés ({held}). Ils restent comptés dans les rapports.",
+        "feedback.digest.review_ready": "Une synthèse de {count} textes anonymes est prête. Lisez chacun d'eux, validez-le ou écartez-le, puis publiez : rien n'est publié avant.",
+        "feedback.digest.review_waiting": "Synthèses en attente de relecture : {waiting}. Ouvrez-les avec `/campagne relire`.",
+        "feedback.digest.schedule_review": "Chaque synthèse attend la relecture d'un modérateur (`/campagne relire`) avant d'être publiée.",
+        "feedback.digest.schedule_automatic": "Les synthèses sont publiées sans relecture.",
+        "feedback.error.digest_not_found": "Cette synthèse n'attend plus de relecture : un autre modérateur l'a publiée. Relancez `/campagne relire`.",
+        "feedback.review.header": "**Synthèse n° {id}** : {count} textes, {approved} à publier, {held} écartés. Un texte écarté n'est pas publié mais reste compté dans les rapports. Synthèses en attente de relecture : {waiting}.",
+        "feedback.review.empty": "Aucune synthèse n'attend de relecture.",
+        "feedback.review.held_mark": "écarté",
+        "feedback.review.approve": "Publier le n° {number}",
+        "feedback.review.hold": "Écarter le n° {number}",
+        "feedback.review.previous": "◀ Précédent",
+        "feedback.review.next": "Suivant ▶ ({page}/{pages})",
+        "feedback.review.publish": "Publier ({approved} textes)",
+        "feedback.review.notice": "📝 Synthèse n° {id} : {count} textes anonymes attendent votre relecture avant d'être publiés dans {channel}.",
+        "feedback.review.no_channel": "le salon des retours",
+        "feedback.review.open": "Relire",
         "feedback.digest.waiting": "Pas publiée : {pending} nouveau(x) retour(s), le seuil d'anonymat est de {threshold}. Ils partiront ensemble dès qu'il y en aura assez.",
         "feedback.digest.schedule_on": "Synthèse hebdomadaire : chaque {weekday} à {hour:02d}:00 (heure du club). Prochaine : {next}.",
         "feedback.digest.schedule_off": "Synthèse hebdomadaire : désactivée.",
@@ -297,6 +336,8 @@ COMMANDS_FR: dict[str, str] = {
     "digest": "synthese",
     "Post the new anonymous feedback as one batch in the feedback channel": "Publier les nouveaux retours anonymes en un lot dans le salon des retours",
     "digest-schedule": "synthese-planning",
+    "Read the digest waiting for review, approve or hold back each text, publish": "Lire la synthèse en attente de relecture, valider ou écarter chaque texte, publier",
+    "Whether moderators review each digest before it is posted (default: yes)": "Si les modérateurs relisent chaque synthèse avant sa publication (par défaut : oui)",
     "Configure the weekly automatic digest": "Configurer la synthèse automatique hebdomadaire",
     "enabled": "active",
     "Whether the weekly digest runs": "Si la synthèse hebdomadaire est active",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from bot.anonymity import MIN_THRESHOLD
 from bot.feedback import components, rules
+from bot.feedback.digest_store import Digest, DigestResult, DigestReview
 from bot.feedback.rules import CampaignReport, ContinuousReport, PainPoints, Question, SpontaneousItem
 from bot.feedback.store import Campaign
 from bot.i18n import t
@@ -301,3 +302,89 @@ def campaign_line(campaign: Campaign, answers: int, locale: str) -> str:
         closes=_ts(campaign.closes_at, "R"),
         closed=_ts(campaign.closed_at or campaign.closes_at, "d"),
     )
+
+
+REVIEW_PAGE_ENTRIES = 4
+"""Texts per review page: one row of buttons each, the fifth row for the page's buttons
+(Discord: 5 action rows)."""
+REVIEW_PAGE_BUDGET = rules.EMBED_TOTAL_LIMIT - 600
+"""Characters of text per review page (Discord: 6000 over a message's embeds)."""
+
+
+def review_pages(review: DigestReview) -> list[list[int]]:
+    """The entries of ``review`` split into pages: indices, at most
+    :data:`REVIEW_PAGE_ENTRIES` and :data:`REVIEW_PAGE_BUDGET` characters a page."""
+    pages: list[list[int]] = []
+    used = 0
+    for index, entry in enumerate(review.entries):
+        size = len(plain(entry.item.body)) + 80
+        if not pages or len(pages[-1]) >= REVIEW_PAGE_ENTRIES or used + size > REVIEW_PAGE_BUDGET:
+            pages.append([])
+            used = 0
+        pages[-1].append(index)
+        used += size
+    return pages or [[]]
+
+
+def _entry_title(locale: str, number: int, item: SpontaneousItem, held: bool) -> str:
+    title = f"#{number} · " + t(locale, f"feedback.category.{item.category}")
+    if item.rating is not None:
+        title += f" · {item.rating}/10"
+    return title + (" — " + t(locale, "feedback.review.held_mark") if held else "")
+
+
+def digest_review(review: DigestReview, page: int, locale: str, notice: str | None = None) -> OutMessage:
+    """A digest in review, page ``page`` (clamped): the header (texts, to post, held back),
+    one embed per text (the full text, plain) with Approve / Hold back, and Previous / Next /
+    Publish. Moderators only (ephemeral)."""
+    pages = review_pages(review)
+    page = max(0, min(page, len(pages) - 1))
+    digest_id = review.digest.id
+    header = t(locale, "feedback.review.header", id=digest_id, count=len(review.entries), approved=review.approved,
+               held=len(review.entries) - review.approved, waiting=review.waiting)
+    embeds: list[Embed] = []
+    buttons: list[Button] = []
+    for row, index in enumerate(pages[page]):
+        entry = review.entries[index]
+        embeds.append(Embed(title=_entry_title(locale, index + 1, entry.item, entry.held),
+                            description=plain(entry.item.body) or "–", color=0x99AAB5 if entry.held else COLOR))
+        buttons.append(Button(components.REVIEW_TEXT.build(digest=digest_id, action="approve", answer=entry.answer_id,
+                                                           page=page),
+                              t(locale, "feedback.review.approve", number=index + 1), style="success",
+                              disabled=not entry.held, row=row))
+        buttons.append(Button(components.REVIEW_TEXT.build(digest=digest_id, action="hold", answer=entry.answer_id,
+                                                           page=page),
+                              t(locale, "feedback.review.hold", number=index + 1), style="danger",
+                              disabled=entry.held, row=row))
+    last = REVIEW_PAGE_ENTRIES
+    if page > 0:
+        buttons.append(Button(components.REVIEW.build(digest=digest_id, action="page", page=page - 1),
+                              t(locale, "feedback.review.previous"), row=last))
+    if page + 1 < len(pages):
+        buttons.append(Button(components.REVIEW.build(digest=digest_id, action="page", page=page + 1),
+                              t(locale, "feedback.review.next", page=page + 2, pages=len(pages)), row=last))
+    buttons.append(Button(components.REVIEW.build(digest=digest_id, action="publish", page=0),
+                          t(locale, "feedback.review.publish", approved=review.approved), style="primary", row=last))
+    content = header if notice is None else f"{notice}\n{header}"
+    return OutMessage(content=content, embeds=tuple(embeds), components=tuple(buttons))
+
+
+def review_notice(digest: Digest, feedback_channel_id: int | None, locale: str) -> OutMessage:
+    """The moderators' channel notice of a digest waiting for review, with a button opening
+    the review privately (no text of the digest in it)."""
+    channel = f"<#{feedback_channel_id}>" if feedback_channel_id else t(locale, "feedback.review.no_channel")
+    return OutMessage(
+        content=t(locale, "feedback.review.notice", id=digest.id, count=digest.count, channel=channel),
+        components=(Button(components.REVIEW.build(digest=digest.id, action="open", page=0),
+                           t(locale, "feedback.review.open"), style="primary"),),
+    )
+
+
+def digest_outcome(result: DigestResult, channel_id: int | None, locale: str) -> str:
+    """The moderator's one line after ``/campaign digest`` or Publish."""
+    if result.posted:
+        text = t(locale, "feedback.digest.posted", count=result.posted, channel=f"<#{channel_id}>")
+        return text + (" " + t(locale, "feedback.digest.held", held=result.held) if result.held else "")
+    if result.held:
+        return t(locale, "feedback.digest.all_held", held=result.held)
+    return t(locale, "feedback.digest.waiting", pending=result.pending, threshold=result.threshold)

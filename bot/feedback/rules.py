@@ -431,15 +431,21 @@ def chunk_entries(entries: Sequence[str], budget: int = EMBED_TOTAL_LIMIT - 500,
 
 @dataclass(frozen=True)
 class DigestSchedule:
-    """Weekly digest: ``enabled``, ``weekday`` (0 = Monday) and ``hour`` (0–23) in the club's zone."""
+    """Weekly digest: ``enabled``, ``weekday`` (0 = Monday) and ``hour`` (0–23) in the club's
+    zone; ``review``: each digest waits for a moderator's review before it is posted (the
+    default; docs/anonymity.md, "Reviewing digests")."""
 
     enabled: bool = True
     weekday: int = 0
     hour: int = 9
+    review: bool = True
 
 
-def validate_schedule(weekday: int | None, hour: int | None, current: DigestSchedule, enabled: bool | None) -> DigestSchedule:
-    """Merge changes into ``current``; ``InvalidInput`` for a weekday outside 0–6 or an hour outside 0–23."""
+def validate_schedule(
+    weekday: int | None, hour: int | None, current: DigestSchedule, enabled: bool | None, review: bool | None = None
+) -> DigestSchedule:
+    """Merge changes into ``current`` (``None``: unchanged); ``InvalidInput`` for a weekday
+    outside 0–6 or an hour outside 0–23."""
     if weekday is not None and not 0 <= weekday <= 6:
         raise InvalidInput("error.out_of_range", field="feedback_weekday", minimum=0, maximum=6)
     if hour is not None and not 0 <= hour <= 23:
@@ -448,6 +454,7 @@ def validate_schedule(weekday: int | None, hour: int | None, current: DigestSche
         current.enabled if enabled is None else enabled,
         current.weekday if weekday is None else weekday,
         current.hour if hour is None else hour,
+        current.review if review is None else review,
     )
 
 

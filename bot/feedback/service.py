@@ -4,7 +4,8 @@ group of use-cases, each in its module:
 
 * :mod:`bot.feedback.campaigns` — start, invite, close and list campaigns and surveys;
 * :mod:`bot.feedback.answers` — open the form, answer, replace, withdraw (members);
-* :mod:`bot.feedback.spontaneous` — spontaneous feedback and its digests;
+* :mod:`bot.feedback.spontaneous` — spontaneous feedback;
+* :mod:`bot.feedback.digests` — its digests: taken, reviewed, posted exactly once;
 * :mod:`bot.feedback.reports` — reports, pain points and exports (moderators);
 * :mod:`bot.feedback.core` — what they share (scopes, caches, kinds).
 
@@ -46,7 +47,7 @@ Anonymity design
   higher one; raising it applies at once. Per answer rather than per digest batch, because
   a spontaneous answer is also read by the report, the export and the pain points.
 * A digest checks the threshold and takes its batch in one transaction
-  (:mod:`bot.feedback.spontaneous`): a withdraw racing it cannot make it post fewer than *k*.
+  (:mod:`bot.feedback.digests`): a withdraw racing it cannot make it post fewer than *k*.
 
 Threat model (also in ``/feedback`` help and the README): protected against other
 members, moderators and vendor staff using any bot feature, and against anyone holding
@@ -60,16 +61,20 @@ from bot.context import AppContext, Feature
 from bot.feedback.answers import AnswerUseCases, Form, Withdrawn
 from bot.feedback.campaigns import CampaignDraft, CampaignSummary, CampaignUseCases
 from bot.feedback.core import CLOSE_KIND, DIGEST_KIND, INVITE_JOB, dedupe_scope, invite_scope
+from bot.feedback.digest_store import DigestResult, DigestReview
+from bot.feedback.digests import POST_KIND
 from bot.feedback.reports import ReportUseCases
-from bot.feedback.spontaneous import DigestResult, SpontaneousUseCases
+from bot.feedback.spontaneous import SpontaneousUseCases
 
 __all__ = [
     "CLOSE_KIND",
     "DIGEST_KIND",
     "INVITE_JOB",
+    "POST_KIND",
     "CampaignDraft",
     "CampaignSummary",
     "DigestResult",
+    "DigestReview",
     "FeedbackService",
     "Form",
     "Withdrawn",
@@ -90,13 +95,15 @@ class FeedbackService(CampaignUseCases, AnswerUseCases, SpontaneousUseCases, Rep
 
     def register_jobs(self) -> tuple[str, ...]:
         """Register ``feedback.close`` (close a campaign at ``closes_at``) and
-        ``feedback.digest`` (weekly digest per guild), both re-armed from the database, and
+        ``feedback.digest`` (weekly digest per guild) and ``feedback.digest.post`` (a digest
+        left unposted), re-armed from the database, and
         the ``feedback.invite`` fan-outs, resumed at start if a restart interrupted them;
         returns the scheduler kinds."""
         self.scheduler.register(CLOSE_KIND, self._close_job, self._close_loader)
         self.scheduler.register(DIGEST_KIND, self._digest_job, self._digest_loader)
+        self.scheduler.register(POST_KIND, self._unposted_job, self._unposted_loader)
         self.ctx.outbox.register(INVITE_JOB, self._invitation_factory)
-        return (CLOSE_KIND, DIGEST_KIND)
+        return (CLOSE_KIND, DIGEST_KIND, POST_KIND)
 
 
 def build(ctx: AppContext) -> Feature[FeedbackService]:

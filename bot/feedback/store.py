@@ -1,4 +1,5 @@
-"""SQL of anonymous feedback: campaigns, questions, anonymous answers, dedupe keys, digests.
+"""SQL of anonymous feedback: campaigns, questions, anonymous answers, dedupe keys (the
+digests' SQL is :mod:`bot.feedback.digest_store`).
 
 Anonymous rows (``feedback_answers``, ``feedback_values``) get a random id and only an ISO
 week; the dedupe and invite tables hold nothing but HMAC keys (docs/anonymity.md, "Dedupe keys"). Nothing in
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.db import Connection, Database, Row
 from bot.feedback import cohorts
-from bot.feedback.rules import AnswerValue, DigestSchedule, Question, SpontaneousItem
+from bot.feedback.rules import AnswerValue, Question, SpontaneousItem
 
 
 @dataclass(frozen=True)
@@ -312,112 +313,11 @@ async def answer_counts(db: Database, guild_id: int) -> dict[int, int]:
     return {r[0]: r[1] for r in rows}
 
 
-_NOT_WITHDRAWN = " AND id NOT IN (SELECT answer_id FROM feedback_withdrawals)"
-"""A digest never posts an answer its member withdrew, even before the withdrawal's release."""
-
-
-async def spontaneous(db: Database, guild_id: int, *, pending_only: bool = False) -> list[SpontaneousItem]:
-    """Released spontaneous feedback of a guild (``pending_only``: not yet in a digest nor
-    withdrawn), random-id order."""
-    sql = (
+async def spontaneous(db: Database, guild_id: int) -> list[SpontaneousItem]:
+    """Released spontaneous feedback of a guild, random-id order."""
+    rows = await db.fetchall(
         "SELECT category, rating, body, week, threshold, cohort_id IS NULL FROM feedback_answers "
-        "WHERE guild_id = ? AND campaign_id IS NULL"
-    )
-    if pending_only:
-        sql += " AND digest_id IS NULL" + _NOT_WITHDRAWN
-    rows = await db.fetchall(sql + " ORDER BY id", (guild_id,))
-    return [SpontaneousItem(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
-
-
-async def count_pending(db: Database, guild_id: int) -> int:
-    """How many spontaneous feedbacks wait for a digest."""
-    return int(
-        await db.fetchval(
-            "SELECT COUNT(*) FROM feedback_answers WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL"
-            + _NOT_WITHDRAWN,
-            (guild_id,),
-            0,
-        )
-    )
-
-
-@dataclass(frozen=True)
-class PendingFeedback:
-    """A spontaneous feedback waiting for a digest: its random answer ``id`` and the ``item``."""
-
-    id: str
-    item: SpontaneousItem
-
-
-async def pending_feedback(conn: Connection, guild_id: int) -> list[PendingFeedback]:
-    """Inside the caller's transaction: every spontaneous feedback of ``guild_id`` not yet in
-    a digest, in random-id order (no insertion order)."""
-    cursor = await conn.execute(
-        "SELECT category, rating, body, week, id, threshold, cohort_id IS NULL FROM feedback_answers "
-        "WHERE guild_id = ? AND campaign_id IS NULL AND digest_id IS NULL" + _NOT_WITHDRAWN + " ORDER BY id",
+        "WHERE guild_id = ? AND campaign_id IS NULL ORDER BY id",
         (guild_id,),
     )
-    rows = list(await cursor.fetchall())
-    await cursor.close()
-    return [PendingFeedback(r[4], SpontaneousItem(r[0], r[1], r[2], r[3], r[5], bool(r[6]))) for r in rows]
-
-
-async def attach_digest(conn: Connection, guild_id: int, posted_at: int, answer_ids: Sequence[str]) -> int:
-    """Inside the caller's transaction: create a digest row (``posted_at`` Unix seconds) and
-    attach the answers ``answer_ids`` to it; returns the digest's id.
-
-    The caller decides in the same transaction that the batch may go out
-    (:func:`bot.feedback.rules.digest_plan`), so a withdraw racing the digest can never make
-    it post fewer than *k* texts (docs/anonymity.md, "The anonymity threshold"): the withdraw
-    runs wholly before (then the batch does not hold it) or after (then the answer is already
-    in the batch).
-    """
-    cursor = await conn.execute(
-        "INSERT INTO feedback_digests (guild_id, posted_at, count) VALUES (?, ?, ?)",
-        (guild_id, posted_at, len(answer_ids)),
-    )
-    digest_id = int(cursor.lastrowid or 0)
-    await cursor.close()
-    await conn.executemany("UPDATE feedback_answers SET digest_id = ? WHERE id = ?", [(digest_id, a) for a in answer_ids])
-    return digest_id
-
-
-async def release_digest(db: Database, digest_id: int) -> None:
-    """Undo :func:`attach_digest` when nothing could be posted (the feedback stays pending)."""
-    async with db.transaction() as conn:
-        await conn.execute("UPDATE feedback_answers SET digest_id = NULL WHERE digest_id = ?", (digest_id,))
-        await conn.execute("DELETE FROM feedback_digests WHERE id = ?", (digest_id,))
-
-
-async def set_digest_message(db: Database, digest_id: int, channel_id: int, message_id: int) -> None:
-    """Record where a digest was posted (its first message)."""
-    await db.execute(
-        "UPDATE feedback_digests SET channel_id = ?, message_id = ? WHERE id = ?", (channel_id, message_id, digest_id)
-    )
-
-
-async def get_schedule(db: Database, guild_id: int) -> DigestSchedule:
-    """The guild's weekly digest schedule (defaults: on, Monday 09:00)."""
-    row = await db.fetchone(
-        "SELECT digest_enabled, digest_weekday, digest_hour FROM feedback_config WHERE guild_id = ?", (guild_id,)
-    )
-    return DigestSchedule() if row is None else DigestSchedule(bool(row[0]), row[1], row[2])
-
-
-async def save_schedule(db: Database, guild_id: int, schedule: DigestSchedule) -> None:
-    """Insert or replace the guild's digest schedule."""
-    await db.execute(
-        "INSERT INTO feedback_config (guild_id, digest_enabled, digest_weekday, digest_hour) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (guild_id) DO UPDATE SET digest_enabled = excluded.digest_enabled, "
-        "digest_weekday = excluded.digest_weekday, digest_hour = excluded.digest_hour",
-        (guild_id, int(schedule.enabled), schedule.weekday, schedule.hour),
-    )
-
-
-async def digest_guilds(db: Database) -> list[int]:
-    """Guilds that may get a weekly digest: every configured club and every guild with feedback."""
-    rows = await db.fetchall(
-        "SELECT guild_id FROM club_settings UNION SELECT guild_id FROM feedback_config "
-        "UNION SELECT DISTINCT guild_id FROM feedback_answers WHERE campaign_id IS NULL"
-    )
-    return [r[0] for r in rows]
+    return [SpontaneousItem(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]

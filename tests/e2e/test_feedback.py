@@ -35,6 +35,21 @@ async def give(harness, user, text, *, guild=True, category=None, rating="", loc
     return await harness.fake.submit_modal(user, modal, {"text": text, "rating": rating})
 
 
+async def automatic_digests(harness):
+    """The club posts its digests without review (``/campaign digest-schedule review:False``)."""
+    reply = await harness.fake.slash(harness.club.admin, "campaign digest-schedule", guild=harness.club.guild, review=False)
+    assert "posted without review" in reply.text(), reply.text()
+
+
+async def digest_and_publish(harness, user=None):
+    """``/campaign digest`` in a reviewing club, then Publish on the review: returns (review, published)."""
+    c = harness.club
+    user = user or c.admin
+    review = await harness.fake.slash(user, "campaign digest", guild=c.guild)
+    published = await harness.fake.click(user, review.message, label="Publish")
+    return review, published
+
+
 async def start_campaign(
     harness, *, closes="in 7 days", audience=None, title="Q4 survey", questions=QUESTIONS, user=None, release=None
 ):
@@ -252,9 +267,11 @@ async def test_members_cannot_use_campaign_commands(harness):
 
 
 async def test_digest_batches_and_neutralises_injection(harness):
-    """Below k nothing is posted; at k one batch goes out with channel.send, pinging nobody, markdown harmless."""
+    """Below k nothing is posted; at k one batch goes out with channel.send, pinging nobody, markdown harmless
+    (a club with automatic digests: review is the next tests')."""
     c = harness.club
     await harness.configure_defaults()
+    await automatic_digests(harness)
     attacks = [
         "@everyone look",
         f"<@{c.admin.id}> and <@&{c.moderator_role.id}>",
@@ -283,9 +300,10 @@ async def test_digest_batches_and_neutralises_injection(harness):
 
 
 async def test_weekly_digest_posts_automatically(harness):
-    """The weekly digest goes out by itself at the configured time once k feedbacks wait."""
+    """The weekly digest goes out by itself at the configured time once k feedbacks wait (automatic digests)."""
     c = harness.club
     await harness.configure_defaults()
+    await automatic_digests(harness)
     reply = await harness.fake.slash(c.admin, "campaign digest-schedule", guild=c.guild, weekday=2, hour=18)
     assert "Wednesday at 18:00" in reply.text()
     due = int((harness.clock.now() + timedelta(days=2, hours=8)).timestamp())

@@ -13,7 +13,14 @@ from bot.anonymity import dedupe_key
 from bot.clock import FakeClock
 from bot.feedback.service import dedupe_scope
 from tests.e2e.harness import SECRET, START, Harness, build_club, quiet_discord_logs
-from tests.e2e.test_feedback import answer, dm_and_wait_offer, give, last_dm, start_campaign
+from tests.e2e.test_feedback import (
+    answer,
+    digest_and_publish,
+    dm_and_wait_offer,
+    give,
+    last_dm,
+    start_campaign,
+)
 
 
 def _needles(users, dm_ids):
@@ -57,7 +64,9 @@ async def test_no_identity_anywhere(fake, e2e_settings, caplog):
             export = await fake.slash(club.admin, "campaign export", guild=club.guild, **options)
             outputs.append(export.file_bytes(0).decode("utf-8-sig"))
         outputs.append((await fake.slash(club.admin, "campaign painpoints", guild=club.guild)).text())
-        assert "Digest posted: 5" in (await fake.slash(club.admin, "campaign digest", guild=club.guild)).text()
+        review, published = await digest_and_publish(harness)
+        outputs.append(review.text())
+        assert "Digest posted: 5" in published.updated.text()
         outputs += [m.text() for m in fake.messages_in(club.feedback.id)]
         assert "campaign text 3" in "\n".join(outputs) and "spontaneous text 1 by DM" in "\n".join(outputs)
 
@@ -73,6 +82,7 @@ async def test_no_identity_anywhere(fake, e2e_settings, caplog):
             "threshold",  # the club's k a spontaneous answer was given under (0008): a club setting, not an identity
             "cohort_id",  # the release it came out in (0012)
             "voice",  # one-voice HMAC of a spontaneous answer of the last two weeks (0012): names nobody without the secret
+            "held",  # a moderator held the text back from the public digest (0013): a moderation flag, no identity
         }
         assert await db.fetchval("SELECT COUNT(*) FROM feedback_answers WHERE campaign_id IS NOT NULL "
                                  "AND threshold IS NOT NULL") == 0  # campaign answers carry nothing of their own

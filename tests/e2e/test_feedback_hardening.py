@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.test_feedback import answer, give, last_dm, receipt_of, start_campaign
+from tests.e2e.test_feedback import answer, automatic_digests, give, last_dm, receipt_of, start_campaign
 
 LONG = "My long, careful text about the export module. " * 20
 
@@ -17,9 +17,11 @@ def _inputs(reply) -> dict[str, str | None]:
 
 
 async def test_withdraw_racing_digest_never_posts_fewer_than_k(harness):
-    """A /feedback withdraw racing /campaign digest: the digest posts all k texts or none, never k − 1."""
+    """A /feedback withdraw racing /campaign digest: the digest posts all k texts or none, never k − 1
+    (automatic digests, so that the race is with the post itself)."""
     c, fake = harness.club, harness.fake
     await harness.configure_defaults()
+    await automatic_digests(harness)
     codes = []
     for n, user in enumerate([c.alice, c.bob, c.carol, c.moderator, c.admin]):
         codes.append(receipt_of(await give(harness, user, f"DIGESTITEM{n}")))
@@ -75,6 +77,18 @@ async def test_promise_matches_the_rule(harness):
     assert "au moins 5 autres" not in french.text()
     about = await fake.slash(c.alice, "feedback about", guild=c.guild)
     assert promise in about.text()
+
+
+async def test_feedback_about_in_a_dm_states_the_clubs_threshold(harness):
+    """/feedback about typed in a DM promises the k of the member's club (here 8), in English and French."""
+    c, fake = harness.club, harness.fake
+    await harness.configure_defaults()
+    await harness.set_club(anonymity_threshold=8)
+    english = await fake.slash(c.alice, "feedback about", locale="en-US")
+    assert "released together with at least 8 answers (yours included)" in english.text()
+    assert "at least 5 answers" not in english.text()
+    french = await fake.slash(c.bob, "feedback about", locale="fr")
+    assert "publication avec au moins 8\u00a0réponses (la vôtre comprise)" in french.text()
 
 
 async def test_give_refused_for_rating_reopens_filled_in(harness):
@@ -179,9 +193,11 @@ async def test_lowering_the_threshold_keeps_campaign_answers_hidden(harness):
 
 
 async def test_lowering_the_threshold_keeps_spontaneous_feedback_hidden(harness):
-    """Three feedbacks given under k = 5, then k = 3: report, painpoints, export and digest still wait for 5."""
+    """Three feedbacks given under k = 5, then k = 3: report, painpoints, export and digest still wait for 5
+    (automatic digests)."""
     c, fake = harness.club, harness.fake
     await harness.configure_defaults()
+    await automatic_digests(harness)
     for n, user in enumerate([c.alice, c.bob, c.carol]):
         await give(harness, user, f"SPONT{n}", category="pain_point")
     await harness.set_club(anonymity_threshold=3)

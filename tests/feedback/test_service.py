@@ -265,6 +265,7 @@ async def test_continuous_report_threshold(svc):
 
 async def test_digest_batches_at_threshold(svc, ctx, port):
     """The digest posts nothing below k, then one batch with channel.send; digested items leave the queue."""
+    await svc.set_digest_schedule(MODERATOR, review=False)  # a club with automatic digests
     for i in range(4):
         await svc.give(in_server(50 + i), GUILD, text=f"idea {i} @everyone <@123>", category="feature_request")
     waiting = await svc.digest(MODERATOR)
@@ -293,6 +294,7 @@ async def test_digest_needs_channel(ctx, port):
 
 async def test_digest_post_failure_keeps_feedback_pending(svc, port):
     """When the channel refuses the post, the feedback stays pending for the next digest."""
+    await svc.set_digest_schedule(MODERATOR, review=False)  # a club with automatic digests
     for i in range(5):
         await svc.give(in_server(50 + i), GUILD, text=f"t{i}")
     port.unpostable.add(CHANNEL)
@@ -304,6 +306,7 @@ async def test_digest_post_failure_keeps_feedback_pending(svc, port):
 
 async def test_weekly_digest_runs_once_per_week(svc, port, clock):
     """The weekly digest fires at Monday 09:00 club time, posts the batch once, and re-arms."""
+    await svc.set_digest_schedule(MODERATOR, review=False)  # a club with automatic digests
     for i in range(5):
         await svc.give(in_server(50 + i), GUILD, text=f"weekly {i}")
     assert svc.scheduler.pending(DIGEST_KIND)

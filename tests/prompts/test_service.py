@@ -19,7 +19,7 @@ from bot.prompts.service import JOB_POST, PromptService
 from bot.scheduler import Scheduler
 from tests.actors import member, moderator
 from tests.conftest import SECRET
-from tests.support import RecordingPort
+from tests.support import RecordingPort, restart_service
 
 GUILD = 1000
 OTHER = 2000
@@ -144,14 +144,8 @@ async def test_two_processes_post_once(settings, db, clock, port, service):
 
 
 async def restart(ctx):
-    """Stop the scheduler and start a new process-like service on the same database."""
-    await ctx.scheduler.stop()
-    ctx.scheduler = Scheduler(ctx.db, ctx.clock)
-    svc = PromptService(ctx)
-    svc.register_jobs()
-    await ctx.scheduler.start()
-    await ctx.scheduler.caught_up()
-    return svc
+    """A new process-like service on the same database."""
+    return await restart_service(ctx, PromptService)
 
 
 async def test_restart_rearms_from_the_database(service, ctx, clock, port):
