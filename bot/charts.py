@@ -55,6 +55,15 @@ def integer_ticks(axis: Axis) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
+def sparse_labels(labels: Sequence[str], most: int = 26) -> tuple[list[str], int]:
+    """Axis labels that fit under many bars: every label up to ``most``, else every
+    second (third…) one, the others blank; and the rotation to draw them at (45° for a
+    few, 90° for many, so neighbours never overlap)."""
+    step = max(1, -(-len(labels) // most))
+    shown = [label if i % step == 0 else "" for i, label in enumerate(labels)]
+    return shown, 45 if len(labels) <= 12 else 90
+
+
 def literal(*texts: Text) -> None:
     """Show member-written text as typed: no ``$…$`` mathtext, no TeX."""
     for text in texts:
@@ -181,6 +190,13 @@ def week_label(iso_week: str, locale: str) -> str:
     """An ISO week ``YYYY-Www`` as the reader names it: ``sem. 47`` in French, ``W47`` in English."""
     number = int(iso_week.rsplit("W", 1)[-1])
     return t(_language(locale), "chart.week", week=number)
+
+
+def decimal(value: float, locale: str) -> str:
+    """``value`` with one decimal in the reader's language (Babel): ``7,4`` in French, ``7.4`` in English."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="0.0", locale=_language(locale))
 
 
 def percent(part: int, whole: int, locale: str) -> str:
