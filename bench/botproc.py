@@ -153,8 +153,10 @@ def feedback_commands(bot, paced: list[float]) -> dict[str, Any]:
 
     async def answers() -> dict[str, int]:
         db = bot.ctx.db
+        cohorts = await db.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = 'feedback_pending'")
+        waiting = "(SELECT COUNT(*) FROM feedback_pending) + " if cohorts else ""  # a tree from before cohorts
         return {"answers": await db.fetchval(  # waiting for their cohort, or released
-            "SELECT (SELECT COUNT(*) FROM feedback_pending) + (SELECT COUNT(*) FROM feedback_answers)"),
+            f"SELECT {waiting}(SELECT COUNT(*) FROM feedback_answers)"),
                 "keys": await db.fetchval("SELECT COUNT(*) FROM feedback_dedupe")}
 
     return {"campaign": campaign, "answers": answers}

@@ -32,6 +32,7 @@ MESSAGES = {
         "help.moderators": "For moderators",
         "help.footer": "Club language: {locale} · time zone: {timezone}",
         "help.cmd.help": "what Cercle does and the commands you may use",
+        "chart.week": "W{week}",
     },
     "fr": {
         "error.unexpected": "Un problème est survenu du côté de Cercle. Référence : `{ref}` (transmettez-la à un modérateur).",
@@ -62,6 +63,7 @@ MESSAGES = {
         "help.moderators": "Pour les modérateurs",
         "help.footer": "Langue du club : {locale} · fuseau horaire : {timezone}",
         "help.cmd.help": "ce que fait Cercle et les commandes que vous pouvez utiliser",
+        "chart.week": "sem.\u00a0{week}",
     },
 }
 

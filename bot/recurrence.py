@@ -120,6 +120,14 @@ class Recurrence:
             yield current
             current = expanded.after(current, inc=False)
 
+    def includes(self, local: datetime) -> bool:
+        """Whether naive local ``local`` is one of the rule's starts (an RFC 5545
+        ``RECURRENCE-ID`` of this schedule)."""
+        if local < self.start:
+            return False
+        first = next(self.local_starts(after=local - timedelta(microseconds=1)), None)
+        return first == local
+
     def occurrences(self, after: datetime | None = None, limit: int = 10) -> list[tuple[datetime, datetime]]:
         """Up to ``limit`` pairs ``(naive local start, UTC-aware start)`` after naive local ``after``."""
         found = []

@@ -24,6 +24,7 @@ from bot.errors import InvalidInput
 from bot.i18n import t
 from bot.meetings import render
 from bot.meetings.components import CREATE_FORM, REMIND, RSVP, TOPIC_VOTE
+from bot.meetings.ical import CalendarNames
 from bot.meetings.rules import AGENDA_MAX, TITLE_MAX
 from bot.meetings.service import Draft, MeetingsService
 from bot.meetings.store import Occurrence
@@ -205,6 +206,18 @@ class RetryView(discord.ui.View):
     @discord.ui.button(label="retry", style=discord.ButtonStyle.primary)
     async def retry(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         await interaction.response.send_modal(CreateModal(self.draft, self.modal_locale, self.typed))
+
+
+def calendar_names(guild: discord.Guild | None) -> CalendarNames:
+    """The club's name and its channels' readable names (``#general``, a voice channel's
+    own name) for the calendar file."""
+    if guild is None:
+        return CalendarNames()
+    channels = {
+        c.id: c.name if isinstance(c, discord.VoiceChannel | discord.StageChannel) else f"#{c.name}"
+        for c in guild.channels
+    }
+    return CalendarNames(club=guild.name, channels=channels)
 
 
 class MeetingsCog(commands.Cog):
@@ -414,9 +427,9 @@ class MeetingsCog(commands.Cog):
     async def calendar(self, interaction: discord.Interaction) -> None:
         actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        file = await service_of(interaction).calendar(actor)
-        count = file.data.count(b"BEGIN:VEVENT")
-        await respond(interaction, await self._tr(interaction, "meetings.calendar", count=count), files=to_files((file,)))
+        file = await service_of(interaction).calendar(actor, calendar_names(interaction.guild))
+        key = "meetings.calendar" if b"BEGIN:VEVENT" in file.data else "meetings.calendar_empty"
+        await respond(interaction, await self._tr(interaction, key), files=to_files((file,)))
 
     @meetings.command(name=_("propose"), description=_("Propose a topic for a meeting's agenda"))
     @app_commands.rename(meeting=_("meeting"), topic=_("topic"))

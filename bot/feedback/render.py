@@ -28,11 +28,6 @@ def _ts(ts: int, style: str = "F") -> str:
     return f"<t:{int(ts)}:{style}>"
 
 
-def shorten_prompt(prompt: str, limit: int = 60) -> str:
-    """A question cut for a chart title or a field name."""
-    return shorten(" ".join(prompt.split()), limit)
-
-
 def choice_label(campaign: Campaign) -> str:
     """Autocomplete label: ``#id · title · open/closed`` (≤ 100 chars, Discord's choice limit)."""
     status = "open" if campaign.is_open else "closed"
@@ -176,7 +171,8 @@ def campaign_report(report: CampaignReport, locale: str, chart: bytes | None = N
         name = shorten(f"{stats.question.position}. {plain(stats.question.prompt)}", 256)
         if stats.question.is_rating:
             nps = "–" if stats.nps is None else f"{stats.nps:+d}"
-            value = t(locale, "feedback.report.rating_line", mean=rules.stars(stats.mean), nps=nps, answered=stats.answered)
+            key = "feedback.report.rating_line" if stats.question.is_nps else "feedback.report.rating_line_plain"
+            value = t(locale, key, mean=rules.stars(stats.mean), nps=nps, answered=stats.answered)
         else:
             value = t(locale, "feedback.report.text_line", answered=stats.answered)
             text_sections.append((stats.question.prompt, stats.texts))

@@ -12,6 +12,7 @@ import random
 from dataclasses import replace
 
 from bot import anonymity
+from bot import charts as shared_charts
 from bot.actor import Actor, use_case
 from bot.charts import draw
 from bot.errors import Conflict, InvalidInput
@@ -23,6 +24,25 @@ from bot.ports import File, OutMessage
 
 Table = tuple[list[str], list[list[object]], str]
 """A CSV to write: header, rows, file name."""
+
+
+def _rating_chart(stats: rules.QuestionStats, locale: str) -> charts.RatingChart:
+    """What the chart shows of one 0–10 question: its text, counts, answers and average;
+    the NPS figure only for the Net Promoter question."""
+    mean = "–" if stats.mean is None else shared_charts.decimal(stats.mean, locale)
+    subtitle = t(locale, "feedback.chart.subtitle", count=stats.answered, mean=mean)
+    nps = None
+    if stats.question.is_nps and stats.nps is not None:
+        nps = t(locale, "feedback.chart.nps", score=f"{stats.nps:+d}")
+    return charts.RatingChart(f"{stats.question.position}. {stats.question.prompt}", stats.distribution, subtitle, nps)
+
+
+def _labels(locale: str) -> charts.RatingLabels:
+    """The rating chart's words in ``locale``."""
+    return charts.RatingLabels(
+        answers=t(locale, "feedback.chart.answers"), detractors=t(locale, "feedback.chart.detractors"),
+        passives=t(locale, "feedback.chart.passives"), promoters=t(locale, "feedback.chart.promoters"),
+    )
 
 
 class ReportUseCases(FeedbackCore):
@@ -52,12 +72,7 @@ class ReportUseCases(FeedbackCore):
         chart = None
         ratings = [q for q in report.questions if q.question.is_rating and q.answered]
         if report.visible and ratings:
-            chart = await draw(
-                charts.rating_distributions,
-                [render.shorten_prompt(q.question.prompt) for q in ratings],
-                [q.distribution for q in ratings],
-                t(locale, "feedback.chart.answers"),
-            )
+            chart = await draw(charts.rating_distributions, [_rating_chart(q, locale) for q in ratings], _labels(locale))
         return render.campaign_report(report, locale, chart)
 
     @use_case("moderator")
@@ -78,7 +93,7 @@ class ReportUseCases(FeedbackCore):
         if view.visible:  # below the threshold: only the total, no chart of counts
             labels = {c: t(locale, f"feedback.category.{c}") for c in rules.CATEGORIES}
             chart = await draw(
-                charts.weekly_categories, view.weeks, view.counts, labels, t(locale, "feedback.chart.by_week")
+                charts.weekly_categories, view.weeks, view.counts, labels, t(locale, "feedback.chart.by_week"), locale
             )
         return render.pain_points(view, locale, chart)
 

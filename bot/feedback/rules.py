@@ -29,6 +29,9 @@ TEXT_LIMIT = 2000
 """Free-text answers: ≤ 2000 so one answer always fits a Discord message (design decision)."""
 RATING_MIN, RATING_MAX = 0, 10
 RATING_PREFIX = re.compile(r"^\s*0\s*[-–—]\s*10\s*:\s*", re.IGNORECASE)
+NPS_WORDING = re.compile(r"\brecomm[ae]nd|\bNPS\b", re.IGNORECASE)
+"""How a 0–10 question reads when it is the Net Promoter question: "would you recommend…",
+"recommanderiez-vous…" (or names the NPS)."""
 MODAL_TITLE_LIMIT = 45
 """Discord: modal title ≤ 45 characters."""
 LABEL_LIMIT = 45
@@ -52,6 +55,12 @@ class Question:
     def is_rating(self) -> bool:
         """Whether the question takes a 0–10 rating."""
         return self.kind == "rating"
+
+    @property
+    def is_nps(self) -> bool:
+        """Whether it is the Net Promoter question (a 0–10 rating asking whether one would
+        recommend, :data:`NPS_WORDING`): only it gets an NPS score and the NPS colours."""
+        return self.is_rating and NPS_WORDING.search(self.prompt) is not None
 
 
 def validate_title(title: str) -> str:

@@ -12,18 +12,17 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.actor import Actor, use_case
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.meetings import render, store
 from bot.meetings.core import MeetingsCore
-from bot.meetings.ical import build_calendar
+from bot.meetings.ical import CalendarNames, SeriesEntry, build_calendar
 from bot.meetings.rules import (
     RSVP_STATUSES,
     RankedTopic,
     RsvpCounts,
-    format_local,
     parse_id,
     rank_topics,
     require_rsvp_open,
@@ -33,12 +32,11 @@ from bot.meetings.rules import (
     to_local,
     validate_topic,
 )
-from bot.meetings.store import Occurrence, Series, Topic
+from bot.meetings.store import Occurrence, Topic
 from bot.ports import File
 from bot.text import shorten
 
 CALENDAR_HORIZON = timedelta(days=366)
-CALENDAR_MAX_EVENTS = 200
 MODERATOR_LIST = 25
 """How many upcoming meetings ``/meeting list`` shows."""
 
@@ -74,17 +72,6 @@ class Attendees:
     maybe: list[int]
     no: list[int]
     file: File
-
-
-def _planned(series: Series, local: datetime, starts_at: datetime, now: datetime) -> Occurrence:
-    """A further occurrence of a live series that has no row yet (id 0), for the calendar."""
-    return Occurrence(
-        id=0, series_id=series.id, guild_id=series.guild_id, recurrence_local=format_local(local),
-        starts_at=starts_at, ends_at=starts_at + timedelta(seconds=series.duration_s),
-        title=series.title, agenda=series.agenda, location=series.location, status="scheduled",
-        channel_id=series.channel_id, message_id=None, thread_id=None, event_id=None,
-        event_note=None, archived=False, created_at=now, repeat=series.repeat, timezone=series.timezone,
-    )
 
 
 class Members(MeetingsCore):
@@ -162,25 +149,19 @@ class Members(MeetingsCore):
         return found
 
     @use_case("member")
-    async def calendar(self, actor: Actor) -> File:
-        """An ``.ics`` file of the coming year's meetings of ``actor``'s guild: announced
-        occurrences (with their overrides) and the further occurrences of live series
-        (cancelled ones left out), at most :data:`CALENDAR_MAX_EVENTS`."""
+    async def calendar(self, actor: Actor, names: CalendarNames | None = None) -> File:
+        """An ``.ics`` file of the meetings of ``actor``'s guild (:mod:`bot.meetings.ical`):
+        one event per series — a recurring series with its rule and every stored occurrence
+        as an override (moved, cancelled) — series cancelled or one-offs ended within the
+        last :data:`CALENDAR_HORIZON` included; ``names`` gives the club's and the channels'
+        names (ids otherwise)."""
         guild_id = actor.guild()
         now = self.clock.now()
-        occs = await store.upcoming(self.db, guild_id, now, CALENDAR_MAX_EVENTS)
-        events = list(occs)
-        stored_keys = {(o.series_id, o.recurrence_local) for o in occs}
-        for series in await store.active_series(self.db, guild_id):
-            for stored in await store.occurrences_of_series(self.db, series.id):
-                stored_keys.add((series.id, stored.recurrence_local))
-            for local, starts_at in series.rule.occurrences(after=to_local(now, series.timezone), limit=60):
-                if starts_at > now + CALENDAR_HORIZON or len(events) >= CALENDAR_MAX_EVENTS:
-                    break
-                if (series.id, format_local(local)) not in stored_keys:
-                    events.append(_planned(series, local, starts_at, now))
-        events.sort(key=lambda o: o.starts_at)
-        return File("cercle-meetings.ics", build_calendar(events, now=now), "iCalendar")
+        entries = [
+            SeriesEntry(series, await store.occurrences_of_series(self.db, series.id))
+            for series in await store.calendar_series(self.db, guild_id, now - CALENDAR_HORIZON)
+        ]
+        return File("cercle-meetings.ics", build_calendar(entries, now=now, names=names), "iCalendar")
 
     # --- agenda topics -------------------------------------------------------------------
 

@@ -98,7 +98,11 @@ MESSAGES = {
         "meetings.status.going": "going",
         "meetings.status.maybe": "maybe",
         "meetings.status.no": "can't go",
-        "meetings.calendar": "Here are the coming meetings ({count}). Open the file to add them to your calendar.",
+        "meetings.calendar": (
+            "Here is the club's calendar. Open the file to add its meetings to your calendar; "
+            "import it again after a change to update moved and cancelled meetings."
+        ),
+        "meetings.calendar_empty": "The club has no meeting planned yet: the calendar file is empty.",
         "meetings.proposed": "Your topic was posted in the meeting's thread.",
         "meetings.voted": "Your vote counts ({n} votes).",
         "meetings.unvoted": "Your vote was taken back ({n} votes).",
@@ -210,7 +214,11 @@ MESSAGES = {
         "meetings.status.going": "présent",
         "meetings.status.maybe": "peut-être",
         "meetings.status.no": "absent",
-        "meetings.calendar": "Voici les prochaines réunions ({count}). Ouvrez le fichier pour les ajouter à votre agenda.",
+        "meetings.calendar": (
+            "Voici l'agenda du club. Ouvrez le fichier pour ajouter ses réunions à votre agenda ; "
+            "importez-le de nouveau après un changement pour mettre à jour les réunions déplacées ou annulées."
+        ),
+        "meetings.calendar_empty": "Le club n'a encore aucune réunion prévue : le fichier d'agenda est vide.",
         "meetings.proposed": "Votre sujet a été publié dans le fil de la réunion.",
         "meetings.voted": "Votre vote compte ({n} votes).",
         "meetings.unvoted": "Votre vote a été retiré ({n} votes).",

@@ -34,6 +34,8 @@ class Series:
     reminders: tuple[int, ...]
     created_at: datetime
     cancelled_at: datetime | None
+    revision: int = 0
+    """Grows with every change of the series row (the calendar's ``SEQUENCE``)."""
 
     @property
     def rule(self) -> Recurrence:
@@ -65,6 +67,10 @@ class Occurrence:
     repeat: str = "none"
     timezone: str = "UTC"
     rrule: str | None = None
+    revision: int = 0
+    """Grows with every change of this occurrence (moved, edited, cancelled)."""
+    series_revision: int = 0
+    """The series' :attr:`Series.revision` when the row was read."""
 
     @property
     def duration_s(self) -> int:
@@ -154,11 +160,13 @@ def _series(row: Row) -> Series:
         reminders=_reminders(row["reminders"]),
         created_at=from_ts(row["created_at"]),
         cancelled_at=None if row["cancelled_at"] is None else from_ts(row["cancelled_at"]),
+        revision=row["revision"],
     )
 
 
 _OCC_SELECT = (
-    "SELECT o.*, s.repeat AS s_repeat, s.timezone AS s_timezone, s.rrule AS s_rrule FROM meeting_occurrences o "
+    "SELECT o.*, s.repeat AS s_repeat, s.timezone AS s_timezone, s.rrule AS s_rrule, "
+    "s.revision AS s_revision FROM meeting_occurrences o "
     "JOIN meeting_series s ON s.id = o.series_id "
 )
 
@@ -185,6 +193,8 @@ def _occurrence(row: Row) -> Occurrence:
         repeat=row["s_repeat"],
         timezone=row["s_timezone"],
         rrule=row["s_rrule"],
+        revision=row["revision"],
+        series_revision=row["s_revision"],
     )
 
 
@@ -228,12 +238,15 @@ async def get_series(db: Database, series_id: int) -> Series | None:
 
 async def update_series(db: Database, series_id: int, **values: object) -> None:
     """Change columns of a series (``title``, ``agenda``, ``location``, ``location_channel_id``,
-    ``duration_s``, ``local_start`` as local ISO text, ``rrule``, ``cancelled_at`` as Unix seconds)."""
+    ``duration_s``, ``local_start`` as local ISO text, ``rrule``, ``cancelled_at`` as Unix seconds);
+    its :attr:`Series.revision` grows by one."""
     allowed = {"title", "agenda", "location", "location_channel_id", "duration_s", "cancelled_at", "local_start", "rrule"}
     if not values or set(values) - allowed:
         raise ValueError(f"bad series columns {sorted(values)}")
     sets = ", ".join(f"{k} = ?" for k in values)
-    await db.execute(f"UPDATE meeting_series SET {sets} WHERE id = ?", (*values.values(), series_id))
+    await db.execute(
+        f"UPDATE meeting_series SET {sets}, revision = revision + 1 WHERE id = ?", (*values.values(), series_id)
+    )
 
 
 async def edit_series(db: Database, series_id: int, edit: SeriesEdit) -> None:
@@ -340,6 +353,18 @@ async def active_series(db: Database, guild_id: int) -> list[Series]:
     return [_series(r) for r in rows]
 
 
+async def calendar_series(db: Database, guild_id: int, since: datetime) -> list[Series]:
+    """Series of a guild for the calendar file: recurring ones not cancelled before
+    ``since`` (UTC), and one-offs with an occurrence ending after ``since``; by id."""
+    rows = await db.fetchall(
+        "SELECT * FROM meeting_series s WHERE s.guild_id = ? AND ("
+        "(s.rrule IS NOT NULL AND (s.cancelled_at IS NULL OR s.cancelled_at > ?)) OR (s.rrule IS NULL AND EXISTS ("
+        "SELECT 1 FROM meeting_occurrences o WHERE o.series_id = s.id AND o.ends_at > ?))) ORDER BY s.id",
+        (guild_id, to_ts(since), to_ts(since)),
+    )
+    return [_series(r) for r in rows]
+
+
 async def update_occurrence(db: Database, occurrence_id: int, **values: object) -> None:
     """Change columns of an occurrence (instants as Unix seconds)."""
     allowed = {
@@ -353,7 +378,8 @@ async def update_occurrence(db: Database, occurrence_id: int, **values: object) 
 
 
 async def edit_occurrence(db: Database, occurrence_id: int, edit: OccurrenceEdit) -> None:
-    """Store what an edit changes in one occurrence (nothing if it keeps every value)."""
+    """Store what an edit changes in one occurrence (nothing if it keeps every value); its
+    :attr:`Occurrence.revision` grows by one when something changes."""
     values = _text_columns(edit.text)
     if edit.starts_at is not None:
         values["starts_at"] = to_ts(edit.starts_at)
@@ -363,14 +389,17 @@ async def edit_occurrence(db: Database, occurrence_id: int, edit: OccurrenceEdit
         values["recurrence_local"] = edit.recurrence_local
     if values:
         await update_occurrence(db, occurrence_id, **values)
+        await db.execute("UPDATE meeting_occurrences SET revision = revision + 1 WHERE id = ?", (occurrence_id,))
 
 
 async def set_status(db: Database, occurrence_id: int, status: str, *, only_from: tuple[str, ...]) -> bool:
-    """Move an occurrence to ``status`` if it is in one of ``only_from``; ``True`` if it moved."""
+    """Move an occurrence to ``status`` if it is in one of ``only_from``; ``True`` if it moved.
+    A cancel grows its :attr:`Occurrence.revision` (calendars are told); a start or an end does not."""
     marks = ", ".join("?" for _ in only_from)
+    bump = int(status == "cancelled")
     changed = await db.execute_rowcount(
-        f"UPDATE meeting_occurrences SET status = ? WHERE id = ? AND status IN ({marks})",
-        (status, occurrence_id, *only_from),
+        f"UPDATE meeting_occurrences SET status = ?, revision = revision + ? WHERE id = ? AND status IN ({marks})",
+        (status, bump, occurrence_id, *only_from),
     )
     return changed == 1
 

@@ -135,8 +135,10 @@ class PollsBase(FeatureService):
         if seen is None:
             seen = visibility(poll, tally, await self._threshold(poll))
         chart = None
-        if seen.counts:
+        if seen.counts and tally.voters:  # nobody voted: the message says so, no chart of empty bars
+            zone = (await self.ctx.club.get(poll.guild_id)).timezone
             chart = await charts.draw(
-                render_chart, poll.question, poll.choices, tally.counts, axis_label=t(locale, "polls.msg.votes_axis")
+                render_chart, poll.question, poll.choices, tally.counts, axis_label=t(locale, "polls.msg.votes_axis"),
+                voters=tally.voters, subtitle=render.chart_subtitle(poll, tally, locale, zone), locale=locale,
             )
         return render.results_message(poll, tally, locale, chart, seen)

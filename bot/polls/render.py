@@ -8,6 +8,9 @@ label 80, embed title 256, description 4,096); the database keeps it whole.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from bot import charts
 from bot.clock import to_ts
 from bot.custom_ids import ID, CustomId
 from bot.i18n import t
@@ -52,9 +55,11 @@ def _status_line(poll: Poll, locale: str) -> str:
 
 
 def results_block(poll: Poll, tally: Tally, locale: str, show_counts: bool) -> str:
-    """One line per choice, with a bar, count and percentage when ``show_counts``."""
+    """One line per choice, with a bar, count and percentage of voters when ``show_counts``
+    (in a multiple-choice poll a voter counts once per choice: percentages are of voters,
+    as on the chart, not of selections)."""
     lines = []
-    total = tally.total
+    total = tally.voters
     for position, choice in enumerate(poll.choices, start=1):
         lines.append(choice_line(position, choice))
         if show_counts:
@@ -136,6 +141,15 @@ def poll_message(poll: Poll, tally: Tally, locale: str, threshold: int) -> OutMe
 def chart_filename(poll_id: int) -> str:
     """The attachment name of a poll's chart."""
     return f"poll-{poll_id}-results.png"
+
+
+def chart_subtitle(poll: Poll, tally: Tally, locale: str, zone: str) -> str:
+    """The chart's subtitle: the number of voters and the day the poll closed (or closes),
+    in the club's IANA ``zone``, written as ``locale``'s readers write dates (Babel)."""
+    when = (poll.closed_at or poll.closes_at) if poll.status == "closed" else poll.closes_at
+    day = charts.date_label(when.astimezone(ZoneInfo(zone)).date(), locale)
+    key = "polls.chart.subtitle_closed" if poll.status == "closed" else "polls.chart.subtitle_open"
+    return t(locale, key, count=tally.voters, date=day)
 
 
 def results_message(poll: Poll, tally: Tally, locale: str, chart: bytes | None, seen: Visibility) -> OutMessage:

@@ -64,14 +64,14 @@ class Engagement(PromptsBase):
                                         per_theme_people.get(theme, 0)))
         image = None
         if chart and posts:
-            locale = actor.reads((await self.ctx.club.get(guild_id)).locale)
-            image = await self._chart(posts, locale)
+            club = await self.ctx.club.get(guild_id)
+            image = await self._chart(posts, actor.reads(club.locale), club.timezone)
         return StatsReport(weeks, posts, tuple(themes), image)
 
-    async def _chart(self, posts: tuple[PostStat, ...], locale: str) -> bytes:
-        """The PNG of ``posts`` (:func:`bot.charts.draw`: in a worker thread)."""
+    async def _chart(self, posts: tuple[PostStat, ...], locale: str, zone: str) -> bytes:
+        """The PNG of ``posts`` (:func:`bot.charts.draw`: in a worker thread), days in ``zone``."""
         labels = {t: theme_label(locale, t) for t in THEMES}
         return await draw(
             render_chart, posts, labels, i18n.t(locale, "prompts.stats.chart_title"),
-            i18n.t(locale, "prompts.stats.replies"), i18n.t(locale, "prompts.stats.participants"),
+            i18n.t(locale, "prompts.stats.replies"), i18n.t(locale, "prompts.stats.participants"), locale, zone,
         )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import recurring_ical_events
 
 from bot.meetings.service import KIND_REMINDER
 from tests.fakediscord import BOT_PERMISSIONS, CommandNotAvailable, P
@@ -185,8 +186,13 @@ async def test_member_list_and_calendar_file(club):
     roadmap = [e for e in events if str(e["SUMMARY"]) == "Roadmap day"]
     assert len(roadmap) == 1 and roadmap[0].decoded("DTSTART") == START_AT
     assert str(roadmap[0]["LOCATION"]) == "Paris office"
-    weekly = sorted(e.decoded("DTSTART") for e in events if str(e["SUMMARY"]) == "Weekly sync")
-    assert len(weekly) > 40 and weekly[1] - weekly[0] == timedelta(days=7)
+    assert str(cal["X-WR-CALNAME"]) == c.guild.name
+    masters = [e for e in events if str(e["SUMMARY"]) == "Weekly sync" and "RECURRENCE-ID" not in e]
+    assert len(masters) == 1 and str(masters[0]["RRULE"].to_ical().decode()) == "FREQ=WEEKLY;INTERVAL=1"
+    shown = recurring_ical_events.of(cal).between(START_AT, START_AT + timedelta(days=364))
+    weekly = sorted(e.decoded("DTSTART") for e in shown if str(e["SUMMARY"]) == "Weekly sync")
+    assert len(weekly) == 52 and weekly[1] - weekly[0] == timedelta(days=7)
+    assert "club's calendar" in reply.text()
 
 
 async def test_propose_topics_vote_and_ranked_agenda(club):

@@ -138,7 +138,8 @@ async def test_closed_anonymous_poll_is_sealed(harness):
     assert not keys & stored, "a voter's key survived the close"
     assert not any(k.encode() in raw for k in keys), "a voter's key is still in the database files"
     assert counts == {1: 3, 2: 2, 3: 5}
-    assert "Voters: 5" in fresh(harness, message).text() and "3 · 30%" in fresh(harness, message).text()
+    # Percentages are of the 5 voters (each picked two choices), not of the 10 selections.
+    assert "Voters: 5" in fresh(harness, message).text() and "3 · 60%" in fresh(harness, message).text()
     reply = await harness.fake.click(c.alice, fresh(harness, message), label="1. Export")
     assert "closed" in reply.text() and "Your vote" not in reply.text()
 

@@ -456,3 +456,20 @@ def test_component_ids_keep_their_posted_strings():
     assert components.START_MODAL.build() == "cercle:feedback:m:start"
     fields = components.GIVE.parse("cercle:feedback:give:12:feature_request")
     assert fields is not None and (fields.integer("guild"), fields.text("category")) == (12, "feature_request")
+
+
+async def test_nps_only_for_the_recommend_question(svc, port):
+    """Of two 0–10 questions only "would you recommend" gets an NPS in the report; the chart is drawn once released."""
+    port.members[(GUILD, ROLE)] = [11, 12, 13, 14, 15]
+    started = await svc.start_campaign(
+        MODERATOR, title="Q4 survey", closes="in 7 days", release="live", audience_role_id=ROLE,
+        questions=["0-10: Would you recommend the software to a peer?", "0-10: How clear is the documentation?"],
+    )
+    for n, user in enumerate((11, 12, 13, 14, 15)):
+        await svc.submit_answer(dm(user), started.campaign_id, [str(6 + n), str(3 + n)])
+    for locale, word in (("en", "average"), ("fr", "moyenne")):
+        shown = await svc.report_message(moderator(GUILD, MOD, locale=locale), started.campaign_id)
+        recommend, clarity = shown.embeds[0].fields[:2]
+        assert "NPS" in recommend.value and word in recommend.value
+        assert "NPS" not in clarity.value and word in clarity.value
+        assert shown.files[0].data[:4] == b"\x89PNG"

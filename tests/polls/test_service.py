@@ -584,3 +584,27 @@ async def test_a_vote_never_scans_the_schedule_however_many_jobs_are_armed(polls
         await polls.click(member(GUILD, voter), poll.id, 1)
     assert listings == []
     assert ctx.scheduler.is_armed("polls.refresh", str(poll.id))
+
+
+async def test_nobody_voted_no_chart_said_in_the_clubs_language(ctx, polls, port, clock):
+    """A poll that closes without a vote posts its results with no chart, saying nobody voted, in French."""
+    await ctx.club.update(MODERATOR, locale="fr")
+    poll = await make_poll(polls, closes="in 2 hours", anonymous=False)
+    await clock.advance(hours=2)
+    assert (await reread(polls, poll.id)).finalized_at is not None
+    final = port.of("send_message")[-1].message
+    assert final.files == () and final.embeds[0].image is None
+    assert "Personne n'a voté." in final.embeds[0].description
+    message = await polls.results(moderator(GUILD, MOD, locale="en"), poll.id)
+    assert message.files == () and "Nobody voted." in message.embeds[0].description
+
+
+async def test_multiple_choice_percentages_are_of_voters(polls):
+    """Two voters choosing two choices each: each chosen choice reads 100 % of voters, not 50 % of selections."""
+    poll = await make_poll(polls, max_choices=2, anonymous=False)
+    for voter in (ALICE, BOB):
+        await polls.click(member(GUILD, voter), poll.id, 1)
+        await polls.click(member(GUILD, voter), poll.id, 2)
+    message = await polls.results(moderator(GUILD, MOD, locale="en"), poll.id)
+    assert message.embeds[0].description.count("2 · 100%") == 2 and "0 · 0%" in message.embeds[0].description
+    assert message.files[0].data.startswith(b"\x89PNG")
