@@ -63,16 +63,4 @@ MESSAGES = {
     },
 }
 
-COMMANDS_FR = {
-    "Monday": "Lundi",
-    "Tuesday": "Mardi",
-    "Wednesday": "Mercredi",
-    "Thursday": "Jeudi",
-    "Friday": "Vendredi",
-    "Saturday": "Samedi",
-    "Sunday": "Dimanche",
-    "help": "aide",
-    "What Cercle does and the commands you may use": "Ce que fait Cercle et les commandes que vous pouvez utiliser",
-}
-
-i18n.register(MESSAGES, COMMANDS_FR)
+i18n.register(MESSAGES)

@@ -400,7 +400,7 @@ async def test_synced_schema_fits_discord_budget(club):
     commands = {cmd["name"]: cmd for cmd in club.fake.global_commands}
     for name in ("meeting", "meetings"):
         assert validate.budget(commands[name]) <= 8000
-    assert commands["meeting"]["name_localizations"]["fr"] == "reunion"
+    assert commands["meeting"]["name_localizations"]["fr"] == "réunion"
     assert int(commands["meeting"]["default_member_permissions"]) == 1 << 5
     assert commands["meetings"].get("default_member_permissions") is None
 
