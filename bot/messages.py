@@ -31,6 +31,11 @@ MESSAGES = {
         "help.moderators": "For moderators",
         "help.footer": "Club language: {locale} · time zone: {timezone}",
         "help.cmd.help": "what Cercle does and the commands you may use",
+        "export.yes": "yes",
+        "export.no": "no",
+        "export.header.zone": "{title} ({timezone})",
+        "export.error.format": "**{field}** must be `csv` or `xlsx`.",
+        "field.format": "format",
     },
     "fr": {
         "error.unexpected": "Un problème est survenu du côté de Cercle. Référence : `{ref}` (transmettez-la à un modérateur).",
@@ -60,6 +65,11 @@ MESSAGES = {
         "help.moderators": "Pour les modérateurs",
         "help.footer": "Langue du club : {locale} · fuseau horaire : {timezone}",
         "help.cmd.help": "ce que fait Cercle et les commandes que vous pouvez utiliser",
+        "export.yes": "oui",
+        "export.no": "non",
+        "export.header.zone": "{title} ({timezone})",
+        "export.error.format": "**{field}** doit être `csv` ou `xlsx`.",
+        "field.format": "format",
     },
 }
 

@@ -41,6 +41,7 @@ from bot.feedback.service import FeedbackService
 from bot.i18n import t
 from bot.ports import OutMessage
 from bot.text import shorten
+from cogs import _common
 from cogs._common import WEEKDAY_CHOICES, Guarded, actor_of, ctx_of, locale_for, respond, services_of
 from cogs._ui import response_kwargs, send_kwargs
 
@@ -552,13 +553,17 @@ class FeedbackCog(commands.Cog):
             text = t(locale, "feedback.digest.schedule_off")
         await respond(interaction, text)
 
-    @campaign.command(name=_("export"), description=_("CSV of anonymous answers (no identity columns)"))
-    @app_commands.rename(campaign=_("campaign"))
-    @app_commands.describe(campaign=_("The campaign (leave empty for spontaneous feedback)"))
-    async def export(self, interaction: discord.Interaction, campaign: int | None = None) -> None:
+    @campaign.command(name=_("export"), description=_("Anonymous answers as CSV or Excel (no identity columns)"))
+    @app_commands.rename(campaign=_("campaign"), file_format=_("format"))
+    @app_commands.describe(
+        campaign=_("The campaign (leave empty for spontaneous feedback)"), file_format=_common.FORMAT_DESCRIPTION
+    )
+    @app_commands.choices(file_format=_common.format_choices())
+    async def export(self, interaction: discord.Interaction, campaign: int | None = None,
+                     file_format: app_commands.Choice[str] | None = None) -> None:
         actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        file = await self.service.export_csv(actor, campaign)
+        file = await self.service.export_answers(actor, campaign, file_format.value if file_format else "csv")
         await respond(interaction, ephemeral=True, **response_kwargs(OutMessage(files=(file,))))
 
     @campaign.command(name=_("painpoints"), description=_("Pain points and feedback by category over time"))

@@ -182,3 +182,15 @@ def test_messages_name_real_commands_in_their_language(payloads):
                 if path not in real:
                     wrong.append((locale, key, mention))
     assert wrong == []
+
+
+def test_every_catalog_entry_names_a_real_command(payloads):
+    """The French catalog has no entry for a command, option or choice that does not exist
+    (a renamed command would otherwise keep a dead translation and lose its French)."""
+    from bot import i18n
+
+    real: set[str] = set()
+    for path, node, _ in _walk(payloads):
+        real.add(path)
+        real |= {f"{path}={choice['value']}" for choice in node.get("choices") or []}
+    assert sorted(set(i18n.command_catalog("fr")) - real) == []

@@ -237,8 +237,8 @@ async def test_export_public_poll_lists_voters(harness):
     reply = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message))
     assert "2 rows" in reply.text()
     table = list(csv.reader(io.StringIO(reply.file_bytes(0).decode("utf-8-sig"))))
-    assert table[0] == ["voter_id", "choice_number", "choice", "voted_at_utc"]
-    assert {row[0] for row in table[1:]} == {str(c.alice.id), str(c.bob.id)}
+    assert table[0][:3] == ["Voter (Discord id)", "Choice number", "Choice"] and table[0][3].startswith("Voted at (")
+    assert {row[0] for row in table[1:]} == {f"<@{c.alice.id}>", f"<@{c.bob.id}>"}
     assert "'=SUM(A1)" in [row[2] for row in table[1:]]
 
 
@@ -257,7 +257,7 @@ async def test_export_anonymous_poll_has_no_voter(harness):
     reply = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message), locale="fr")
     assert "aucun votant" in reply.text()
     data = reply.file_bytes(0).decode("utf-8-sig")
-    assert data.splitlines()[0] == "choice_number,choice,votes"
+    assert data.splitlines()[0] == "Choice number,Choice,Votes"  # the club's language (English), not the member's
     assert str(c.alice.id) not in data
 
 
