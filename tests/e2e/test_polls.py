@@ -242,6 +242,27 @@ async def test_export_public_poll_lists_voters(harness):
     assert "'=SUM(A1)" in [row[2] for row in table[1:]]
 
 
+async def test_export_of_a_french_club_in_csv_and_excel(harness):
+    """A French club's /sondage exporter: ';' and French headers in the CSV; format xlsx gives a
+    workbook with the same rows, the voters' ids as text of every digit."""
+    from openpyxl import load_workbook
+
+    await harness.configure_defaults()
+    c = harness.club
+    await harness.fake.slash(c.admin, "club config set", guild=c.guild, language="fr")
+    await create_poll(harness, anonymous=False, choices="=SUM(A1)\nplain")
+    [message] = posted(harness)
+    await harness.fake.click(c.alice, message, label="1. =SUM(A1)")
+    csv_reply = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message), locale="fr")
+    rows = list(csv.reader(io.StringIO(csv_reply.file_bytes(0).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Votant (identifiant Discord)", "N° du choix", "Choix"] and len(rows[1]) == 4
+    assert rows[1][:3] == [f"<@{c.alice.id}>", "1", "'=SUM(A1)"]
+    xlsx = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message), format="xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.file_bytes(0))).active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0] == rows[0] and values[1][:3] == [str(c.alice.id), 1, "=SUM(A1)"]
+
+
 async def test_export_anonymous_poll_has_no_voter(harness):
     """An anonymous poll's export waits for the close (and the anonymity threshold), then holds counts per choice only, no voter column."""
     await harness.configure_defaults()
