@@ -3,8 +3,19 @@
 Each feature keeps its own catalog in ``bot/<feature>/messages.py`` and registers it
 with :func:`register` at import; :func:`load_catalogs` imports them all. Messages are
 ``str.format`` templates; a test checks that both languages have the same keys and the
-same placeholders. Command names and descriptions are translated through
-:func:`command_translation` (used by the bot's ``app_commands.Translator``).
+same placeholders.
+
+Command names, descriptions and choices are localised per command, the way a library
+does it: each feature keeps a catalog of its commands in ``bot/<feature>/command_names.py``
+keyed by the command's English qualified path, registered with :func:`register_commands`:
+
+- ``"campaign close"`` → ``(name, description)`` of a command or a group;
+- ``"campaign start.closes"`` → ``(name, description)`` of an option;
+- ``"campaign start.release=close"`` → the name of one choice (by its value).
+
+No word is shared between commands: ``close`` may be ``clore`` for campaigns and
+``fermer`` for polls. The bot's ``app_commands.Translator`` (``cercle/tree.py``) reads
+them with :func:`command_name`, :func:`command_description` and :func:`choice_name`.
 """
 
 from __future__ import annotations
@@ -12,13 +23,17 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import string
+from collections.abc import Mapping
 from typing import Literal
 
 Locale = Literal["en", "fr"]
 LOCALES: tuple[Locale, ...] = ("en", "fr")
 
 _MESSAGES: dict[str, dict[str, str]] = {"en": {}, "fr": {}}
-_COMMANDS_FR: dict[str, str] = {}
+CommandCatalog = Mapping[str, "tuple[str, str] | str"]
+"""``{path: (name, description)}`` for commands and options, ``{path.option=value: name}`` for choices."""
+
+_COMMANDS: dict[Locale, dict[str, tuple[str, str] | str]] = {"en": {}, "fr": {}}
 _loaded = False
 
 
@@ -26,8 +41,8 @@ class MissingMessage(KeyError):
     """A message key absent from a catalog (a programming error, caught by the catalog test)."""
 
 
-def register(messages: dict[str, dict[str, str]], commands_fr: dict[str, str] | None = None) -> None:
-    """Add a feature's catalog: ``{"en": {key: template}, "fr": {...}}`` and French command strings.
+def register(messages: dict[str, dict[str, str]]) -> None:
+    """Add a feature's catalog: ``{"en": {key: template}, "fr": {...}}``.
 
     Raises ``ValueError`` when a key is registered twice with a different text.
     """
@@ -37,24 +52,49 @@ def register(messages: dict[str, dict[str, str]], commands_fr: dict[str, str] | 
             if existing is not None and existing != text:
                 raise ValueError(f"message {key!r} registered twice for {locale}")
             _MESSAGES[locale][key] = text
-    for source, text in (commands_fr or {}).items():
-        _COMMANDS_FR[source] = text
+
+
+def register_commands(locale: Locale, commands: CommandCatalog) -> None:
+    """Add a feature's command catalog for ``locale`` (shape: :data:`CommandCatalog`).
+
+    Raises ``ValueError`` for a path registered twice with another text, a choice key
+    (``path.option=value``) whose text is not one string, or a command/option key whose
+    text is not a ``(name, description)`` pair.
+    """
+    table = _COMMANDS[locale]
+    for path, text in commands.items():
+        is_choice = "=" in path
+        if is_choice != isinstance(text, str) or (not is_choice and len(text) != 2):
+            raise ValueError(f"command text {path!r}: a choice takes a name, a command or option (name, description)")
+        existing = table.get(path)
+        if existing is not None and existing != text:
+            raise ValueError(f"command text {path!r} registered twice for {locale}")
+        table[path] = text
+
+
+def choices(option: str, names: Mapping[str, str] | Mapping[int, str]) -> dict[str, str]:
+    """Catalog entries for the choices of ``option`` (``"poll create.repeat"``):
+    ``{value: name}`` → ``{"poll create.repeat=value": name}``."""
+    return {f"{option}={value}": name for value, name in names.items()}
 
 
 def load_catalogs() -> None:
-    """Import every ``bot.<package>.messages`` module once."""
+    """Import every ``bot.<package>.messages`` and ``bot.<package>.command_names`` module once."""
     global _loaded
     if _loaded:
         return
     import bot
 
     importlib.import_module("bot.messages")
+    importlib.import_module("bot.command_names")
     for info in pkgutil.iter_modules(bot.__path__):
-        if info.ispkg:
+        if not info.ispkg:
+            continue
+        for module in ("messages", "command_names"):
             try:
-                importlib.import_module(f"bot.{info.name}.messages")
+                importlib.import_module(f"bot.{info.name}.{module}")
             except ModuleNotFoundError as exc:
-                if exc.name != f"bot.{info.name}.messages":
+                if exc.name != f"bot.{info.name}.{module}":
                     raise
     _loaded = True
 
@@ -92,12 +132,32 @@ def has(key: str) -> bool:
     return key in _MESSAGES["en"]
 
 
-def command_translation(text: str, locale: str) -> str | None:
-    """French text of a command name/description/choice (``None`` for other locales or unknown)."""
+def _command_entry(path: str, locale: str) -> tuple[str, str] | None:
     load_catalogs()
-    if normalise_locale(locale) != "fr":
-        return None
-    return _COMMANDS_FR.get(text)
+    lang = normalise_locale(locale)
+    entry = _COMMANDS[lang].get(path) if lang else None
+    return entry if isinstance(entry, tuple) else None
+
+
+def command_name(path: str, locale: str) -> str | None:
+    """The name of command or option ``path`` (``"campaign close"``, ``"campaign start.closes"``)
+    in ``locale``, or ``None`` when it has none there (Discord then shows the English name)."""
+    entry = _command_entry(path, locale)
+    return entry[0] if entry else None
+
+
+def command_description(path: str, locale: str) -> str | None:
+    """The description of command or option ``path`` in ``locale``, or ``None``."""
+    entry = _command_entry(path, locale)
+    return entry[1] if entry else None
+
+
+def choice_name(option: str, value: object, locale: str) -> str | None:
+    """The name of the choice ``value`` of ``option`` (``"poll create.repeat"``) in ``locale``, or ``None``."""
+    load_catalogs()
+    lang = normalise_locale(locale)
+    entry = _COMMANDS[lang].get(f"{option}={value}") if lang else None
+    return entry if isinstance(entry, str) else None
 
 
 def catalog(locale: Locale) -> dict[str, str]:
@@ -106,10 +166,10 @@ def catalog(locale: Locale) -> dict[str, str]:
     return dict(_MESSAGES[locale])
 
 
-def command_catalog_fr() -> dict[str, str]:
-    """A copy of the French command strings (for tests)."""
+def command_catalog(locale: Locale) -> dict[str, tuple[str, str] | str]:
+    """A copy of one language's command catalog (for tests)."""
     load_catalogs()
-    return dict(_COMMANDS_FR)
+    return dict(_COMMANDS[locale])
 
 
 def placeholders(template: str) -> set[str]:

@@ -33,6 +33,11 @@ MESSAGES = {
         "help.footer": "Club language: {locale} · time zone: {timezone}",
         "help.cmd.help": "what Cercle does and the commands you may use",
         "chart.week": "W{week}",
+        "export.yes": "yes",
+        "export.no": "no",
+        "export.header.zone": "{title} ({timezone})",
+        "export.error.format": "**{field}** must be `csv` or `xlsx`.",
+        "field.format": "format",
     },
     "fr": {
         "error.unexpected": "Un problème est survenu du côté de Cercle. Référence : `{ref}` (transmettez-la à un modérateur).",
@@ -64,19 +69,12 @@ MESSAGES = {
         "help.footer": "Langue du club : {locale} · fuseau horaire : {timezone}",
         "help.cmd.help": "ce que fait Cercle et les commandes que vous pouvez utiliser",
         "chart.week": "sem.\u00a0{week}",
+        "export.yes": "oui",
+        "export.no": "non",
+        "export.header.zone": "{title} ({timezone})",
+        "export.error.format": "**{field}** doit être `csv` ou `xlsx`.",
+        "field.format": "format",
     },
 }
 
-COMMANDS_FR = {
-    "Monday": "Lundi",
-    "Tuesday": "Mardi",
-    "Wednesday": "Mercredi",
-    "Thursday": "Jeudi",
-    "Friday": "Vendredi",
-    "Saturday": "Samedi",
-    "Sunday": "Dimanche",
-    "help": "aide",
-    "What Cercle does and the commands you may use": "Ce que fait Cercle et les commandes que vous pouvez utiliser",
-}
-
-i18n.register(MESSAGES, COMMANDS_FR)
+i18n.register(MESSAGES)

@@ -153,7 +153,7 @@ class CercleBot(commands.Bot):
             sleep=self._fanout_sleep,
         )
         self.services = build_services(self.ctx)
-        await self.tree.set_translator(CercleTranslator())
+        await self.tree.set_translator(CercleTranslator(self.tree))
         for name in extension_names():
             await self.load_extension(name)
         if self._start_scheduler:

@@ -22,15 +22,66 @@ from bot.errors import CercleError
 log = logging.getLogger(__name__)
 
 
+_LOCALES: dict[discord.Locale, i18n.Locale] = {discord.Locale.french: "fr"}
+"""The Discord locales Cercle names its commands in (the English names are the defaults)."""
+
+_Where = app_commands.TranslationContextLocation
+
+
 class CercleTranslator(app_commands.Translator):
-    """French names, descriptions and choice names from the feature catalogs."""
+    """Names, descriptions and choice names of each command from the feature catalogs,
+    looked up by the command's qualified path (``bot.i18n``, "Command names"): a word
+    means what its own command says, never what another feature registered.
+
+    Discord.py gives a choice's translation no parent, so the translator keeps an index
+    from each ``Choice`` object to the option paths that use it (rebuilt from ``tree`` on
+    a miss); one object shared by options that name it differently is refused.
+    """
+
+    def __init__(self, tree: app_commands.CommandTree) -> None:
+        self._tree = tree
+        self._choices: dict[int, tuple[app_commands.Choice[Any], list[str]]] = {}
 
     async def translate(
         self, string: app_commands.locale_str, locale: discord.Locale, context: app_commands.TranslationContext
     ) -> str | None:
-        if locale is not discord.Locale.french:
+        lang = _LOCALES.get(locale)
+        if lang is None:
             return None
-        return i18n.command_translation(string.message, "fr")
+        where, data = context.location, context.data
+        if where in (_Where.command_name, _Where.group_name):
+            return i18n.command_name(data.qualified_name, lang)
+        if where in (_Where.command_description, _Where.group_description):
+            return i18n.command_description(data.qualified_name, lang)
+        if where is _Where.parameter_name:
+            return i18n.command_name(f"{data.command.qualified_name}.{data.display_name}", lang)
+        if where is _Where.parameter_description:
+            return i18n.command_description(f"{data.command.qualified_name}.{data.display_name}", lang)
+        if where is _Where.choice_name:
+            return self._choice(data, lang)
+        return None
+
+    def _choice(self, choice: app_commands.Choice[Any], lang: i18n.Locale) -> str | None:
+        found = self._choices.get(id(choice))
+        if found is None or found[0] is not choice:
+            self._index()
+            found = self._choices.get(id(choice))
+        if found is None or found[0] is not choice:
+            return None
+        names = {i18n.choice_name(option, choice.value, lang) for option in found[1]}
+        if len(names) > 1:
+            raise ValueError(f"choice {choice.value!r} is shared by {found[1]} with different names: {names}")
+        return names.pop()
+
+    def _index(self) -> None:
+        self._choices.clear()
+        for command in self._tree.walk_commands():
+            if not isinstance(command, app_commands.Command):
+                continue
+            for parameter in command.parameters:
+                for choice in parameter.choices:
+                    entry = self._choices.setdefault(id(choice), (choice, []))
+                    entry[1].append(f"{command.qualified_name}.{parameter.display_name}")
 
 
 async def locale_for(interaction: discord.Interaction) -> str:

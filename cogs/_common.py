@@ -26,7 +26,20 @@ WEEKDAY_CHOICES = [
 ]
 """Weekday choices for slash options: value 0 = Monday (``datetime.weekday()``), names localised."""
 
-__all__ = ["WEEKDAY_CHOICES", "ctx_of", "services_of", "locale_for", "respond", "actor_of", "require_guild", "Guarded", "tr", "role_ids_of"]
+__all__ = ["WEEKDAY_CHOICES", "FORMAT_DESCRIPTION", "format_choices", "ctx_of", "services_of", "locale_for", "respond", "actor_of", "require_guild", "Guarded", "tr", "role_ids_of"]
+
+
+FORMAT_DESCRIPTION = locale_str("File format: CSV (default) or Excel (.xlsx)")
+"""The description of the ``format`` option of every export command (``bot.export``)."""
+
+
+def format_choices() -> list[app_commands.Choice[str]]:
+    """The ``format`` choices of an export command (``csv``, ``xlsx``): a new list for each
+    command, so each names them from its own catalog path."""
+    return [
+        app_commands.Choice(name=locale_str("CSV (spreadsheet, default)"), value="csv"),
+        app_commands.Choice(name=locale_str("Excel (.xlsx)"), value="xlsx"),
+    ]
 
 
 def _cercle(client: discord.Client) -> CercleBot:

@@ -41,6 +41,7 @@ from bot.feedback.service import FeedbackService
 from bot.i18n import t
 from bot.ports import OutMessage
 from bot.text import shorten
+from cogs import _common
 from cogs._common import WEEKDAY_CHOICES, Guarded, actor_of, ctx_of, locale_for, respond, services_of
 from cogs._digest_review import REVIEW_ITEMS, answer_digest, show_review
 from cogs._ui import response_kwargs, send_kwargs
@@ -529,7 +530,7 @@ class FeedbackCog(commands.Cog):
         message = await self.service.report_message(actor, campaign)
         await respond(interaction, ephemeral=True, **response_kwargs(message))
 
-    @campaign.command(name=_("digest"), description=_("Post the new anonymous feedback as one batch in the feedback channel"))
+    @campaign.command(name=_("digest"), description=_("Take the new anonymous feedback as one batch: reviewed, then posted in the feedback channel"))
     async def digest(self, interaction: discord.Interaction) -> None:
         actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -567,13 +568,17 @@ class FeedbackCog(commands.Cog):
         text += " " + t(locale, "feedback.digest.schedule_review" if schedule.review else "feedback.digest.schedule_automatic")
         await respond(interaction, text)
 
-    @campaign.command(name=_("export"), description=_("CSV of anonymous answers (no identity columns)"))
-    @app_commands.rename(campaign=_("campaign"))
-    @app_commands.describe(campaign=_("The campaign (leave empty for spontaneous feedback)"))
-    async def export(self, interaction: discord.Interaction, campaign: int | None = None) -> None:
+    @campaign.command(name=_("export"), description=_("Anonymous answers as CSV or Excel (no identity columns)"))
+    @app_commands.rename(campaign=_("campaign"), file_format=_("format"))
+    @app_commands.describe(
+        campaign=_("The campaign (leave empty for spontaneous feedback)"), file_format=_common.FORMAT_DESCRIPTION
+    )
+    @app_commands.choices(file_format=_common.format_choices())
+    async def export(self, interaction: discord.Interaction, campaign: int | None = None,
+                     file_format: app_commands.Choice[str] | None = None) -> None:
         actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        file = await self.service.export_csv(actor, campaign)
+        file = await self.service.export_answers(actor, campaign, file_format.value if file_format else "csv")
         await respond(interaction, ephemeral=True, **response_kwargs(OutMessage(files=(file,))))
 
     @campaign.command(name=_("painpoints"), description=_("Pain points and feedback by category over time"))

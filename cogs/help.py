@@ -13,10 +13,6 @@ from bot.i18n import t
 from cogs._common import actor_of, ctx_of, locale_for, respond
 
 
-def _localised(text: str, locale: str) -> str:
-    return (i18n.command_translation(text, locale) if locale == "fr" else None) or text
-
-
 def command_lines(tree: app_commands.CommandTree, locale: str, *, moderator_area: bool) -> list[str]:
     """``/name sub — description`` for every leaf command of one audience, localised."""
     lines = []
@@ -30,8 +26,8 @@ def command_lines(tree: app_commands.CommandTree, locale: str, *, moderator_area
         for leaf in leaves:
             if isinstance(leaf, app_commands.Group):
                 continue
-            names = [_localised(part.name, locale) for part in _chain(leaf)]
-            description = _localised(leaf.description, locale)
+            names = [i18n.command_name(part.qualified_name, locale) or part.name for part in _chain(leaf)]
+            description = i18n.command_description(leaf.qualified_name, locale) or leaf.description
             lines.append(f"`/{' '.join(names)}` — {description}")
     return lines
 

@@ -29,7 +29,15 @@ from bot.meetings.rules import AGENDA_MAX, TITLE_MAX
 from bot.meetings.service import Draft, MeetingsService
 from bot.meetings.store import Occurrence
 from bot.text import plain, shorten
-from cogs._common import Guarded, actor_of, locale_for, respond, services_of
+from cogs._common import (
+    FORMAT_DESCRIPTION,
+    Guarded,
+    actor_of,
+    format_choices,
+    locale_for,
+    respond,
+    services_of,
+)
 from cogs._ui import to_files
 
 log = logging.getLogger(__name__)
@@ -367,11 +375,16 @@ class MeetingsCog(commands.Cog):
             text += "\n" + t(locale, "meetings.cancel_next", when=render.when_text(result.next_occurrence))
         await respond(interaction, text)
 
-    @meeting.command(name=_("attendees"), description=_("Who answered what (with a CSV file)"))
-    @app_commands.rename(meeting=_("meeting"))
-    @app_commands.describe(meeting=_("The meeting"))
-    async def attendees(self, interaction: discord.Interaction, meeting: str) -> None:
-        result = await service_of(interaction).attendees(await actor_of(interaction), meeting)
+    @meeting.command(name=_("attendees"), description=_("Who answered what (with a CSV or Excel file)"))
+    @app_commands.rename(meeting=_("meeting"), file_format=_("format"))
+    @app_commands.describe(meeting=_("The meeting"), file_format=FORMAT_DESCRIPTION)
+    @app_commands.choices(file_format=format_choices())
+    async def attendees(
+        self, interaction: discord.Interaction, meeting: str, file_format: app_commands.Choice[str] | None = None
+    ) -> None:
+        actor = await actor_of(interaction)
+        fmt = file_format.value if file_format else "csv"
+        result = await service_of(interaction).attendees(actor, meeting, fmt)
         locale = await locale_for(interaction)
         nobody = t(locale, "meetings.attendees.nobody")
         lines = []

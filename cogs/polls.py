@@ -25,7 +25,15 @@ from bot.polls.render import VOTE_ID
 from bot.polls.rules import CHOICES_FIELD_MAX, DESCRIPTION_MAX, QUESTION_MAX
 from bot.polls.service import PollDraft, PollService
 from bot.ports import File, OutMessage
-from cogs._common import Guarded, actor_of, locale_for, respond, services_of
+from cogs._common import (
+    FORMAT_DESCRIPTION,
+    Guarded,
+    actor_of,
+    format_choices,
+    locale_for,
+    respond,
+    services_of,
+)
 from cogs._ui import response_kwargs, to_embed
 
 TEXT_CHANNELS = [discord.ChannelType.text, discord.ChannelType.news]
@@ -226,13 +234,16 @@ class PollsCog(commands.Cog):
         message = await self.service.results(actor, poll)
         await respond(interaction, ephemeral=True, **response_kwargs(message))
 
-    @poll.command(name=_("export"), description=_("Download a poll's votes as CSV (no voter for anonymous polls)"))
-    @app_commands.rename(poll=_("poll"))
-    @app_commands.describe(poll=_("The poll (type to search)"))
-    async def export(self, interaction: discord.Interaction, poll: int) -> None:
+    @poll.command(name=_("export"), description=_("Download a poll's votes as CSV or Excel (no voter for anonymous polls)"))
+    @app_commands.rename(poll=_("poll"), file_format=_("format"))
+    @app_commands.describe(poll=_("The poll (type to search)"), file_format=FORMAT_DESCRIPTION)
+    @app_commands.choices(file_format=format_choices())
+    async def export(
+        self, interaction: discord.Interaction, poll: int, file_format: app_commands.Choice[str] | None = None
+    ) -> None:
         actor = await actor_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        export = await self.service.export(actor, poll)
+        export = await self.service.export(actor, poll, file_format.value if file_format else "csv")
         locale = await locale_for(interaction)
         text = t(locale, "polls.export.done", poll=poll, rows=export.rows)
         if export.anonymous:

@@ -61,37 +61,4 @@ MESSAGES = {
     },
 }
 
-COMMANDS_FR = {
-    "club": "club",
-    "Club settings and audit log (moderators)": "Réglages du club et journal des actions (modérateurs)",
-    "config": "config",
-    "Show or change the club settings": "Afficher ou modifier les réglages du club",
-    "show": "afficher",
-    "Show the club settings": "Afficher les réglages du club",
-    "set": "modifier",
-    "Change one or more club settings": "Modifier un ou plusieurs réglages du club",
-    "audit": "journal",
-    "The last moderator actions of this server": "Les dernières actions des modérateurs de ce serveur",
-    "announcements_channel": "salon_annonces",
-    "Channel for announcements and polls": "Salon des annonces et des sondages",
-    "meetings_channel": "salon_reunions",
-    "Channel for meeting announcements": "Salon des annonces de réunion",
-    "prompts_channel": "salon_questions",
-    "Channel for the weekly discussion prompt": "Salon de la question de la semaine",
-    "feedback_channel": "salon_retours",
-    "Channel for anonymous feedback digests": "Salon des synthèses de retours anonymes",
-    "moderators_channel": "salon_moderateurs",
-    "Private channel where Cercle tells moderators a digest awaits review": "Salon privé où Cercle prévient les modérateurs qu'une synthèse attend leur relecture",
-    "moderator_role": "role_moderateur",
-    "Role whose members may use moderator commands": "Rôle dont les membres peuvent utiliser les commandes de modération",
-    "timezone": "fuseau_horaire",
-    "IANA time zone of the club, e.g. Europe/Paris": "Fuseau horaire IANA du club, par ex. Europe/Paris",
-    "language": "langue",
-    "Language of the club: fr or en": "Langue du club : fr ou en",
-    "anonymity_threshold": "seuil_anonymat",
-    "Minimum answers before anonymous results show (3 to 50)": "Nombre minimal de réponses avant d'afficher les résultats anonymes (de 3 à 50)",
-    "French": "Français",
-    "English": "Anglais",
-}
-
-i18n.register(MESSAGES, COMMANDS_FR)
+i18n.register(MESSAGES)

@@ -1,17 +1,15 @@
 """Moderator use-cases that read the answers: campaign and spontaneous reports, pain points,
-and CSV exports — every one below the threshold shows only a count (docs/anonymity.md,
+and exports (CSV or Excel, :mod:`bot.export`) — every one below the threshold shows only a count (docs/anonymity.md,
 "The anonymity threshold"); the threshold is the club's, raised to what the answers shown
 together were given under (:func:`bot.feedback.rules.effective_threshold`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from dataclasses import replace
 
-from bot import anonymity
+from bot import anonymity, export
 from bot import charts as shared_charts
 from bot.actor import Actor, use_case
 from bot.charts import draw
@@ -22,8 +20,8 @@ from bot.feedback.rules import CampaignReport, ContinuousReport, PainPoints
 from bot.i18n import t
 from bot.ports import File, OutMessage
 
-Table = tuple[list[str], list[list[object]], str]
-"""A CSV to write: header, rows, file name."""
+Rows = tuple[list[export.Column], list[list[export.Cell]], str]
+"""An export to write: columns (titles in the club's language), rows, file name without extension."""
 
 
 def _rating_chart(stats: rules.QuestionStats, locale: str) -> charts.RatingChart:
@@ -98,29 +96,29 @@ class ReportUseCases(FeedbackCore):
         return render.pain_points(view, locale, chart)
 
     @use_case("moderator")
-    async def export_csv(self, actor: Actor, campaign_id: int | None) -> File:
-        """A CSV of the anonymous answers of a campaign of ``actor``'s guild, or of its
-        spontaneous feedback when ``campaign_id`` is ``None``: no identity columns, shuffled
-        rows, formula-safe cells, UTF-8 with BOM.
+    async def export_answers(self, actor: Actor, campaign_id: int | None, fmt: str = "csv") -> File:
+        """The anonymous answers of a campaign of ``actor``'s guild, or of its spontaneous
+        feedback when ``campaign_id`` is ``None``, as a ``fmt`` file (``csv`` or ``xlsx``,
+        :mod:`bot.export`: the club's language and separator, formula-safe cells): no
+        identity columns, shuffled rows.
 
         Raises ``Conflict`` ``feedback.error.below_threshold`` while there are fewer answers
         than the threshold — the club's, or the higher one the answers were given under (only
-        the count is told); ``NotFound`` for a campaign of another guild.
+        the count is told); ``NotFound`` for a campaign of another guild; ``InvalidInput``
+        for another format.
         """
+        checked = export.check_format(fmt)
         guild_id = actor.guild()
-        club_threshold = (await self.ctx.club.get(guild_id)).anonymity_threshold
+        club = await self.ctx.club.get(guild_id)
         if campaign_id is None:
-            header, rows, filename = await self._spontaneous_table(guild_id, club_threshold)
+            columns, rows, name = await self._spontaneous_table(guild_id, club.anonymity_threshold, club.locale)
         else:
-            header, rows, filename = await self._campaign_table(guild_id, campaign_id, club_threshold)
+            columns, rows, name = await self._campaign_table(guild_id, campaign_id, club.anonymity_threshold, club.locale)
         random.SystemRandom().shuffle(rows)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([anonymity.csv_safe(h) for h in header])
-        for row in rows:
-            writer.writerow([anonymity.csv_safe(c) for c in row])
-        await self.ctx.club.audit(guild_id, actor.user_id, "feedback.export", filename)
-        return File(filename, buffer.getvalue().encode("utf-8-sig"))
+        file = export.write(export.Table(name, t(club.locale, "feedback.export.sheet"), columns, rows), checked,
+                            locale=club.locale, timezone=club.timezone)
+        await self.ctx.club.audit(guild_id, actor.user_id, "feedback.export", file.filename)
+        return file
 
     # --- the readings -----------------------------------------------------------------
 
@@ -164,30 +162,36 @@ class ReportUseCases(FeedbackCore):
         snapshots = await cohorts.waiting_thresholds(self.db, guild_id, campaign_id)
         return len(snapshots), anonymity.effective_threshold(threshold, snapshots)
 
-    async def _spontaneous_table(self, guild_id: int, club_threshold: int) -> Table:
+    async def _spontaneous_table(self, guild_id: int, club_threshold: int, lang: str) -> Rows:
         items = await store.spontaneous(self.db, guild_id)
         threshold = anonymity.effective_threshold(club_threshold, (i.threshold for i in items))
         _, threshold = await self._waiting(guild_id, None, threshold)
         if not anonymity.readable(len(items), sum(i.legacy for i in items), threshold):
             raise Conflict("feedback.error.below_threshold", count=len(items), threshold=threshold)
-        rows: list[list[object]] = [[i.week, i.category, "" if i.rating is None else i.rating, i.body] for i in items]
-        return ["week", "category", "rating", "text"], rows, "feedback.csv"
+        columns = [export.Column(t(lang, "feedback.export.week")), export.Column(t(lang, "feedback.export.category")),
+                   export.Column(t(lang, "feedback.export.rating"), "number"), export.Column(t(lang, "feedback.export.text"))]
+        rows: list[list[export.Cell]] = [
+            [i.week, t(lang, f"feedback.category.{i.category}") if i.category else None, i.rating, i.body] for i in items
+        ]
+        return columns, rows, "feedback"
 
-    async def _campaign_table(self, guild_id: int, campaign_id: int, club_threshold: int) -> Table:
+    async def _campaign_table(self, guild_id: int, campaign_id: int, club_threshold: int, lang: str) -> Rows:
         campaign = await self._campaign(campaign_id, guild_id)
         questions = await store.questions(self.db, campaign_id)
         answers = await store.campaign_answer_weeks(self.db, campaign_id)
         threshold = self._threshold_of(campaign, club_threshold)
         if not anonymity.readable(len(answers), await store.count_legacy(self.db, campaign_id), threshold):
             raise Conflict("feedback.error.below_threshold", count=len(answers), threshold=threshold)
-        header = ["week"] + [("0-10: " if q.is_rating else "") + q.prompt for q in questions]
-        rows: list[list[object]] = []
+        columns = [export.Column(t(lang, "feedback.export.week"))] + [
+            export.Column(("0-10: " if q.is_rating else "") + q.prompt, "number" if q.is_rating else "text")
+            for q in questions
+        ]
+        rows: list[list[export.Cell]] = []
         for answer in answers:
             by_position = {v.position: v for v in answer.values}
-            row: list[object] = [answer.week]
+            row: list[export.Cell] = [answer.week]
             for q in questions:
                 v = by_position.get(q.position)
-                cell = "" if v is None else (v.rating if q.is_rating else v.body)
-                row.append("" if cell is None else cell)
+                row.append(None if v is None else (v.rating if q.is_rating else v.body))
             rows.append(row)
-        return header, rows, f"campaign-{campaign.id}.csv"
+        return columns, rows, f"campaign-{campaign.id}"

@@ -9,13 +9,13 @@ follows through :meth:`Members.refresh_announcement` / :meth:`Members.refresh_to
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot import export
 from bot.actor import Actor, use_case
 from bot.errors import Conflict, InvalidInput, NotFound
+from bot.i18n import t
 from bot.meetings import render, store
 from bot.meetings.core import MeetingsCore
 from bot.meetings.ical import CalendarNames, SeriesEntry, build_calendar
@@ -65,7 +65,7 @@ class ModeratorRow:
 
 @dataclass(frozen=True)
 class Attendees:
-    """Who answered what, and the same as a CSV ``file``."""
+    """Who answered what, and the same as a CSV or Excel ``file``."""
 
     occurrence: Occurrence
     going: list[int]
@@ -231,19 +231,26 @@ class Members(MeetingsCore):
         return occ, rank_topics((t.id, t.text, t.author_id, t.votes, t.created_at) for t in topics)
 
     @use_case("moderator")
-    async def attendees(self, actor: Actor, occurrence_id: int | str) -> Attendees:
-        """Who answered what, with a CSV (``user_id,status,remind``). Raises ``Forbidden``, ``NotFound``."""
-        occ = await self._occurrence(actor.guild(), occurrence_id)
+    async def attendees(self, actor: Actor, occurrence_id: int | str, fmt: str = "csv") -> Attendees:
+        """Who answered what, with a ``fmt`` file (``csv`` or ``xlsx``, :mod:`bot.export`, in
+        the club's language): member (a Discord id), answer, DM reminder (yes/no). Raises
+        ``Forbidden``, ``NotFound``, ``InvalidInput`` for another format."""
+        checked = export.check_format(fmt)
+        club = await self.ctx.club.get(actor.guild())
+        occ = await self._occurrence(club.guild_id, occurrence_id)
         answers = await store.rsvps(self.db, occ.id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["user_id", "status", "remind"])
-        for r in answers:
-            writer.writerow([str(r.user_id), r.status, "yes" if r.remind else "no"])
+        lang = club.locale
+        columns = [
+            export.Column(t(lang, "meetings.export.member"), "member"),
+            export.Column(t(lang, "meetings.export.answer")),
+            export.Column(t(lang, "meetings.export.remind"), "yes_no"),
+        ]
+        rows: list[list[export.Cell]] = [[r.user_id, t(lang, f"meetings.status.{r.status}"), r.remind] for r in answers]
+        table = export.Table(f"meeting-{occ.id}-attendees", t(lang, "meetings.export.sheet"), columns, rows)
         return Attendees(
             occ,
             [r.user_id for r in answers if r.status == "going"],
             [r.user_id for r in answers if r.status == "maybe"],
             [r.user_id for r in answers if r.status == "no"],
-            File(f"meeting-{occ.id}-attendees.csv", buffer.getvalue().encode("utf-8")),
+            export.write(table, checked, locale=lang, timezone=club.timezone),
         )

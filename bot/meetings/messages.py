@@ -1,4 +1,4 @@
-"""French and English texts of meetings, and the French names of its commands."""
+"""French and English texts of meetings (the French command names are in ``command_names.py``)."""
 
 from bot import i18n
 
@@ -98,6 +98,10 @@ MESSAGES = {
         "meetings.status.going": "going",
         "meetings.status.maybe": "maybe",
         "meetings.status.no": "can't go",
+        "meetings.export.sheet": "Attendees",
+        "meetings.export.member": "Member (Discord id)",
+        "meetings.export.answer": "Answer",
+        "meetings.export.remind": "DM reminder",
         "meetings.calendar": (
             "Here is the club's calendar. Open the file to add its meetings to your calendar; "
             "import it again after a change to update moved and cancelled meetings."
@@ -142,7 +146,7 @@ MESSAGES = {
         "meetings.error.duration": "**{field}** doit être comprise entre {minimum} minutes et {maximum} jours.",
         "meetings.error.too_many_reminders": "**{field}** : {limit} rappels au plus.",
         "meetings.error.reminder_range": "**{field}** : chaque rappel doit tomber entre 1 minute et {max_days} jours avant le début.",
-        "meetings.error.no_channel": "**{field}** : aucun salon de réunions n'est défini pour le club. Choisissez un salon, ou définissez-en un avec `/club config set meetings_channel:`.",
+        "meetings.error.no_channel": "**{field}** : aucun salon de réunions n'est défini pour le club. Choisissez un salon, ou définissez-en un avec `/club réglages modifier salon_réunions:`.",
         "meetings.error.cannot_post": "**{field}** : je ne peux pas publier dans {channel} (il me faut voir le salon, envoyer des messages, intégrer des liens et créer des fils).",
         "meetings.error.not_found": "Cette réunion n'existe pas (ou plus). Choisissez-en une dans la liste.",
         "meetings.error.no_such_meeting": "**{field}** : cette réunion n'existe pas dans ce club (ou plus). Choisissez-en une dans la liste.",
@@ -168,7 +172,7 @@ MESSAGES = {
         "meetings.button.remind_on": "Me le rappeler : oui",
         "meetings.button.remind_off": "Me le rappeler : non",
         "meetings.button.upvote": "Pour ({n})",
-        "meetings.footer.scheduled": "Répondez avec les boutons · discutez dans le fil · /reunions proposer pour suggérer un sujet",
+        "meetings.footer.scheduled": "Répondez avec les boutons · discutez dans le fil · /réunions proposer pour suggérer un sujet",
         "meetings.footer.started": "En cours",
         "meetings.footer.ended": "Cette réunion est terminée",
         "meetings.footer.cancelled": "Annulée",
@@ -214,6 +218,10 @@ MESSAGES = {
         "meetings.status.going": "présent",
         "meetings.status.maybe": "peut-être",
         "meetings.status.no": "absent",
+        "meetings.export.sheet": "Participants",
+        "meetings.export.member": "Membre (identifiant Discord)",
+        "meetings.export.answer": "Réponse",
+        "meetings.export.remind": "Rappel en MP",
         "meetings.calendar": (
             "Voici l'agenda du club. Ouvrez le fichier pour ajouter ses réunions à votre agenda ; "
             "importez-le de nouveau après un changement pour mettre à jour les réunions déplacées ou annulées."
@@ -242,69 +250,4 @@ MESSAGES = {
     },
 }
 
-COMMANDS_FR = {
-    # groups
-    "meeting": "reunion",
-    "meetings": "reunions",
-    "Plan and manage the club's meetings (moderators)": "Planifier et gérer les réunions du club (modérateurs)",
-    "The club's meetings: list, calendar, agenda topics": "Les réunions du club : liste, agenda, sujets",
-    # moderator subcommands
-    "create": "créer",
-    "Plan a meeting (a modal then asks for its title and agenda)": "Planifier une réunion (un formulaire demande ensuite titre et ordre du jour)",
-    "list": "liste",
-    "Upcoming meetings with their answers": "Réunions à venir avec leurs réponses",
-    "edit": "modifier",
-    "Change a meeting's time, duration, location, title or agenda": "Changer l'horaire, la durée, le lieu, le titre ou l'ordre du jour d'une réunion",
-    "cancel": "annuler",
-    "Cancel one meeting or its whole series": "Annuler une réunion ou toute sa série",
-    "attendees": "participants",
-    "Who answered what (with a CSV file)": "Qui a répondu quoi (avec un fichier CSV)",
-    "agenda": "ordre_du_jour",
-    "Proposed topics ranked by votes": "Sujets proposés classés par votes",
-    # member subcommands
-    "Upcoming meetings and your answers": "Réunions à venir et vos réponses",
-    "calendar": "calendrier",
-    "Download the upcoming meetings as a calendar file (.ics)": "Télécharger les prochaines réunions en fichier d'agenda (.ics)",
-    "propose": "proposer",
-    "Propose a topic for a meeting's agenda": "Proposer un sujet pour l'ordre du jour d'une réunion",
-    # options
-    "starts": "debut",
-    "When it starts, in the club's time zone (e.g. 2027-03-16 18:00, next tuesday 6pm)": "Quand elle commence, dans le fuseau du club (ex. 16 mars 18h, mardi prochain 18h)",
-    "duration": "duree",
-    "How long (e.g. 90m, 2h; default 1h)": "Combien de temps (ex. 90m, 2h ; 1h par défaut)",
-    "location": "lieu",
-    "Where: a link, an address or a voice channel": "Où : un lien, une adresse ou un salon vocal",
-    "channel": "salon",
-    "Where to announce it (default: the meetings channel)": "Où l'annoncer (par défaut : le salon des réunions)",
-    "repeat": "répétition",
-    "Repeat the meeting": "Répéter la réunion",
-    "repeat_on": "répéter_le",
-    "Monthly and longer: the same date, or the same weekday of the month": "Mensuelle ou plus\u00a0: à la même date, ou le même jour de la semaine du mois",
-    "reminders": "rappels",
-    "Reminders before the start (default 24h,1h; 'none' for none)": "Rappels avant le début (24h,1h par défaut ; « aucun » pour aucun)",
-    "The meeting": "La réunion",
-    "topic": "sujet",
-    "The topic you propose": "Le sujet que vous proposez",
-    "title": "titre",
-    "New title": "Nouveau titre",
-    "New agenda": "Nouvel ordre du jour",
-    "New time, in the club's time zone": "Nouvel horaire, dans le fuseau du club",
-    "New duration (e.g. 90m)": "Nouvelle durée (ex. 90m)",
-    "New location": "Nouveau lieu",
-    "scope": "portee",
-    "This occurrence only, or the whole series": "Cette occurrence seulement, ou toute la série",
-    # choices
-    "none": "aucune",
-    "weekly": "hebdomadaire",
-    "monthly": "mensuelle",
-    "quarterly": "trimestrielle",
-    "semiannual": "semestrielle",
-    "yearly": "annuelle",
-    "same day of the month (e.g. the 15th)": "même jour du mois (par ex. le 15)",
-    "same weekday of the month (e.g. the 3rd Tuesday)": "même jour de la semaine (par ex. le 3e mardi)",
-    "last weekday of the month (e.g. the last Thursday)": "dernier jour de ce nom du mois (par ex. le dernier jeudi)",
-    "this occurrence": "cette occurrence",
-    "the whole series": "toute la série",
-}
-
-i18n.register(MESSAGES, COMMANDS_FR)
+i18n.register(MESSAGES)

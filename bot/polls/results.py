@@ -1,5 +1,5 @@
 """What moderators and members read of polls: ``/poll results`` (ephemeral, with the
-chart), ``/poll export`` (CSV), ``/poll list``, ``/polls`` and the poll autocomplete.
+chart), ``/poll export`` (CSV or Excel, :mod:`bot.export`), ``/poll list``, ``/polls`` and the poll autocomplete.
 
 ``/poll results`` and the export never show more than the poll message
 (:func:`bot.polls.rules.visibility`): no counts of an anonymous poll before its close, nor
@@ -8,14 +8,13 @@ below its threshold after it (docs/anonymity.md, "The anonymity threshold").
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
-from bot import anonymity
+from bot import export as table_export
 from bot.actor import Actor, use_case
 from bot.clock import to_ts
 from bot.errors import Conflict
+from bot.i18n import t
 from bot.polls import render, store
 from bot.polls.base import PollsBase
 from bot.polls.rules import RECENTLY_CLOSED, Poll, Tally, Visibility, visibility
@@ -24,7 +23,7 @@ from bot.ports import File, OutMessage
 
 @dataclass(frozen=True)
 class PollExport:
-    """A poll's CSV ``file``, its number of data ``rows``, and whether the poll is
+    """A poll's CSV or Excel ``file``, its number of data ``rows``, and whether the poll is
     ``anonymous`` (its export then has counts only)."""
 
     file: File
@@ -62,36 +61,37 @@ class Results(PollsBase):
         return tally, visibility(poll, tally, threshold)
 
     @use_case("moderator")
-    async def export(self, actor: Actor, poll_id: int) -> PollExport:
-        """CSV of poll ``poll_id`` of ``actor``'s guild (UTF-8 with a BOM, CRLF). Public
-        poll: one row per vote ``voter_id, choice_number, choice, voted_at_utc`` (ISO
-        8601); anonymous poll: counts only ``choice_number, choice, votes`` (no voter
-        column: docs/anonymity.md, "Logs and exports"). Every cell goes through
-        :func:`~bot.anonymity.csv_safe`. Same refusals as :meth:`results`, plus
+    async def export(self, actor: Actor, poll_id: int, fmt: str = "csv") -> PollExport:
+        """Poll ``poll_id`` of ``actor``'s guild as a ``fmt`` file (``csv`` or ``xlsx``,
+        :mod:`bot.export`: the club's language, separator and time zone). Public poll: one
+        row per vote — voter (a Discord id), choice number, choice, time of the vote;
+        anonymous poll: counts only — choice number, choice, votes (no voter column:
+        docs/anonymity.md, "Logs and exports"). Same refusals as :meth:`results`, plus
         ``Conflict('polls.error.hidden_below_threshold')`` for an anonymous poll closed
-        below its threshold. Audited."""
-        poll = await self._poll_for(actor.guild(), poll_id)
+        below its threshold, ``InvalidInput`` for another format. Audited."""
+        checked = table_export.check_format(fmt)
+        club = await self.ctx.club.get(actor.guild())
+        poll = await self._poll_for(club.guild_id, poll_id)
         tally, seen = await self._check_visible(poll)
         if not seen.counts and poll.anonymous:
             raise Conflict("polls.error.hidden_below_threshold", poll=poll.id, threshold=seen.threshold, count=tally.voters)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        rows = 0
+        lang = club.locale
+        number, choice = table_export.Column(t(lang, "polls.export.number"), "number"), table_export.Column(
+            t(lang, "polls.export.choice"))
         if poll.anonymous:
-            writer.writerow(["choice_number", "choice", "votes"])
-            for position, choice in enumerate(poll.choices, start=1):
-                writer.writerow([position, anonymity.csv_safe(choice), tally.counts[position - 1]])
-                rows += 1
+            columns = [number, choice, table_export.Column(t(lang, "polls.export.votes"), "number")]
+            rows: list[list[table_export.Cell]] = [
+                [position, text, tally.counts[position - 1]] for position, text in enumerate(poll.choices, start=1)
+            ]
         else:
-            writer.writerow(["voter_id", "choice_number", "choice", "voted_at_utc"])
-            for vote in await store.public_votes(self.db, poll_id):
-                when = "" if vote.voted_at is None else vote.voted_at.isoformat()
-                choice = anonymity.csv_safe(poll.choices[vote.position - 1])
-                writer.writerow([anonymity.csv_safe(vote.voter), vote.position, choice, when])
-                rows += 1
+            columns = [table_export.Column(t(lang, "polls.export.voter"), "member"), number, choice,
+                       table_export.Column(t(lang, "polls.export.voted_at"), "time")]
+            rows = [[int(vote.voter), vote.position, poll.choices[vote.position - 1], vote.voted_at]
+                    for vote in await store.public_votes(self.db, poll_id)]
         await self.ctx.club.audit(poll.guild_id, actor.user_id, "polls.export", f"poll #{poll_id}")
-        data = ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: spreadsheets read UTF-8 right
-        return PollExport(File(f"poll-{poll_id}.csv", data), rows, poll.anonymous)
+        table = table_export.Table(f"poll-{poll_id}", t(lang, "polls.export.sheet", poll=poll_id), columns, rows)
+        file = table_export.write(table, checked, locale=lang, timezone=club.timezone)
+        return PollExport(file, len(rows), poll.anonymous)
 
     @use_case("moderator")
     async def listing(self, actor: Actor) -> list[Poll]:

@@ -327,7 +327,7 @@ async def test_export_csv_without_identity(harness):
     reply = await harness.fake.slash(c.admin, "campaign export", guild=c.guild)
     data = reply.file_bytes(0).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
-    assert rows[0] == ["week", "category", "rating", "text"] and len(rows) == 6
+    assert rows[0] == ["Week", "Category", "Rating (0-10)", "Text"] and len(rows) == 6
     assert all(r[3].startswith("'=") for r in rows[1:])
     for user in c.members:
         assert str(user.id) not in data and user.username not in data

@@ -247,9 +247,9 @@ async def test_attendees_lists_and_csv(club):
     await h.fake.click(c.carol, post, label="Going")
     reply = await h.fake.slash(c.admin, "meeting attendees", guild=c.guild, meeting=meeting_id(post))
     assert f"going (2): <@{c.alice.id}>, <@{c.carol.id}>" in reply.text() and "can't go (0): nobody" in reply.text()
-    rows = list(csv.DictReader(io.StringIO(reply.file_bytes().decode())))
-    assert {(r["user_id"], r["status"]) for r in rows} == {(str(c.alice.id), "going"), (str(c.bob.id), "maybe"),
-                                                            (str(c.carol.id), "going")}
+    rows = list(csv.DictReader(io.StringIO(reply.file_bytes().decode("utf-8-sig"))))
+    assert {(r["Member (Discord id)"], r["Answer"]) for r in rows} == {
+        (f"<@{c.alice.id}>", "going"), (f"<@{c.bob.id}>", "maybe"), (f"<@{c.carol.id}>", "going")}
     listed = await h.fake.slash(c.admin, "meeting list", guild=c.guild)
     assert "Club meeting" in listed.text() and "Going: 2" in listed.text()
 
@@ -406,7 +406,7 @@ async def test_synced_schema_fits_discord_budget(club):
     commands = {cmd["name"]: cmd for cmd in club.fake.global_commands}
     for name in ("meeting", "meetings"):
         assert validate.budget(commands[name]) <= 8000
-    assert commands["meeting"]["name_localizations"]["fr"] == "reunion"
+    assert commands["meeting"]["name_localizations"]["fr"] == "réunion"
     assert int(commands["meeting"]["default_member_permissions"]) == 1 << 5
     assert commands["meetings"].get("default_member_permissions") is None
 

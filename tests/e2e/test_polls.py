@@ -237,9 +237,30 @@ async def test_export_public_poll_lists_voters(harness):
     reply = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message))
     assert "2 rows" in reply.text()
     table = list(csv.reader(io.StringIO(reply.file_bytes(0).decode("utf-8-sig"))))
-    assert table[0] == ["voter_id", "choice_number", "choice", "voted_at_utc"]
-    assert {row[0] for row in table[1:]} == {str(c.alice.id), str(c.bob.id)}
+    assert table[0][:3] == ["Voter (Discord id)", "Choice number", "Choice"] and table[0][3].startswith("Voted at (")
+    assert {row[0] for row in table[1:]} == {f"<@{c.alice.id}>", f"<@{c.bob.id}>"}
     assert "'=SUM(A1)" in [row[2] for row in table[1:]]
+
+
+async def test_export_of_a_french_club_in_csv_and_excel(harness):
+    """A French club's /sondage exporter: ';' and French headers in the CSV; format xlsx gives a
+    workbook with the same rows, the voters' ids as text of every digit."""
+    from openpyxl import load_workbook
+
+    await harness.configure_defaults()
+    c = harness.club
+    await harness.fake.slash(c.admin, "club config set", guild=c.guild, language="fr")
+    await create_poll(harness, anonymous=False, choices="=SUM(A1)\nplain")
+    [message] = posted(harness)
+    await harness.fake.click(c.alice, message, label="1. =SUM(A1)")
+    csv_reply = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message), locale="fr")
+    rows = list(csv.reader(io.StringIO(csv_reply.file_bytes(0).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Votant (identifiant Discord)", "N° du choix", "Choix"] and len(rows[1]) == 4
+    assert rows[1][:3] == [f"<@{c.alice.id}>", "1", "'=SUM(A1)"]
+    xlsx = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message), format="xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.file_bytes(0))).active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0] == rows[0] and values[1][:3] == [str(c.alice.id), 1, "=SUM(A1)"]
 
 
 async def test_export_anonymous_poll_has_no_voter(harness):
@@ -257,7 +278,7 @@ async def test_export_anonymous_poll_has_no_voter(harness):
     reply = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message), locale="fr")
     assert "aucun votant" in reply.text()
     data = reply.file_bytes(0).decode("utf-8-sig")
-    assert data.splitlines()[0] == "choice_number,choice,votes"
+    assert data.splitlines()[0] == "Choice number,Choice,Votes"  # the club's language (English), not the member's
     assert str(c.alice.id) not in data
 
 

@@ -232,6 +232,7 @@ class Rest:
         problems: validate.Problems = []
         for i, cmd in enumerate(body):
             problems += validate.command(cmd, i)
+        problems += validate.duplicate_names((c for c in body if c.get("type", 1) == 1), "")
         if len(body) > 100:
             problems.append(("_", "Must be 100 or fewer in length."))
         if problems:

@@ -6,12 +6,12 @@ Discord's "Invalid Form Body" error with the nested ``errors`` object.
 
 from __future__ import annotations
 
-import re
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 Problems = list[tuple[str, str]]
 
-_NAME = re.compile(r"^[-_\w]{1,32}$", re.UNICODE)
 THREAD_ARCHIVE = {60, 1440, 4320, 10080}
 
 
@@ -150,17 +150,54 @@ def modal(payload: dict[str, Any]) -> Problems:
     return problems
 
 
+def valid_name(name: object) -> bool:
+    """Discord's rule for chat-input command and option names, in every locale:
+    ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$`` (unicode), and a letter that has
+    a lowercase variant must be written in lowercase (accented letters are letters)."""
+    if not isinstance(name, str) or not 1 <= len(name) <= 32:
+        return False
+    for char in name:
+        if char in "-_'":
+            continue
+        if unicodedata.category(char)[0] in "LN":
+            if char.lower() != char:
+                return False
+            continue
+        if not unicodedata.name(char, "").startswith(("DEVANAGARI ", "THAI ")):
+            return False
+    return True
+
+
+def duplicate_names(siblings: Iterable[dict[str, Any]], path: str) -> Problems:
+    """Two siblings (commands of one list, options of one command) with the same name in
+    some locale: a sibling without a localisation shows its default name there."""
+    siblings = list(siblings)
+    locales = {loc for obj in siblings for loc in (obj.get("name_localizations") or {})}
+    problems: Problems = []
+    for locale in [None, *sorted(locales)]:
+        seen: set[str] = set()
+        for i, obj in enumerate(siblings):
+            name = obj.get("name") or ""
+            if locale is not None:
+                name = (obj.get("name_localizations") or {}).get(locale) or name
+            if name in seen:
+                where = (f"{path}.{i}" if path else str(i)) + (f".name_localizations.{locale}" if locale else ".name")
+                problems.append((where, "Application command names must be unique"))
+            seen.add(name)
+    return problems
+
+
 def command(cmd: dict[str, Any], index: int) -> Problems:
-    """An application command: name 1–32 lowercase, description 1–100, ≤ 25 options and
-    choices, nesting ≤ 2, and the 8,000-character budget per top-level command."""
+    """An application command: names valid in every locale (:func:`valid_name`) and unique
+    among siblings in every locale, description 1–100, ≤ 25 options and choices, nesting
+    ≤ 2, and the 8,000-character budget per top-level command."""
     problems: Problems = []
 
     def check_named(obj: dict[str, Any], path: str) -> None:
-        name = obj.get("name") or ""
-        if not _NAME.match(name) or name != name.lower():
+        if not valid_name(obj.get("name")):
             problems.append((f"{path}.name", "Invalid application command name"))
         for loc, value in (obj.get("name_localizations") or {}).items():
-            if not _NAME.match(value or "") or value != value.lower():
+            if not valid_name(value):
                 problems.append((f"{path}.name_localizations.{loc}", "Invalid application command name"))
         _len(problems, f"{path}.description", obj.get("description"), 100, 1 if cmd.get("type", 1) == 1 else 0)
         for loc, value in (obj.get("description_localizations") or {}).items():
@@ -169,6 +206,7 @@ def command(cmd: dict[str, Any], index: int) -> Problems:
     def walk(options: list[dict[str, Any]], path: str, depth: int) -> None:
         if len(options) > 25:
             problems.append((f"{path}.options", "Must be 25 or fewer in length."))
+        problems.extend(duplicate_names(options, f"{path}.options"))
         for i, opt in enumerate(options):
             opath = f"{path}.options.{i}"
             check_named(opt, opath)

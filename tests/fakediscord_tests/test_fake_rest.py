@@ -213,3 +213,39 @@ async def test_scheduled_event_status_transitions(world):
     assert (await call(http, fake, "PATCH", path, {"status": 3}))[1]["status"] == 3
     status, body, _ = await call(http, fake, "PATCH", path, {"status": 2})
     assert body["code"] == 50035
+
+
+async def test_command_names_follow_discords_rule_in_every_locale(world):
+    """Accented lowercase names pass; a capital, a space or 33 characters in a localisation answer 50035."""
+    fake, guild, text, member, http = world
+    route = f"/applications/{fake.app_id}/guilds/{guild.id}/commands"
+    good = {"name": "meeting", "description": "d", "name_localizations": {"fr": "réunion"}, "options": [
+        {"type": 3, "name": "starts", "description": "d", "name_localizations": {"fr": "début"}},
+        {"type": 3, "name": "repeat_on", "description": "d", "name_localizations": {"fr": "répéter_le"}}]}
+    status, _, _ = await call(http, fake, "PUT", route, [good])
+    assert status == 200
+    for bad in ("Réunion", "ré union", "r" * 33, "réunion!"):
+        cmd = {**good, "name_localizations": {"fr": bad}}
+        status, body, _ = await call(http, fake, "PUT", route, [cmd])
+        assert status == 400 and body["code"] == 50035, bad
+        assert "name_localizations" in body["errors"]["0"], bad
+
+
+async def test_sibling_names_must_differ_in_every_locale(world):
+    """Two options named alike in French, or two commands alike by default, answer 50035."""
+    fake, guild, text, member, http = world
+    route = f"/applications/{fake.app_id}/guilds/{guild.id}/commands"
+    options = [
+        {"type": 3, "name": "opens", "description": "d", "name_localizations": {"fr": "fermeture"}},
+        {"type": 3, "name": "closes", "description": "d", "name_localizations": {"fr": "fermeture"}},
+    ]
+    status, body, _ = await call(http, fake, "PUT", route, [{"name": "poll", "description": "d", "options": options}])
+    assert status == 400 and body["code"] == 50035
+    assert "fr" in body["errors"]["0"]["options"]["1"]["name_localizations"]
+    # A French name equal to a sibling's unlocalised English name is a clash too.
+    options[0] = {"type": 3, "name": "fermeture", "description": "d"}
+    status, body, _ = await call(http, fake, "PUT", route, [{"name": "poll", "description": "d", "options": options}])
+    assert status == 400 and body["code"] == 50035
+    twins = [{"name": "poll", "description": "a"}, {"name": "poll", "description": "b"}]
+    status, body, _ = await call(http, fake, "PUT", route, twins)
+    assert status == 400 and body["code"] == 50035

@@ -328,12 +328,12 @@ async def test_export_has_no_identity_and_is_formula_safe(svc, port):
     """The CSV has week and answers only, shuffled, with formula cells neutralised; refused below k."""
     cid = (await _campaign(svc, port, release="live")).campaign_id
     with pytest.raises(Conflict):
-        await svc.export_csv(MODERATOR, cid)
+        await svc.export_answers(MODERATOR, cid)
     for user in (11, 12, 13, 14, 15):
         await svc.submit_answer(dm(user), cid, ["5", f"=HYPERLINK(\"x\") {user}"])
-    exported = await svc.export_csv(MODERATOR, cid)
+    exported = await svc.export_answers(MODERATOR, cid)
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
-    assert rows[0][0] == "week" and len(rows) == 6
+    assert rows[0][0] == "Week" and len(rows) == 6
     assert all(r[2].startswith("'=") for r in rows[1:])
     body = exported.data.decode("utf-8-sig")
     assert all(str(m) not in body.replace(" 11", "").replace(" 12", "").replace(" 13", "").replace(" 14", "").replace(" 15", "") for m in (11, 12, 13, 14, 15))
@@ -343,9 +343,26 @@ async def test_export_spontaneous(svc):
     """The spontaneous export lists category, rating and text."""
     for i in range(5):
         await svc.give(in_server(50 + i), GUILD, text=f"+cmd {i}", category="question", rating=i)
-    exported = await svc.export_csv(MODERATOR, None)
+    exported = await svc.export_answers(MODERATOR, None)
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
-    assert rows[0] == ["week", "category", "rating", "text"] and all(r[3].startswith("'+") for r in rows[1:])
+    assert rows[0] == ["Week", "Category", "Rating (0-10)", "Text"] and all(r[3].startswith("'+") for r in rows[1:])
+    assert {r[1] for r in rows[1:]} == {"Question"}
+
+
+async def test_export_of_a_french_club(svc):
+    """A French club's spontaneous export: ';', French headers and categories, formulas neutralised; Excel alike."""
+    from openpyxl import load_workbook
+
+    await svc.ctx.club.update(MODERATOR, locale="fr")
+    for i in range(5):
+        await svc.give(in_server(70 + i), GUILD, text=f"=cmd {i}; suite", category="pain_point", rating=i)
+    data = (await svc.export_answers(MODERATOR, None)).data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Semaine", "Catégorie", "Note (0-10)", "Texte"] and all(len(r) == 4 for r in rows)
+    assert {r[1] for r in rows[1:]} == {"Irritant"} and all(r[3].startswith("'=cmd") for r in rows[1:])
+    book = load_workbook(io.BytesIO((await svc.export_answers(MODERATOR, None, "xlsx")).data))
+    values = [list(r) for r in book.active.iter_rows(values_only=True)]
+    assert values[0] == rows[0] and sorted(v[2] for v in values[1:]) == [0, 1, 2, 3, 4]
 
 
 async def test_pain_points_view(svc):
@@ -410,7 +427,7 @@ async def test_moderator_use_cases_refuse_members_and_surveys_refuse_people(svc,
         svc.close_campaign(plain, cid),
         svc.list_campaigns(plain),
         svc.report_message(plain, cid),
-        svc.export_csv(plain, None),
+        svc.export_answers(plain, None),
         svc.digest(plain),
         svc.set_digest_schedule(plain, enabled=False),
         svc.campaign_choices(plain, ""),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot import i18n
-from bot.meetings.messages import COMMANDS_FR, MESSAGES
+from bot.meetings.command_names import FR
+from bot.meetings.messages import MESSAGES
 
 
 def test_same_keys_and_placeholders_in_both_languages():
@@ -19,26 +20,24 @@ def test_keys_are_prefixed_with_the_feature():
 
 
 def test_french_command_names_are_valid_discord_names():
-    """French command and option names are lowercase words of ≤ 32 chars (Discord's name rule)."""
-    import re
+    """French command and option names follow Discord's name rule (lowercase, accents allowed, ≤ 32)."""
+    from tests.fakediscord.validate import valid_name
 
-    names = ["meeting", "meetings", "create", "list", "edit", "cancel", "attendees", "agenda", "calendar",
-             "propose", "starts", "duration", "location", "channel", "repeat", "reminders", "topic", "title", "scope"]
-    for name in names:
-        fr = COMMANDS_FR[name]
-        assert fr == fr.lower() and re.fullmatch(r"[-_\w]{1,32}", fr), name
+    names = {path: text[0] for path, text in FR.items() if isinstance(text, tuple)}
+    assert "meeting create.starts" in names and names["meeting"] == "réunion"
+    assert {path: name for path, name in names.items() if not valid_name(name)} == {}
 
 
-def test_shared_command_words_agree_with_other_features():
-    """Words shared with other features (create, list, channel…) have the same French everywhere:
-    the catalog keeps one translation per English string, so a clash would rename our commands."""
-    merged = i18n.command_catalog_fr()
-    assert {k: v for k, v in COMMANDS_FR.items() if merged.get(k) != v} == {}
+def test_catalog_is_what_the_bot_serves():
+    """Each meetings path keeps its own French text: no other feature's catalog replaced it."""
+    merged = i18n.command_catalog("fr")
+    assert {k: v for k, v in FR.items() if merged.get(k) != v} == {}
 
 
 def test_descriptions_fit_discord_limit():
-    """Every French description is at most 100 characters (Discord)."""
-    assert all(len(v) <= 100 for v in COMMANDS_FR.values())
+    """Every French description and choice name is at most 100 characters (Discord)."""
+    texts = [text[1] if isinstance(text, tuple) else text for text in FR.values()]
+    assert all(1 <= len(text) <= 100 for text in texts)
 
 
 def test_catalog_registered():

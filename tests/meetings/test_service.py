@@ -439,8 +439,28 @@ async def test_attendees_lists_and_csv(svc):
     await svc.toggle_remind(as_member(601), occ.id)
     result = await svc.attendees(MOD, occ.id)
     assert (result.going, result.maybe, result.no) == ([601], [], [602])
-    rows = list(csv.DictReader(io.StringIO(result.file.data.decode())))
-    assert rows == [{"user_id": "601", "status": "going", "remind": "yes"}, {"user_id": "602", "status": "no", "remind": "no"}]
+    rows = list(csv.DictReader(io.StringIO(result.file.data.decode("utf-8-sig"))))
+    assert rows == [{"Member (Discord id)": "<@601>", "Answer": "going", "DM reminder": "yes"},
+                    {"Member (Discord id)": "<@602>", "Answer": "can't go", "DM reminder": "no"}]
+
+
+async def test_attendees_file_of_a_french_club(svc):
+    """A French club's attendees file: ';', French headers and values, whole ids; the same rows in Excel."""
+    from openpyxl import load_workbook
+
+    await svc.ctx.club.update(MOD, locale="fr")
+    occ = (await create(svc)).occurrence
+    big = 1_234_567_890_123_456_789
+    await svc.rsvp(as_member(big), occ.id, "going")
+    await svc.toggle_remind(as_member(big), occ.id)
+    await svc.rsvp(as_member(602), occ.id, "no")
+    data = (await svc.attendees(MOD, occ.id)).file.data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert data.startswith(b"\xef\xbb\xbf") and rows[0] == ["Membre (identifiant Discord)", "Réponse", "Rappel en MP"]
+    assert sorted(rows[1:]) == [["<@1234567890123456789>", "présent", "oui"], ["<@602>", "absent", "non"]]
+    book = load_workbook(io.BytesIO((await svc.attendees(MOD, occ.id, "xlsx")).file.data))
+    values = [list(r) for r in book.active.iter_rows(values_only=True)]
+    assert values[0] == rows[0] and sorted(values[1:]) == [[str(big), "présent", "oui"], ["602", "absent", "non"]]
 
 
 async def test_calendar_ics_parses_back(svc, clock):

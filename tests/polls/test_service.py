@@ -383,9 +383,9 @@ async def test_export_public_has_voters_and_neutralised_cells(polls):
     exported = await polls.export(MODERATOR, poll.id)
     file, rows = exported.file, exported.rows
     table = list(csv.reader(io.StringIO(file.data.decode("utf-8-sig"))))
-    assert table[0] == ["voter_id", "choice_number", "choice", "voted_at_utc"]
+    assert table[0] == ["Voter (Discord id)", "Choice number", "Choice", "Voted at (Europe/Paris)"]
     assert rows == 2
-    assert {r[0] for r in table[1:]} == {str(ALICE), str(BOB)}
+    assert {r[0] for r in table[1:]} == {f"<@{ALICE}>", f"<@{BOB}>"}
     assert {r[2] for r in table[1:]} == {"'=HYPERLINK(1)", "'-minus"}
 
 
@@ -399,7 +399,7 @@ async def test_export_anonymous_has_no_voter_column(polls):
     file = exported.file
     assert exported.rows == 3 and exported.anonymous
     table = list(csv.reader(io.StringIO(file.data.decode("utf-8-sig"))))
-    assert table[0] == ["choice_number", "choice", "votes"]
+    assert table[0] == ["Choice number", "Choice", "Votes"]
     assert table[2] == ["2", "Search", "5"]
     assert str(ALICE) not in file.data.decode()
 

@@ -46,9 +46,10 @@ def test_render_next(locale, words):
         assert word in text
     assert "<#55>" in text and "<@&77>" in text and "@everyone" not in text
     paused = render.render_next(NextInfo(schedule(True), (), None, (), 55), locale)
-    assert "/prompt resume" in "\n".join(f.value for f in paused.embeds[0].fields)
+    resume = "/question reprendre" if locale == "fr" else "/prompt resume"  # the command's name in the reader's language
+    assert resume in "\n".join(f.value for f in paused.embeds[0].fields)
     none = render.render_next(NextInfo(None, (), None, (), None), locale)
-    assert "/prompt schedule" in none.content
+    assert ("/question planifier" if locale == "fr" else "/prompt schedule") in none.content
 
 
 @pytest.mark.parametrize("locale", ["en", "fr"])
