@@ -2,8 +2,11 @@
 
 Each feature keeps its own catalog in ``bot/<feature>/messages.py`` and registers it
 with :func:`register` at import; :func:`load_catalogs` imports them all. Messages are
-``str.format`` templates; a test checks that both languages have the same keys and the
-same placeholders.
+``str.format`` templates, or a :class:`Plural` whose form CLDR's plural rules (Babel)
+choose by a count; a test checks that both languages have the same keys and the same
+placeholders. French templates get French typography when registered
+(:func:`french_typography`: a narrow no-break space before ``; : ! ?``, no-break spaces
+inside « »), so the catalogs are written with plain spaces and every message follows one rule.
 
 Command names, descriptions and choices are localised per command, the way a library
 does it: each feature keeps a catalog of its commands in ``bot/<feature>/command_names.py``
@@ -20,16 +23,64 @@ them with :func:`command_name`, :func:`command_description` and :func:`choice_na
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
+import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 Locale = Literal["en", "fr"]
 LOCALES: tuple[Locale, ...] = ("en", "fr")
 
-_MESSAGES: dict[str, dict[str, str]] = {"en": {}, "fr": {}}
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A message with one form per CLDR plural category, chosen by the integer parameter
+    ``by`` (default ``count``): ``Plural(one="{count} vote", other="{count} votes")``. French
+    puts 0 and 1 in ``one`` ("0 vote", "1 vote"), English only 1 (Unicode CLDR plural rules,
+    read through Babel). ``many`` and the other categories fall back to ``other``."""
+
+    one: str
+    other: str
+    by: str = "count"
+
+    def forms(self) -> tuple[str, str]:
+        """Both templates (for the catalog tests)."""
+        return (self.one, self.other)
+
+    def map(self, change: Callable[[str], str]) -> Plural:
+        """The same plural with ``change`` applied to each form."""
+        return Plural(change(self.one), change(self.other), self.by)
+
+    def __str__(self) -> str:
+        return f"{self.one}\n{self.other}"
+
+
+Template = str | Plural
+"""One catalog entry: a ``str.format`` template or a :class:`Plural`."""
+
+_MESSAGES: dict[str, dict[str, Template]] = {"en": {}, "fr": {}}
+NNBSP, NBSP = "\u202f", "\u00a0"
+_BEFORE_PUNCTUATION = re.compile(r"[ \u00a0\u202f]+([;:!?])")
+_CODE = re.compile(r"(`[^`]*`)")
+
+
+def french_typography(text: str) -> str:
+    """French typography of a template (Imprimerie nationale's rules, as Discord shows
+    text): a narrow no-break space (U+202F) replaces the space before ``;`` ``:`` ``!``
+    ``?``, and no-break spaces (U+00A0) sit inside « ». Code spans (`` `…` ``), where
+    a command is typed as is, are left alone; a punctuation mark with no space before it
+    (``18:00``, ``https://``) is not touched."""
+    parts = _CODE.split(text)
+    for index in range(0, len(parts), 2):  # the even parts are outside code spans
+        part = _BEFORE_PUNCTUATION.sub(NNBSP + r"\1", parts[index])
+        part = re.sub(r"«[ \u00a0\u202f]*", "«" + NBSP, part)
+        parts[index] = re.sub(r"[ \u00a0\u202f]*»", NBSP + "»", part)
+    return "".join(parts)
 CommandCatalog = Mapping[str, "tuple[str, str] | str"]
 """``{path: (name, description)}`` for commands and options, ``{path.option=value: name}`` for choices."""
 
@@ -41,13 +92,17 @@ class MissingMessage(KeyError):
     """A message key absent from a catalog (a programming error, caught by the catalog test)."""
 
 
-def register(messages: dict[str, dict[str, str]]) -> None:
-    """Add a feature's catalog: ``{"en": {key: template}, "fr": {...}}``.
+def register(messages: Mapping[str, Mapping[str, Template]]) -> None:
+    """Add a feature's catalog: ``{"en": {key: template}, "fr": {...}}`` (French templates
+    get :func:`french_typography`).
 
     Raises ``ValueError`` when a key is registered twice with a different text.
     """
     for locale in LOCALES:
-        for key, text in messages.get(locale, {}).items():
+        for key, raw in messages.get(locale, {}).items():
+            text: Template = raw
+            if locale == "fr":
+                text = raw.map(french_typography) if isinstance(raw, Plural) else french_typography(raw)
             existing = _MESSAGES[locale].get(key)
             if existing is not None and existing != text:
                 raise ValueError(f"message {key!r} registered twice for {locale}")
@@ -123,7 +178,20 @@ def t(locale: str, key: str, /, **params: object) -> str:
     template = _MESSAGES[lang].get(key) or _MESSAGES["en"].get(key)
     if template is None:
         raise MissingMessage(key)
+    if isinstance(template, Plural):
+        count = params.get(template.by)
+        if not isinstance(count, int):
+            raise TypeError(f"message {key!r} needs an integer {template.by!r}")
+        template = template.one if _plural_category(lang, count) == "one" else template.other
     return template.format(**params) if params else template
+
+
+@functools.lru_cache(maxsize=256)
+def _plural_category(lang: str, count: int) -> str:
+    """CLDR's plural category of ``count`` in ``lang`` (``one``, ``other``…), from Babel."""
+    from babel import Locale as BabelLocale  # loaded at the first plural, not at start
+
+    return str(BabelLocale.parse(lang).plural_form(abs(count)))
 
 
 def has(key: str) -> bool:
@@ -160,7 +228,7 @@ def choice_name(option: str, value: object, locale: str) -> str | None:
     return entry if isinstance(entry, str) else None
 
 
-def catalog(locale: Locale) -> dict[str, str]:
+def catalog(locale: Locale) -> dict[str, Template]:
     """A copy of one language's catalog (for tests)."""
     load_catalogs()
     return dict(_MESSAGES[locale])
@@ -172,6 +240,8 @@ def command_catalog(locale: Locale) -> dict[str, tuple[str, str] | str]:
     return dict(_COMMANDS[locale])
 
 
-def placeholders(template: str) -> set[str]:
-    """The ``{names}`` a template uses."""
+def placeholders(template: Template) -> set[str]:
+    """The ``{names}`` a template uses (every form of a :class:`Plural`, and its count)."""
+    if isinstance(template, Plural):
+        return set().union(*(placeholders(form) for form in template.forms())) | {template.by}
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}

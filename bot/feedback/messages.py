@@ -34,7 +34,7 @@ _THREAT_FR = (
     "votre entreprise dans votre texte)."
 )
 
-MESSAGES = {
+MESSAGES: dict[str, dict[str, i18n.Template]] = {
     "en": {
         "field.feedback_title": "title",
         "field.feedback_category": "category",
@@ -134,7 +134,7 @@ MESSAGES = {
         "feedback.review.hold": "Hold back #{number}",
         "feedback.review.previous": "◀ Previous",
         "feedback.review.next": "Next ▶ ({page}/{pages})",
-        "feedback.review.publish": "Publish ({approved} texts)",
+        "feedback.review.publish": i18n.Plural("Publish ({approved} text)", "Publish ({approved} texts)", by="approved"),
         "feedback.review.notice": "📝 Digest #{id}: {count} anonymous texts wait for your review before they are posted in {channel}.",
         "feedback.review.no_channel": "the feedback channel",
         "feedback.review.open": "Review",
@@ -272,7 +272,7 @@ MESSAGES = {
         "feedback.review.hold": "Écarter le n° {number}",
         "feedback.review.previous": "◀ Précédent",
         "feedback.review.next": "Suivant ▶ ({page}/{pages})",
-        "feedback.review.publish": "Publier ({approved} textes)",
+        "feedback.review.publish": i18n.Plural("Publier ({approved} texte)", "Publier ({approved} textes)", by="approved"),
         "feedback.review.notice": "📝 Synthèse n° {id} : {count} textes anonymes attendent votre relecture avant d'être publiés dans {channel}.",
         "feedback.review.no_channel": "le salon des retours",
         "feedback.review.open": "Relire",

@@ -203,7 +203,7 @@ async def test_what_still_works(harness):
     late = await fake.slash(people[0], "feedback withdraw", guild=c.guild, receipt=codes[0])
     assert "No answer matches" in late.text()  # destroyed with the remainder
     french = await fake.slash(c.admin, "campaign report", guild=c.guild, campaign=1, locale="fr")
-    assert f"{K - 2}\u00a0réponse(s), moins de {K} à la clôture\u00a0: détruites sans avoir été lues." in french.text()
+    assert f"{K - 2}\u00a0réponse(s), moins de {K} à la clôture\u202f: détruites sans avoir été lues." in french.text()
 
 
 async def test_an_answer_of_a_closed_campaign_cannot_be_withdrawn_alone(harness):

@@ -174,7 +174,7 @@ def test_messages_name_real_commands_in_their_language(payloads):
     for locale in ("en", "fr"):
         real = _real_paths(payloads, locale == "fr")
         for key, text in i18n.catalog(locale).items():
-            for mention in re.findall(r"(?:^|(?<=[\s`(]))(/[^\W\d][\w-]*(?: [\w-]+:?)*)", text):
+            for mention in re.findall(r"(?:^|(?<=[\s`(]))(/[^\W\d][\w-]*(?: [\w-]+:?)*)", str(text)):
                 words = mention.split()
                 path = " ".join(w.rstrip(":") for w in words[: next((i + 1 for i, w in enumerate(words) if w.endswith(":")), len(words))])
                 while path not in real and " " in path and not words[len(path.split()) - 1].endswith(":"):

@@ -235,6 +235,6 @@ async def test_threshold_above_fifty_is_refused(harness):
     reply = await harness.fake.slash(c.admin, "club config set", guild=c.guild, anonymity_threshold=51)
     assert "anonymity threshold" in reply.text() and "from 3 to 50" in reply.text()
     french = await harness.fake.slash(c.admin, "club config set", guild=c.guild, locale="fr", anonymity_threshold=1000)
-    assert "seuil d'anonymat" in french.text() and "de 3 à 50\u00a0:" in french.text()
+    assert "seuil d'anonymat" in french.text() and "de 3 à 50\u202f:" in french.text()
     kept = await harness.fake.slash(c.admin, "club config set", guild=c.guild, anonymity_threshold=50)
     assert "50 answers" in kept.text()

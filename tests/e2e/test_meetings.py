@@ -93,12 +93,12 @@ async def test_create_without_event_permission_says_so_and_carries_on(club):
 @pytest.mark.parametrize(
     ("options", "en", "fr"),
     [
-        ({"starts": "sometime soonish"}, "**starts**: I could not read", "**début** : je n'ai pas compris"),
+        ({"starts": "sometime soonish"}, "**starts**: I could not read", "**début**\u202f: je n'ai pas compris"),
         ({"starts": "2026-11-01 18:00"}, "**starts** is in the past", "**début** est dans le passé"),
         ({"duration": "2m"}, "**duration** must be between 5 minutes and 3 days",
          "**durée** doit être comprise entre 5 minutes et 3 jours"),
-        ({"duration": "forever"}, "**duration**: I could not read", "**durée** : je n'ai pas compris"),
-        ({"reminders": "1m,2m,3m,4m,5m,6m"}, "**reminders**: at most 5 reminders", "**rappels** : 5 rappels au plus"),
+        ({"duration": "forever"}, "**duration**: I could not read", "**durée**\u202f: je n'ai pas compris"),
+        ({"reminders": "1m,2m,3m,4m,5m,6m"}, "**reminders**: at most 5 reminders", "**rappels**\u202f: 5 rappels au plus"),
         ({"reminders": "45 days"}, "between 1 minute and 30 days", "entre 1 minute et 30 jours"),
     ],
 )
@@ -119,7 +119,7 @@ async def test_create_refused_in_unpostable_channel_and_without_meetings_channel
     reply = await h.fake.slash(c.admin, "meeting create", guild=c.guild, starts="2026-12-03 18:00")
     assert "**channel**: no meetings channel" in reply.text()
     french = await h.fake.slash(c.admin, "meeting create", guild=c.guild, locale="fr", starts="2026-12-03 18:00")
-    assert "**salon** : aucun salon de réunions" in french.text()
+    assert "**salon**\u202f: aucun salon de réunions" in french.text()
     options = {"starts": "2026-12-03 18:00", "channel": c.readonly}
     reply = await slash_options(h, c.admin, "meeting create", options)
     assert "I cannot post in" in reply.text() and not reply.modal
@@ -230,7 +230,7 @@ async def test_topic_too_long_refused_in_both_languages(club):
     reply = await h.fake.slash(c.alice, "meetings propose", guild=c.guild, meeting=mid, topic="x" * 501)
     assert "**topic** is too long: 501 characters, the limit is 500" in reply.text()
     french = await h.fake.slash(c.bob, "meetings propose", guild=c.guild, meeting=mid, topic="x" * 501)
-    assert "**sujet** est trop long : 501 caractères, la limite est de 500" in french.text()
+    assert "**sujet** est trop long\u202f: 501 caractères, la limite est de 500" in french.text()
     unknown = await h.fake.slash(c.alice, "meetings propose", guild=c.guild, meeting="999999", topic="hello")
     assert "does not exist" in unknown.text()
     unknown_fr = await h.fake.slash(c.bob, "meetings propose", guild=c.guild, meeting="abc", topic="salut")
@@ -317,7 +317,7 @@ async def test_unknown_or_out_of_range_meeting_is_not_found_naming_the_field(clu
     reply = await slash_options(h, user, path, options)
     assert "**meeting**: this meeting does not exist in this club" in reply.text(), reply.text()
     french = await slash_options(h, user, path, options, locale="fr")
-    assert "**réunion** : cette réunion n'existe pas dans ce club" in french.text(), french.text()
+    assert "**réunion**\u202f: cette réunion n'existe pas dans ce club" in french.text(), french.text()
     assert "Something went wrong" not in reply.text() + french.text()
 
 
@@ -390,7 +390,7 @@ async def test_cancel_whole_series_in_french(club):
     await create_meeting(h, repeat="monthly")
     mid = meeting_id(announcement(h))
     reply = await h.fake.slash(c.admin, "meeting cancel", guild=c.guild, meeting=mid, scope="series", locale="fr")
-    assert "Annulé : 1 occurrence(s)" in reply.text()
+    assert "Annulé\u202f: 1 occurrence(s)" in reply.text()
     await h.clock.set(START_AT + timedelta(days=40))
     listed = await h.fake.slash(c.alice, "meetings list", guild=c.guild)
     assert "No meeting is planned" in listed.text()

@@ -50,7 +50,7 @@ async def test_reminders_in_archived_thread_and_dms_with_closed_ones(club):
     await h.clock.set(START_AT - timedelta(hours=1))
     assert len(reminders(h, post)) == 2 and len(h.fake.dms_to(c.alice)) == 2
     french = await h.fake.slash(c.admin, "meeting list", guild=c.guild, locale="fr")
-    assert "2 rappel(s) envoyé(s) · messages privés : 2 remis, 2 injoignables" in french.text()
+    assert "2 rappel(s) envoyé(s) · messages privés\u202f: 2 remis, 2 injoignables" in french.text()
 
 
 async def test_reminders_in_french_club(club):
@@ -322,7 +322,7 @@ async def test_third_tuesday_quarterly_series_keeps_18h_paris_across_dst(club):
         ({"starts": "2027-01-19 18:00", "repeat": "quarterly", "repeat_on": "last_weekday"}, None,
          "**repeat_on**: “last weekday of the month” needs a start in the month's last seven days"),
         ({"starts": "2027-01-29 18:00", "repeat": "monthly", "repeat_on": "weekday"}, "fr",
-         "**répéter_le**\u00a0: ce début tombe le 5e jour de ce nom de son mois"),
+         "**répéter_le**\u202f: ce début tombe le 5e jour de ce nom de son mois"),
         ({"starts": "2027-01-19 18:00", "repeat": "weekly", "repeat_on": "weekday"}, None,
          "**repeat_on** applies to monthly, quarterly, semiannual and yearly series only"),
     ],

@@ -93,7 +93,7 @@ async def test_single_choice_moves_and_multiple_choice_toggles(harness):
     refused = await harness.fake.click(c.bob, multi, label="2. B")
     assert "Vous avez déjà 2 choix" in refused.text() and refused.ephemeral
     removed = await harness.fake.click(c.bob, multi, label="1. A")
-    assert "Votre vote : **4.** D." in removed.text() and "encore en choisir 1" in removed.text()
+    assert "Votre vote\u202f: **4.** D." in removed.text() and "encore en choisir 1" in removed.text()
     await harness.clock.advance(seconds=5)
     assert "`" in fresh(harness, single).text() and "Voters: 1" in fresh(harness, single).text()
 

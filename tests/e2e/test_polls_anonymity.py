@@ -59,14 +59,14 @@ async def test_closed_anonymous_poll_below_threshold_hides_counts_in_french(harn
     await harness.set_club(language="fr")
     message = await vote_and_close(harness, [c.alice, c.bob])
     final = fresh(harness, message).text()
-    assert "Votants : 2" in final and "Résultats masqués pour protéger l'anonymat : moins de 5 membres ont voté." in final
+    assert "Votants\u202f: 2" in final and "Résultats masqués pour protéger l'anonymat\u202f: moins de 5 membres ont voté." in final
     assert "█" not in final
     [post] = results_posts(harness, "Résultats")
     assert "Résultats masqués" in post.text() and not post.attachments
     export = await fake.slash(c.admin, "poll export", guild=c.guild, poll=poll_id_of(message), locale="fr")
     assert not export.files and "s'est fermé avec 2 votant(s), moins de 5" in export.text()
     results = await fake.slash(c.admin, "poll results", guild=c.guild, poll=poll_id_of(message), locale="fr")
-    assert "Votants : 2" in results.text() and "Résultats masqués" in results.text() and not results.files
+    assert "Votants\u202f: 2" in results.text() and "Résultats masqués" in results.text() and not results.files
 
 
 async def test_closed_anonymous_poll_at_threshold_shows_counts(harness):

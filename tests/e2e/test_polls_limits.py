@@ -48,7 +48,7 @@ async def test_modal_refusals_name_the_field_in_both_languages(harness):
     few = await create_poll(harness, choices="Only one")
     assert "**choices**: give between 2 and 20 choices" in few.text() and "(you gave 1)" in few.text()
     many = await create_poll(harness, choices="\n".join(f"c{i}" for i in range(21)), locale="fr")
-    assert "**choix** : donnez entre 2 et 20 choix" in many.text() and "21" in many.text()
+    assert "**choix**\u202f: donnez entre 2 et 20 choix" in many.text() and "21" in many.text()
     long = await create_poll(harness, choices="ok\n" + "x" * 101)
     assert "choice 2 is too long: 101 characters, the limit is 100" in long.text()
     twice = await create_poll(harness, choices="Oui\noui \nNon", locale="fr")
@@ -93,7 +93,7 @@ async def test_management_refusals(harness):
     missing = await harness.fake.slash(c.admin, "poll results", guild=c.guild, poll=9999)
     assert "**poll**: there is no poll #9999" in missing.text()
     missing_fr = await harness.fake.slash(c.admin, "poll export", guild=c.guild, poll=9999, locale="fr")
-    assert "**sondage** : il n'y a pas de sondage n°9999" in missing_fr.text()
+    assert "**sondage**\u202f: il n'y a pas de sondage n°9999" in missing_fr.text()
 
 
 async def test_click_on_a_poll_whose_record_is_gone(harness):

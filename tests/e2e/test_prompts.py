@@ -89,7 +89,7 @@ async def test_import_reports_added_duplicates_and_rejected(harness):
     assert "line 3" in text and "no theme" in text and "shorter than 10 characters" in text
     csv_data = "theme,text\npratique,Comment nommez-vous vos modèles de rapport ?\ninconnu,Une ligne au thème inconnu ?\n"
     french = await fake.slash(c.moderator, "prompt import", guild=c.guild, file=("banque.csv", csv_data.encode()))
-    assert "Ajoutées : 1" in french.text() and "thème inconnu « inconnu »" in french.text()
+    assert "Ajoutées\u202f: 1" in french.text() and "thème inconnu «\u00a0inconnu\u00a0»" in french.text()
     wrong = await fake.slash(c.admin, "prompt import", guild=c.guild, file=("bank.pdf", b"%PDF"))
     assert "must be a `.txt` or `.csv` file" in wrong.text()
 
@@ -167,7 +167,7 @@ async def test_stats_after_replies_in_threads(harness):
     assert reply.file_bytes().startswith(b"\x89PNG")
     assert str(c.alice.id) not in text
     french = await fake.slash(c.moderator, "prompt stats", guild=c.guild, weeks=4)
-    assert "réponses : 3 · participants : 2" in french.text()
+    assert "réponses\u202f: 3 · participants\u202f: 2" in french.text()
 
 
 async def test_stats_empty(harness):

@@ -80,15 +80,15 @@ async def test_moderator_role_can_create(svc):
 @pytest.mark.parametrize(
     ("options", "en", "fr"),
     [
-        ({"starts": "blorp"}, "**starts**: I could not read", "**début** : je n'ai pas compris"),
+        ({"starts": "blorp"}, "**starts**: I could not read", "**début**\u202f: je n'ai pas compris"),
         ({"starts": "2026-11-01 18:00"}, "**starts** is in the past", "**début** est dans le passé"),
         ({"duration": "2m"}, "between 5 minutes and 3 days", "entre 5 minutes et 3 jours"),
-        ({"duration": "soon"}, "**duration**: I could not read", "**durée** : je n'ai pas compris"),
-        ({"reminders": "1m,2m,3m,4m,5m,6m"}, "**reminders**: at most 5", "**rappels** : 5 rappels au plus"),
+        ({"duration": "soon"}, "**duration**: I could not read", "**durée**\u202f: je n'ai pas compris"),
+        ({"reminders": "1m,2m,3m,4m,5m,6m"}, "**reminders**: at most 5", "**rappels**\u202f: 5 rappels au plus"),
         ({"reminders": "40 days"}, "1 minute and 30 days", "1 minute et 30 jours"),
         ({"repeat": "daily"}, "**repeat** must be one of", "**répétition** doit être l'un de"),
         ({"location": "x" * 101}, "**location** is too long: 101 characters, the limit is 100",
-         "**lieu** est trop long : 101 caractères, la limite est de 100"),
+         "**lieu** est trop long\u202f: 101 caractères, la limite est de 100"),
     ],
 )
 async def test_bad_options_are_refused_naming_field_and_limit(svc, options, en, fr):
@@ -106,7 +106,7 @@ async def test_title_and_agenda_limits(svc):
     with pytest.raises(InvalidInput) as err:
         await svc.create(MOD, draft, title="t" * 201)
     assert "**title** is too long: 201 characters, the limit is 200" in err.value.render("en")
-    assert "**titre** est trop long : 201 caractères, la limite est de 200" in err.value.render("fr")
+    assert "**titre** est trop long\u202f: 201 caractères, la limite est de 200" in err.value.render("fr")
     with pytest.raises(InvalidInput) as err:
         await svc.create(MOD, draft, title="ok", agenda="a" * 3001)
     assert "the limit is 3000" in err.value.render("en") and "la limite est de 3000" in err.value.render("fr")
@@ -123,7 +123,7 @@ async def test_no_meetings_channel_and_unpostable_channel(ctx, port):
     with pytest.raises(InvalidInput) as err:
         await service.prepare(MOD, starts="2026-12-03 18:00")
     assert "**channel**: no meetings channel" in err.value.render("en")
-    assert "**salon** : aucun salon" in err.value.render("fr")
+    assert "**salon**\u202f: aucun salon" in err.value.render("fr")
     port.unpostable.add(999)
     with pytest.raises(InvalidInput) as err:
         await service.prepare(MOD, starts="2026-12-03 18:00", channel_id=999)
@@ -190,7 +190,7 @@ async def test_meeting_ids_out_of_range_are_not_found_naming_the_field(svc, type
         with pytest.raises(NotFound) as err:
             await call
         assert err.value.render("en").startswith("**meeting**: this meeting does not exist")
-        assert err.value.render("fr").startswith("**réunion** : cette réunion n'existe pas")
+        assert err.value.render("fr").startswith("**réunion**\u202f: cette réunion n'existe pas")
     for click in (svc.rsvp(as_member(601), typed, "going"), svc.toggle_remind(as_member(601), typed)):
         with pytest.raises(NotFound) as err:
             await click
@@ -367,7 +367,7 @@ async def test_edit_title_agenda_location_and_refusals(svc, port):
     with pytest.raises(InvalidInput) as err:
         await svc.edit(MOD, occ.id)
     assert "**meeting**: give at least one" in err.value.render("en")
-    assert "**réunion** : indiquez au moins" in err.value.render("fr")
+    assert "**réunion**\u202f: indiquez au moins" in err.value.render("fr")
     with pytest.raises(NotFound):
         await svc.edit(moderator(GUILD + 1, MOD.user_id), occ.id, title="x")
 

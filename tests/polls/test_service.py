@@ -520,7 +520,7 @@ async def test_out_of_range_instants_name_the_field(polls, monkeypatch, options,
         await polls.prepare(MODERATOR, opens="the end of time", **options)
     assert info.value.key == "polls.error.out_of_range" and info.value.params["field"] == field
     assert f"“{value}” is out of range" in info.value.render("en")
-    assert f"« {value} » est hors limites" in info.value.render("fr")
+    assert f"«\u00a0{value}\u00a0» est hors limites" in info.value.render("fr")
 
 
 USE_CASES = {

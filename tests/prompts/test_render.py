@@ -64,7 +64,7 @@ def test_render_list_pages_with_buttons(locale):
     assert render.render_list(PromptPage((), 1, 1, 0), "features", locale).content
 
 
-@pytest.mark.parametrize(("locale", "word"), [("en", "Rejected: 2"), ("fr", "Refusées : 2")])
+@pytest.mark.parametrize(("locale", "word"), [("en", "Rejected: 2"), ("fr", "Refusées\u202f: 2")])
 def test_render_import_report(locale, word):
     """The import report counts and explains each rejected line within the field limit."""
     report = ImportReport(
