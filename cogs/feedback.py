@@ -184,7 +184,7 @@ async def _send_receipt(
     text = render.receipt(code, locale)
     if weekly:
         text += "\n" + t(locale, "feedback.one_voice")
-    text += "\n\n" + render.threat_model(locale, threshold)
+    text += "\n\n" + render.anonymity_line(locale, threshold)
     await respond(interaction, shorten(text, 2000), ephemeral=True)
 
 
@@ -443,7 +443,7 @@ class FeedbackCog(commands.Cog):
             return
         settings = await self.service.ctx.club.get(guild_id)
         locale = settings.locale
-        text = t(locale, "feedback.dm_offer") + "\n\n" + render.threat_model(locale, settings.anonymity_threshold)
+        text = t(locale, "feedback.dm_offer") + "\n\n" + render.anonymity_line(locale, settings.anonymity_threshold)
         offer = OutMessage(content=shorten(text, 2000), components=(render.give_button(guild_id, locale),))
         try:
             sent = await message.channel.send(**send_kwargs(offer))

@@ -57,6 +57,12 @@ def _questions_list(questions: Sequence[Question], locale: str) -> str:
     return "\n".join(lines)
 
 
+def anonymity_line(locale: str, threshold: int) -> str:
+    """The one-line promise of receipts, invitations and the DM offer (the full statement is
+    :func:`threat_model`, behind ``/feedback about``): ``threshold`` floored at 3."""
+    return t(locale, "feedback.anonymity_line", k=max(threshold, MIN_THRESHOLD))
+
+
 def threat_model(locale: str, threshold: int) -> str:
     """The plain-words threat model (docs/anonymity.md, "Threat model"), with the club's threshold *k*."""
     return t(locale, "feedback.threat_model", k=max(threshold, MIN_THRESHOLD))
@@ -73,7 +79,7 @@ def invitation(campaign: Campaign, questions: Sequence[Question], locale: str, t
     )
     embed = Embed(
         title=shorten(plain(campaign.title), 256),
-        description=shorten(description + "\n\n" + threat_model(locale, threshold), 4096),
+        description=shorten(description + "\n\n" + anonymity_line(locale, threshold), 4096),
         color=COLOR,
     )
     return OutMessage(embeds=(embed,), components=(answer_button(campaign.id, locale),))

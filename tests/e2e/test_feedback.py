@@ -90,10 +90,12 @@ async def answer(harness, user, message, values):
 
 
 async def test_give_in_server_shows_receipt_and_threat_model(harness):
-    """/feedback give in the server opens a modal; the ephemeral reply has a receipt and the threat model."""
+    """/feedback give in the server opens a modal; the ephemeral reply has a receipt and the one-line
+    promise pointing to the full statement (/feedback about), not the whole statement again."""
     reply = await give(harness, harness.club.alice, "The export is slow", category="pain_point", rating="4")
     assert reply.ephemeral
-    assert "receipt code" in reply.text() and "Not protected from" in reply.text()
+    assert "receipt code" in reply.text() and "What is protected, and what is not: `/feedback about`" in reply.text()
+    assert "Not protected from" not in reply.text()
     receipt_of(reply)
 
 
@@ -103,7 +105,8 @@ async def test_give_in_french(harness):
     modal = await harness.fake.slash(c.bob, "feedback give", guild=c.guild)
     assert modal.modal["title"] == "Retour anonyme"
     reply = await harness.fake.submit_modal(c.bob, modal, {"text": "Super outil"})
-    assert "code de reçu" in reply.text() and "Non protégé contre" in reply.text()
+    assert "code de reçu" in reply.text() and "ce qui ne l'est pas\u202f: `/retours anonymat`" in reply.text()
+    assert "Non protégé contre" not in reply.text()
 
 
 async def test_give_in_dm(harness):
